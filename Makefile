@@ -1,0 +1,36 @@
+# `make all` builds every figure and table; `make test` runs the test suite. Both set up .venv first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed
+CORES ?= all
+
+.PHONY: all test venv lock clean-venv benchmark
+
+all: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+venv: $(STAMP)
+
+# Create the environment from the lock file; rerun when the lock or the package metadata change.
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+# Re-pin every dependency (needs the package index).
+lock: $(BIN)/python
+	$(BIN)/uv pip compile --quiet requirements.in --python-version 3.11 -o requirements.lock
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/bench_solve.py
+
+clean-venv:
+	rm -rf $(VENV)
