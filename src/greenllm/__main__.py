@@ -1,0 +1,5 @@
+import sys
+
+from greenllm.cli import main
+
+sys.exit(main())

@@ -1,0 +1,188 @@
+"""Solver backends: HiGHS (always there) and Gurobi (when a licence can solve the model).
+
+A backend holds one LP and supports what the lexicographic driver needs: change the objective, add a bound row,
+re-solve (warm-started by the solver), read the solution.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import sys
+
+import numpy as np
+
+from greenllm.errors import SolverError
+from greenllm.model import LinearProgram
+
+log = logging.getLogger("greenllm")
+
+OPTIMAL, INFEASIBLE = "optimal", "infeasible"
+GUROBI_SIZE_LIMIT_ERROR = 10010  # "Model too large for size-limited license"
+
+
+@contextlib.contextmanager
+def _quiet_c_stdout():
+    """HiGHS prints its banner from C++ on the first Highs(); drop it so stdout stays clean for --json."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # no usable stdout
+        yield
+        return
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+class HighsBackend:
+    name = "highs"
+
+    def __init__(self, lp: LinearProgram, *, threads: int | None = None):
+        import highspy
+
+        self._highspy = highspy
+        with _quiet_c_stdout():
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        if threads:
+            h.setOptionValue("threads", int(threads))
+        model = highspy.HighsLp()
+        model.num_col_ = lp.n_cols
+        model.num_row_ = lp.n_rows
+        model.col_cost_ = np.zeros(lp.n_cols)
+        model.col_lower_ = lp.col_lower
+        model.col_upper_ = lp.col_upper
+        model.row_lower_ = lp.row_lower
+        model.row_upper_ = lp.row_upper
+        model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        model.a_matrix_.num_col_ = lp.n_cols
+        model.a_matrix_.num_row_ = lp.n_rows
+        model.a_matrix_.start_ = lp.row_start.astype(np.int32)
+        model.a_matrix_.index_ = lp.row_index
+        model.a_matrix_.value_ = lp.row_value
+        status = h.passModel(model)
+        if status == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS rejected the model (passModel returned an error)")
+        self._h = h
+        self._n = lp.n_cols
+
+    def set_objective(self, cost: np.ndarray) -> None:
+        self._h.changeColsCost(self._n, np.arange(self._n, dtype=np.int32), np.asarray(cost, dtype=float))
+
+    def add_row(self, coefficients: np.ndarray, upper: float) -> None:
+        nz = np.flatnonzero(coefficients).astype(np.int32)
+        self._h.addRow(-np.inf, float(upper), len(nz), nz, coefficients[nz].astype(float))
+
+    def change_row_bounds(self, row: int, lower: float, upper: float) -> None:
+        self._h.changeRowBounds(int(row), float(lower), float(upper))
+
+    def change_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        cols = np.asarray(cols, dtype=np.int32)
+        self._h.changeColsBounds(len(cols), cols, np.asarray(lower, float), np.asarray(upper, float))
+
+    def solve(self) -> tuple[str, np.ndarray | None, float]:
+        h, ms = self._h, self._highspy.HighsModelStatus
+        h.run()
+        status = h.getModelStatus()
+        if status == ms.kOptimal:
+            return OPTIMAL, np.asarray(h.getSolution().col_value), h.getInfo().objective_function_value
+        if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+            return INFEASIBLE, None, float("nan")
+        return h.modelStatusToString(status), None, float("nan")
+
+
+class GurobiBackend:
+    name = "gurobi"
+
+    def __init__(self, lp: LinearProgram, *, threads: int | None = None):
+        try:
+            import gurobipy as gp
+            import scipy.sparse as sp
+        except ImportError as err:  # pragma: no cover - gurobipy is in the lock file
+            raise SolverError(f"--solver gurobi: gurobipy is not installed ({err})") from None
+        self._gp = gp
+        try:
+            env = gp.Env(empty=True)
+            env.setParam("OutputFlag", 0)
+            if threads:
+                env.setParam("Threads", int(threads))
+            env.start()
+        except gp.GurobiError as err:
+            raise SolverError(f"Gurobi has no usable licence: {err}") from None
+        m = gp.Model(env=env)
+        v = m.addMVar(lp.n_cols, lb=lp.col_lower, ub=lp.col_upper)
+        a = sp.csr_matrix((lp.row_value, lp.row_index, lp.row_start), shape=(lp.n_rows, lp.n_cols))
+        equal = lp.row_lower == lp.row_upper
+        upper_only = ~equal & np.isneginf(lp.row_lower)
+        lower_only = ~equal & np.isposinf(lp.row_upper)
+        if not np.all(equal | upper_only | lower_only):
+            raise SolverError("GurobiBackend: ranged rows are not supported")
+        for mask, sense, rhs in ((equal, "=", lp.row_upper), (upper_only, "<", lp.row_upper),
+                                 (lower_only, ">", lp.row_lower)):
+            if mask.any():
+                m.addMConstr(a[mask], v, sense, rhs[mask])
+        self._m, self._v, self._env = m, v, env
+        self._rows = m.getConstrs()
+
+    def set_objective(self, cost: np.ndarray) -> None:
+        self._m.setObjective(np.asarray(cost, dtype=float) @ self._v)
+
+    def add_row(self, coefficients: np.ndarray, upper: float) -> None:
+        nz = np.flatnonzero(coefficients)
+        self._m.addConstr(coefficients[nz] @ self._v[nz] <= float(upper))
+
+    def solve(self) -> tuple[str, np.ndarray | None, float]:
+        gp = self._gp
+        try:
+            self._m.optimize()
+        except gp.GurobiError as err:
+            raise SolverError(f"Gurobi failed: {err}", ) from err
+        status = self._m.Status
+        if status == gp.GRB.OPTIMAL:
+            return OPTIMAL, np.asarray(self._v.X), float(self._m.ObjVal)
+        if status in (gp.GRB.INFEASIBLE, gp.GRB.INF_OR_UNBD):
+            return INFEASIBLE, None, float("nan")
+        return f"gurobi status {status}", None, float("nan")
+
+
+GUROBI_LIMITED_SIZE = 2000  # variables and linear constraints allowed by the pip wheel's restricted licence
+
+
+@functools.lru_cache(maxsize=1)
+def gurobi_licence() -> tuple[str, str]:
+    """('full' | 'limited' | 'none', reason), probed once per process by solving an empty model just over the limit."""
+    try:
+        import gurobipy as gp
+    except ImportError as err:
+        return "none", f"gurobipy is not installed ({err})"
+    try:
+        with gp.Env(empty=True) as env:
+            env.setParam("OutputFlag", 0)
+            env.start()
+            with gp.Model(env=env) as probe:
+                probe.addMVar(GUROBI_LIMITED_SIZE + 1)
+                probe.optimize()
+    except gp.GurobiError as err:
+        if err.errno == GUROBI_SIZE_LIMIT_ERROR:
+            return "limited", "size-limited licence (error 10010)"
+        return "none", f"no usable licence ({err})"
+    return "full", "licence without size limit"
+
+
+def gurobi_can_solve(lp: LinearProgram) -> tuple[bool, str]:
+    kind, reason = gurobi_licence()
+    if kind == "full":
+        return True, reason
+    if kind == "limited" and max(lp.n_cols, lp.n_rows) <= GUROBI_LIMITED_SIZE:
+        return True, reason
+    if kind == "limited":
+        return False, f"{reason}: {lp.n_cols} variables and {lp.n_rows} constraints exceed {GUROBI_LIMITED_SIZE}"
+    return False, reason

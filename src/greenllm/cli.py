@@ -1,0 +1,141 @@
+"""The ``greenllm`` command: ``greenllm solve SCENARIO_DIR ...`` and ``greenllm data ...``.
+
+User errors print one line ``error: ...`` on stderr and exit with a code (2 bad input, 3 infeasible, 4 solver,
+5 verification); nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from fractions import Fraction
+
+from greenllm.errors import GreenLLMError, InputError
+
+SCHEMES = ("energy", "carbon", "delay", "weighted", "lexicographic")
+SCALE_FIELDS = ("price", "carbon", "renewable", "demand", "energy_per_token", "delay_penalty", "water_budget")
+
+
+def _weights(text: str) -> tuple[float, float, float]:
+    parts = text.split(",")
+    try:
+        values = tuple(float(Fraction(p.strip())) for p in parts)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"expected three numbers E,C,D (e.g. 1/4,1/2,1/4), got {text!r}") from None
+    if len(values) != 3:
+        raise argparse.ArgumentTypeError(f"expected three numbers E,C,D, got {len(values)}: {text!r}")
+    return values
+
+
+def _order(text: str) -> tuple[str, ...]:
+    order = tuple(p.strip() for p in text.split(","))
+    if sorted(order) != ["carbon", "delay", "energy"]:
+        raise argparse.ArgumentTypeError(f"expected a permutation of energy,carbon,delay, got {text!r}")
+    return order
+
+
+def _scale(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected FIELD=FACTOR (e.g. renewable=0.4), got {text!r}")
+    if name not in SCALE_FIELDS:
+        raise argparse.ArgumentTypeError(f"unknown field {name!r}; choose one of {', '.join(SCALE_FIELDS)}")
+    try:
+        factor = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"factor of {name} must be a number, got {value!r}") from None
+    if not factor >= 0 or factor == float("inf"):
+        raise argparse.ArgumentTypeError(f"factor of {name} must be a finite number >= 0, got {value!r}")
+    return name, factor
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def _add_solve(sub) -> None:
+    p = sub.add_parser("solve", help="solve a scenario folder", description="Solve the Green-LLM LP for a scenario.")
+    p.add_argument("scenario", help="scenario folder (see docs/inputs.md)")
+    p.add_argument("--scheme", choices=SCHEMES, default="lexicographic")
+    p.add_argument("--weights", type=_weights, help="E,C,D weights for --scheme weighted")
+    p.add_argument("--order", type=_order, help="priority order for --scheme lexicographic (default energy,carbon,delay)")
+    p.add_argument("--tolerance", type=_non_negative, default=1e-3,
+                   help="relative tolerance of each lexicographic stage bound (default 0.001)")
+    p.add_argument("--abs-tolerance", type=_non_negative, default=0.0, help="absolute tolerance added to each bound [$]")
+    p.add_argument("--scale", type=_scale, action="append", default=[], metavar="FIELD=FACTOR",
+                   help=f"multiply an input field (repeatable): {', '.join(SCALE_FIELDS)}")
+    p.add_argument("--solver", choices=("auto", "highs", "gurobi"), default="auto")
+    p.add_argument("--threads", type=int, default=None, help="solver threads (default: the solver's choice)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=_run_solve)
+
+
+def _run_solve(args) -> int:
+    from greenllm.inputs import load_scenario
+    from greenllm.solve import solve
+
+    if args.scheme == "weighted" and args.weights is None:
+        raise InputError("--scheme weighted needs --weights E,C,D")
+    if args.weights is not None and args.scheme != "weighted":
+        raise InputError(f"--weights only applies to --scheme weighted (got --scheme {args.scheme})")
+    if args.order is not None and args.scheme != "lexicographic":
+        raise InputError(f"--order only applies to --scheme lexicographic (got --scheme {args.scheme})")
+    scenario = load_scenario(args.scenario)
+    for name, factor in args.scale:
+        scenario = scenario.scaled(name, factor)
+    result = solve(scenario, args.scheme, weights=args.weights, order=args.order, tolerance=args.tolerance,
+                   abs_tolerance=args.abs_tolerance, solver=args.solver, threads=args.threads)
+    if args.json:
+        out = result.to_dict()
+        if args.scale:
+            out["scale"] = {name: factor for name, factor in args.scale}
+        print(json.dumps(out))
+    else:
+        c = result.costs
+        print(f"{result.scheme} ({result.solver}, {result.solve_seconds:.2f} s): total ${c['total']:.4f} = energy "
+              f"${c['energy']:.4f} + carbon ${c['carbon']:.4f} + delay ${c['delay']:.4f}")
+        print(f"emissions {result.emissions_kg:.2f} kg CO2e, water {result.water_l:.1f} L")
+        for stage in result.stages:
+            print(f"  stage {stage['objective']}: optimum {stage['optimum']:.10g}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="greenllm", description=__doc__.splitlines()[0])
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_solve(sub)
+    try:
+        from greenllm.data.cli import add_data_commands
+    except ImportError:  # the data layer is optional for solving
+        add_data_commands = None
+    if add_data_commands is not None:
+        add_data_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="greenllm: %(message)s",
+                        stream=sys.stderr)
+    try:
+        return args.func(args) or 0
+    except GreenLLMError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

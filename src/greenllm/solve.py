@@ -1,0 +1,231 @@
+"""Schemes and our own lexicographic driver on top of a solver backend.
+
+* single objective: ``energy``, ``carbon`` or ``delay``;
+* ``weighted``: min w_E C^E + w_C C^C + w_D C^D with any weights;
+* ``lexicographic``: for the given order, stage p minimises f_p subject to f_q <= f_q* + rel |f_q*| + abs for every
+  earlier stage q (for the paper's non-negative costs this is f_q <= (1 + rel) f_q*, as in its code). The model is
+  built once; each stage changes the objective and adds one bound row, and the solver warm-starts.
+
+Every solution is re-checked by :mod:`greenllm.verify` from the input tables before it is returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from greenllm.backends import INFEASIBLE, OPTIMAL, GurobiBackend, HighsBackend, gurobi_can_solve
+from greenllm.errors import InfeasibleError, InputError, SolverError
+from greenllm.inputs import Scenario
+from greenllm.model import OBJECTIVES, Formulation, LinearProgram, build
+
+log = logging.getLogger("greenllm")
+
+SCHEMES = ("energy", "carbon", "delay", "weighted", "lexicographic")
+BOUNDABLE = (*OBJECTIVES, "water")
+DEFAULT_ORDER = ("energy", "carbon", "delay")
+
+
+@dataclass
+class Result:
+    """The outcome of one solve: costs in $, emissions in kg CO2e, water in litres, shares x[i, j, k, t]."""
+
+    status: str
+    solver: str
+    scheme: str
+    objective: float
+    costs: dict[str, float]
+    emissions_kg: float
+    water_l: float
+    stages: list[dict]
+    solve_seconds: float
+    x: np.ndarray = field(repr=False)
+    grid_kw: np.ndarray = field(repr=False)
+    weights: tuple[float, float, float] | None = None
+    order: tuple[str, ...] | None = None
+    tolerance: float | None = None
+    build_seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        """The JSON summary printed by ``greenllm solve --json`` (no arrays)."""
+        out = {
+            "status": self.status,
+            "solver": self.solver,
+            "scheme": self.scheme,
+            "objective": self.objective,
+            "costs": dict(self.costs),
+            "emissions_kg": self.emissions_kg,
+            "water_l": self.water_l,
+            "stages": [dict(s) for s in self.stages],
+            "solve_seconds": self.solve_seconds,
+        }
+        if self.weights is not None:
+            out["weights"] = list(self.weights)
+        if self.order is not None:
+            out["order"] = list(self.order)
+            out["tolerance"] = self.tolerance
+        return out
+
+
+def _check_scheme(scheme, weights, order, tolerance, abs_tolerance, bounds):
+    if scheme not in SCHEMES:
+        raise InputError(f"--scheme: unknown scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+    if scheme == "weighted":
+        if weights is None:
+            raise InputError("--scheme weighted needs --weights E,C,D (three numbers)")
+        weights = tuple(float(w) for w in weights)
+        if len(weights) != 3 or not all(np.isfinite(w) and w >= 0 for w in weights) or sum(weights) == 0:
+            raise InputError(f"--weights: expected three non-negative numbers, not all zero; got {weights}")
+    if scheme == "lexicographic":
+        order = tuple(order or DEFAULT_ORDER)
+        if sorted(order) != sorted(OBJECTIVES):
+            raise InputError(f"--order: expected a permutation of energy,carbon,delay; got {','.join(order)}")
+    for name, value in (("--tolerance", tolerance), ("--abs-tolerance", abs_tolerance)):
+        if not np.isfinite(value) or value < 0:
+            raise InputError(f"{name}: must be a finite number >= 0; got {value}")
+    for name, value in (bounds or {}).items():
+        if name not in BOUNDABLE:
+            raise InputError(f"bounds: unknown component {name!r}; choose from {', '.join(BOUNDABLE)}")
+        if not np.isfinite(value):
+            raise InputError(f"bounds: {name} bound must be finite; got {value}")
+    return weights, order
+
+
+def _stage_plan(scheme, weights, order, lp: LinearProgram):
+    """[(label, cost vector)] in solve order."""
+    if scheme in OBJECTIVES:
+        return [(scheme, lp.costs[scheme])]
+    if scheme == "weighted":
+        blend = sum(w * lp.costs[name] for w, name in zip(weights, OBJECTIVES, strict=True))
+        return [("weighted", blend)]
+    return [(name, lp.costs[name]) for name in order]
+
+
+def _run(backend, lp, plan, tolerance, abs_tolerance, bounds):
+    for name, value in (bounds or {}).items():
+        backend.add_row(lp.water_l if name == "water" else lp.costs[name], value)
+    stages, seconds = [], 0.0
+    values, objective = None, float("nan")
+    for p, (label, cost) in enumerate(plan):
+        backend.set_objective(cost)
+        started = time.perf_counter()
+        status, values, objective = backend.solve()
+        seconds += time.perf_counter() - started
+        if status != OPTIMAL:
+            return status, None, objective, stages, seconds
+        stages.append({"objective": label, "optimum": objective})
+        if p < len(plan) - 1:
+            backend.add_row(cost, objective + tolerance * abs(objective) + abs_tolerance)
+    return OPTIMAL, values, objective, stages, seconds
+
+
+def solve(
+    scenario: Scenario,
+    scheme: str = "lexicographic",
+    *,
+    weights=None,
+    order=None,
+    tolerance: float = 1e-3,
+    abs_tolerance: float = 0.0,
+    solver: str = "auto",
+    bounds: dict[str, float] | None = None,
+    verify: bool = True,
+    formulation: Formulation | None = None,
+    threads: int | None = None,
+) -> Result:
+    """Solve ``scenario`` under ``scheme``; see the module docstring. Raises InfeasibleError with a diagnosis."""
+    weights, order = _check_scheme(scheme, weights, order, tolerance, abs_tolerance, bounds)
+    if solver not in ("auto", "highs", "gurobi"):
+        raise InputError(f"--solver: unknown solver {solver!r}; choose auto, highs or gurobi")
+    started = time.perf_counter()
+    lp = build(scenario, formulation)
+    build_seconds = time.perf_counter() - started
+    plan = _stage_plan(scheme, weights, order, lp)
+
+    use_gurobi = solver == "gurobi"
+    if solver in ("auto", "gurobi"):
+        use_gurobi, reason = gurobi_can_solve(lp)
+        if not use_gurobi and solver == "gurobi":
+            raise SolverError(f"--solver gurobi: {reason}; use --solver highs or auto")
+        if not use_gurobi:
+            log.info("solver auto: Gurobi cannot solve this model (%s); using HiGHS", reason)
+    backend = GurobiBackend(lp, threads=threads) if use_gurobi else HighsBackend(lp, threads=threads)
+    outcome = _run(backend, lp, plan, tolerance, abs_tolerance, bounds)
+    status, values, objective, stages, seconds = outcome
+    if status == INFEASIBLE:
+        raise InfeasibleError(diagnose_infeasibility(scenario, lp, bounds, backend_name=backend.name))
+    if status != OPTIMAL:
+        raise SolverError(f"{backend.name} stopped with status {status!r}")
+
+    x, grid_kw = lp.split(values)
+    costs = {name: float(lp.costs[name] @ values) for name in OBJECTIVES}
+    costs["total"] = costs["energy"] + costs["carbon"] + costs["delay"]
+    result = Result(
+        status=status, solver=backend.name, scheme=scheme, objective=float(objective), costs=costs,
+        emissions_kg=float((scenario.carbon_kg_per_kwh * grid_kw).sum()), water_l=float(lp.water_l @ values),
+        stages=stages, solve_seconds=seconds, x=x, grid_kw=grid_kw, weights=weights, order=order,
+        tolerance=tolerance if scheme == "lexicographic" else None, build_seconds=build_seconds,
+    )
+    if verify:
+        from greenllm.verify import verify_solution
+
+        verify_solution(scenario, result, bounds=bounds)
+    return result
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Infeasibility diagnosis: relax one constraint family at a time
+# --------------------------------------------------------------------------------------------------------------------
+
+FAMILY_LABELS = {
+    "water_budget": "the daily water budget (10)",
+    "delay_cap": "the delay cap (16)",
+    "grid_cap": "the grid cap (8)",
+    "resources": "the resource capacities (11b)",
+    "bounds": "the extra component bounds",
+}
+
+
+def _feasible(lp: LinearProgram, relax: str | None, bounds) -> tuple[bool, HighsBackend]:
+    backend = HighsBackend(lp)
+    if relax == "grid_cap":
+        grid = np.arange(lp.n_x, lp.n_cols)
+        backend.change_col_bounds(grid, np.zeros(len(grid)), np.full(len(grid), np.inf))
+    elif relax is not None and relax != "bounds":
+        start, stop = lp.families[relax]
+        for row in range(start, stop):
+            backend.change_row_bounds(row, -np.inf, np.inf)
+    if bounds and relax != "bounds":
+        for name, value in bounds.items():
+            backend.add_row(lp.water_l if name == "water" else lp.costs[name], value)
+    backend.set_objective(np.zeros(lp.n_cols))
+    status, _, _ = backend.solve()
+    return status == OPTIMAL, backend
+
+
+def diagnose_infeasibility(scenario: Scenario, lp: LinearProgram, bounds=None, backend_name: str = "highs") -> str:
+    """Name the constraint family whose relaxation restores feasibility, with the numbers that explain it."""
+    families = ["water_budget", "delay_cap", "grid_cap", "resources"] + (["bounds"] if bounds else [])
+    culprits = [f for f in families if _feasible(lp, f, bounds)[0]]
+    if not culprits:
+        return (f"infeasible ({backend_name}): no single constraint family explains it; relaxing each of "
+                f"{', '.join(FAMILY_LABELS[f] for f in families)} alone does not restore feasibility")
+    parts = []
+    for family in culprits:
+        if family == "water_budget":
+            start, _ = lp.families["water_budget"]
+            backend = HighsBackend(lp)
+            backend.change_row_bounds(start, -np.inf, np.inf)
+            backend.set_objective(lp.water_l)
+            status, _, minimum_l = backend.solve()
+            if status == OPTIMAL:
+                parts.append(f"the water budget of {scenario.water_budget_l:.1f} L is below the minimum of "
+                             f"{minimum_l:.1f} L that serving all demand needs")
+                continue
+        parts.append(f"{FAMILY_LABELS[family]} cannot be met")
+    joiner = "; or " if len(parts) > 1 else ""
+    return "infeasible: " + joiner.join(parts) + (" (relaxing any one of these restores feasibility)"
+                                                  if len(parts) > 1 else "")

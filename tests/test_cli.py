@@ -1,0 +1,99 @@
+"""The `greenllm solve` command: JSON output, exit codes, one-line errors without tracebacks."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from greenllm.cli import main
+from greenllm.inputs import write_scenario
+from greenllm.synthetic import random_tables
+from tests.test_tiny_instance import tiny_tables
+
+
+def run(*args):
+    proc = subprocess.run([sys.executable, "-m", "greenllm", *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def test_json_output_has_the_documented_fields(paper_v1_dir):
+    proc = run("solve", paper_v1_dir, "--scheme", "weighted", "--weights", "1/3,1/3,1/3", "--solver", "highs", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) >= {"status", "solver", "scheme", "objective", "costs", "emissions_kg", "water_l", "stages",
+                        "solve_seconds"}
+    assert set(out["costs"]) == {"energy", "carbon", "delay", "total"}
+    assert out["costs"]["total"] == pytest.approx(392.0825457533, rel=1e-6)
+    assert out["costs"]["total"] == pytest.approx(sum(out["costs"][k] for k in ("energy", "carbon", "delay")))
+    assert out["objective"] == pytest.approx(out["costs"]["total"] / 3, rel=1e-9)
+
+
+def test_lexicographic_with_order_and_scales(tmp_path):
+    folder = write_scenario(tmp_path / "s", *random_tables(seed=4))
+    proc = run("solve", folder, "--scheme", "lexicographic", "--order", "carbon,delay,energy", "--tolerance", "0.01",
+               "--scale", "renewable=0.4", "--scale", "demand=1.1", "--solver", "highs", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert [s["objective"] for s in out["stages"]] == ["carbon", "delay", "energy"]
+    assert out["objective"] == out["stages"][-1]["optimum"]
+    assert out["scale"] == {"renewable": 0.4, "demand": 1.1}
+
+
+def test_bad_scenario_exits_2_with_the_file_named(tmp_path):
+    tables, scalars = random_tables(seed=4)
+    folder = write_scenario(tmp_path / "s", tables, scalars)
+    (folder / "area_type.csv").write_text("area,type\n0,0\n")
+    proc = run("solve", folder)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"error: {folder / 'area_type.csv'}: missing column 'delay_max_s' (found: area, type)")
+
+
+def test_infeasible_exits_3_with_the_constraint_family(tmp_path):
+    folder = write_scenario(tmp_path / "dry", *tiny_tables(water_budget_l=0.5))
+    proc = run("solve", folder, "--scheme", "energy", "--solver", "highs")
+    assert proc.returncode == 3
+    assert "water budget of 0.5 L is below the minimum of 1.0 L" in proc.stderr
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--scale", "price"], "expected FIELD=FACTOR"),
+    (["--scale", "tax=2"], "unknown field 'tax'"),
+    (["--scale", "price=-1"], "finite number >= 0"),
+    (["--weights", "1,2"], "expected three numbers"),
+    (["--order", "energy,carbon"], "permutation of energy,carbon,delay"),
+    (["--scheme", "weighted"], "--scheme weighted needs --weights"),
+    (["--tolerance", "-0.1"], "finite number >= 0"),
+])
+def test_bad_arguments_exit_2(tmp_path, capsys, args, needle):
+    folder = write_scenario(tmp_path / "s", *tiny_tables())
+    try:
+        code = main(["solve", str(folder), *args])
+    except SystemExit as exit_:  # argparse reports bad values itself, with exit code 2
+        code = exit_.code
+    assert code == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_gurobi_without_a_licence_for_the_size_is_a_clear_error(paper_v1_dir):
+    from greenllm.backends import gurobi_licence
+
+    if gurobi_licence()[0] == "full":
+        pytest.skip("a full Gurobi licence is installed here")
+    proc = run("solve", paper_v1_dir, "--solver", "gurobi")
+    assert proc.returncode == 4
+    assert "--solver gurobi:" in proc.stderr and "use --solver highs or auto" in proc.stderr
+
+
+def test_auto_falls_back_to_highs_with_one_log_line(paper_v1_dir):
+    from greenllm.backends import gurobi_licence
+
+    if gurobi_licence()[0] == "full":
+        pytest.skip("a full Gurobi licence is installed here")
+    proc = run("solve", paper_v1_dir, "--scheme", "energy", "--json")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["solver"] == "highs"
+    assert [line for line in proc.stderr.splitlines() if "using HiGHS" in line] == [proc.stderr.strip()]

@@ -1,0 +1,203 @@
+"""Loading a scenario folder: every kind of bad input gets one message naming the file, column and rows."""
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from greenllm.errors import InputError
+from greenllm.inputs import FILES, load_scenario, write_scenario
+from greenllm.synthetic import random_tables
+
+
+@pytest.fixture
+def folder(tmp_path):
+    tables, scalars = random_tables(n_areas=3, n_dcs=2, n_types=2, n_hours=4, seed=1)
+    return write_scenario(tmp_path / "scn", tables, scalars)
+
+
+def edit(folder, stem, change):
+    path = folder / f"{stem}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = change(frame)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_written_folder_reads_back_bit_identical(tmp_path):
+    tables, scalars = random_tables(seed=3)
+    scenario = load_scenario(write_scenario(tmp_path / "a", tables, scalars))
+    queries = tables["demand"].sort_values(["area", "type", "hour"])["queries"].to_numpy()
+    assert np.array_equal(scenario.queries.ravel(), queries)
+    price = tables["dc_hour"].sort_values(["dc", "hour"])["price_usd_per_kwh"].to_numpy()
+    assert np.array_equal(scenario.price_usd_per_kwh.ravel(), price)
+    assert scenario.water_budget_l == scalars["water_budget_l"]
+
+
+def test_paper_folder_loads_with_its_sizes(paper_v1_dir):
+    s = load_scenario(paper_v1_dir)
+    assert (s.n_areas, s.n_dcs, s.n_types, s.n_hours, s.n_resources) == (9, 9, 5, 24, 3)
+    assert s.queries.sum() == 692248  # total demand stated in the reference README
+    raw = pd.read_csv(paper_v1_dir / "demand.csv")
+    row = raw[(raw.hour == 7) & (raw.area == 2) & (raw.type == 1)].iloc[0]
+    assert s.queries[2, 1, 7] == row.queries and s.token_size_kb[2, 1, 7] == row.token_size_kb
+
+
+def test_missing_file(folder):
+    (folder / "dc_hour.csv").unlink()
+    with pytest.raises(InputError, match=r"dc_hour\.csv: file missing"):
+        load_scenario(folder)
+
+
+def test_missing_column(folder):
+    edit(folder, "dc_hour", lambda f: f.drop(columns="carbon_kg_per_kwh"))
+    with pytest.raises(InputError, match=r"dc_hour\.csv: missing column 'carbon_kg_per_kwh'"):
+        load_scenario(folder)
+
+
+def test_non_numeric_value_names_line_and_keys(folder):
+    def change(f):
+        f.loc[5, "queries"] = "lots"
+        return f
+    edit(folder, "demand", change)
+    with pytest.raises(InputError) as err:
+        load_scenario(folder)
+    message = str(err.value)
+    assert "demand.csv, column 'queries': 1 non-numeric value" in message
+    assert "line 7" in message and "'lots'" in message
+
+
+def test_empty_value(folder):
+    def change(f):
+        f.loc[0, "pue"] = ""
+        return f
+    edit(folder, "datacenters", change)
+    with pytest.raises(InputError, match=r"datacenters\.csv, column 'pue': 1 empty value"):
+        load_scenario(folder)
+
+
+def test_negative_values_are_counted_and_the_first_shown(folder):
+    def change(f):
+        f.loc[[3, 8], "queries"] = ["-40", "-1"]
+        return f
+    edit(folder, "demand", change)
+    with pytest.raises(InputError) as err:
+        load_scenario(folder)
+    message = str(err.value)
+    assert "demand.csv, column 'queries': 2 rows are negative" in message
+    assert "line 5" in message and "-40" in message
+
+
+def test_pue_below_one_is_rejected(folder):
+    def change(f):
+        f.loc[1, "pue"] = "0.9"
+        return f
+    edit(folder, "datacenters", change)
+    with pytest.raises(InputError, match=r"datacenters\.csv, column 'pue': 1 row is below the minimum 1"):
+        load_scenario(folder)
+
+
+def test_duplicate_key(folder):
+    edit(folder, "area_dc", lambda f: pd.concat([f, f.iloc[[2]]], ignore_index=True))
+    with pytest.raises(InputError, match=r"area_dc\.csv: duplicate key \(area, dc\) in 2 rows"):
+        load_scenario(folder)
+
+
+def test_unknown_id(folder):
+    def change(f):
+        f.loc[0, "dc"] = "7"
+        return f
+    edit(folder, "dc_hour", change)
+    with pytest.raises(InputError, match=r"dc_hour\.csv, column 'dc': 1 rows name a dc that does not exist in datacenters\.csv"):
+        load_scenario(folder)
+
+
+def test_incomplete_coverage_names_a_missing_combination(folder):
+    edit(folder, "demand", lambda f: f.drop(index=4))
+    with pytest.raises(InputError, match=r"demand\.csv: incomplete coverage: 23 rows for 24 combinations"):
+        load_scenario(folder)
+
+
+def test_infinite_value(folder):
+    def change(f):
+        f.loc[2, "renewable_kw"] = "inf"
+        return f
+    edit(folder, "dc_hour", change)
+    with pytest.raises(InputError, match=r"dc_hour\.csv, column 'renewable_kw'.*not finite"):
+        load_scenario(folder)
+
+
+def test_zero_bandwidth_is_rejected(folder):
+    def change(f):
+        f.loc[0, "bandwidth_mbps"] = "0"
+        return f
+    edit(folder, "area_dc", change)
+    with pytest.raises(InputError, match=r"area_dc\.csv, column 'bandwidth_mbps'"):
+        load_scenario(folder)
+
+
+def test_scalars_need_a_water_budget(folder):
+    (folder / "scalars.json").write_text(json.dumps({"seed": 1}))
+    with pytest.raises(InputError, match=r"scalars\.json, field 'water_budget_l': missing"):
+        load_scenario(folder)
+
+
+def test_scalars_must_be_json(folder):
+    (folder / "scalars.json").write_text("{water: ")
+    with pytest.raises(InputError, match=r"scalars\.json: not valid JSON"):
+        load_scenario(folder)
+
+
+def test_not_a_folder(tmp_path):
+    with pytest.raises(InputError, match="no such directory"):
+        load_scenario(tmp_path / "nope")
+
+
+def test_failed_write_leaves_the_existing_folder_untouched(folder):
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    tables, scalars = random_tables(n_areas=3, n_dcs=2, n_types=2, n_hours=4, seed=2)
+    tables["demand"].loc[0, "queries"] = -5
+    with pytest.raises(InputError, match=r"demand\.csv, column 'queries'"):
+        write_scenario(folder, tables, scalars)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no staging left behind
+
+
+def test_write_replaces_an_existing_folder(folder):
+    tables, scalars = random_tables(n_areas=2, n_dcs=2, n_types=1, n_hours=3, seed=5)
+    write_scenario(folder, tables, scalars, provenance={"source": "test"})
+    scenario = load_scenario(folder)
+    assert scenario.n_areas == 2 and scenario.n_hours == 3
+    assert json.loads((folder / "provenance.json").read_text()) == {"source": "test"}
+
+
+def test_every_file_in_the_format_is_required(folder, tmp_path):
+    for stem in FILES:
+        copy = tmp_path / f"without_{stem}"
+        shutil.copytree(folder, copy)
+        (copy / f"{stem}.csv").unlink()
+        with pytest.raises(InputError, match=f"{stem}.csv: file missing"):
+            load_scenario(copy)
+
+
+@pytest.mark.parametrize("field,attribute", [("price", "price_usd_per_kwh"), ("carbon", "carbon_kg_per_kwh"),
+                                             ("renewable", "renewable_kw"), ("demand", "queries"),
+                                             ("delay_penalty", "delay_penalty_usd_per_s")])
+def test_scaling_multiplies_exactly_one_field(folder, field, attribute):
+    s = load_scenario(folder)
+    scaled = s.scaled(field, 0.4)
+    assert np.array_equal(getattr(scaled, attribute), getattr(s, attribute) * 0.4)
+    assert np.array_equal(scaled.carbon_tax_usd_per_kg, s.carbon_tax_usd_per_kg)
+
+
+def test_scaling_energy_per_token_scales_both_directions(folder):
+    s = load_scenario(folder)
+    scaled = s.scaled("energy_per_token", 1.9)
+    assert np.allclose(scaled.energy_per_query_kwh, 1.9 * s.energy_per_query_kwh, rtol=1e-14)
+
+
+def test_unknown_scale_field(folder):
+    with pytest.raises(InputError, match="unknown field 'tax'"):
+        load_scenario(folder).scaled("tax", 2.0)
