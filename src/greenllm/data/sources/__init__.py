@@ -1,0 +1,1 @@
+"""One module per data source: download URL, licence, reader (schema check) and cleaner to tidy units."""
