@@ -1,0 +1,228 @@
+"""The region registry (config/regions.yaml): data-centre sites, their grid zones per data source, and user areas.
+
+``load_regions()`` validates the file against ``greenllm/schemas/regions.schema.yaml`` (jsonschema) and then checks
+what a schema cannot: unique ids, IANA time zones, turbine types in windpowerlib's offline library and citation keys.
+Any problem is one InputError naming the file, the region and the field.
+"""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from greenllm.errors import InputError
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_REGIONS_PATH = REPO_ROOT / "config" / "regions.yaml"
+"""config/regions.yaml of this checkout (src/greenllm/data/regions.py -> repository root)."""
+
+SCHEMA_NAME = "regions.schema.yaml"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Identifiers of a site's grid zone in each data source (None where a source does not cover it)."""
+
+    electricitymaps_zone: str
+    eia_ba: str | None
+    iso: str | None
+    price_node: str | None
+    entsoe_bidding_zone: str | None
+    entsoe_country: str | None
+    paper_electricitymaps_zone: str | None = None
+    paper_eia_ba: str | None = None
+
+
+@dataclass(frozen=True)
+class Wind:
+    """On-site wind: ``count`` turbines of windpowerlib type ``turbine_type`` at ``hub_height_m`` [m]."""
+
+    turbine_type: str
+    count: int
+    hub_height_m: float
+
+
+@dataclass(frozen=True)
+class UserArea:
+    """The user area a region serves first; ``population_millions`` [millions] weights its demand."""
+
+    name: str
+    population_millions: float
+    population_year: int
+    population_source: str
+    """The full citation (resolved from the registry's ``sources``)."""
+    demand_factor: float = 1.0
+
+
+@dataclass(frozen=True)
+class Region:
+    """One registry entry. Units: degrees, kWp, m; ``pue`` [-]."""
+
+    id: str
+    name: str
+    latitude: float
+    longitude: float
+    timezone: str
+    grid: Grid
+    pue: float
+    pue_source: str
+    cooling: str
+    solar_kwp: float
+    wind: Wind | None
+    hardware: tuple[dict, ...]
+    user_area: UserArea
+    provider: str = ""
+    country: str = ""
+    notes: str = ""
+
+    def electricitymaps_zone(self, *, paper: bool = False) -> str:
+        """The Electricity Maps zone: the physical one, or the paper's where it differs and ``paper`` is set."""
+        if paper and self.grid.paper_electricitymaps_zone:
+            return self.grid.paper_electricitymaps_zone
+        return self.grid.electricitymaps_zone
+
+    def eia_ba(self, *, paper: bool = False) -> str | None:
+        """The EIA-930 balancing authority: the physical one, or the paper's where it differs and ``paper`` is set."""
+        if paper and self.grid.paper_eia_ba:
+            return self.grid.paper_eia_ba
+        return self.grid.eia_ba
+
+
+@functools.lru_cache(maxsize=1)
+def load_schema() -> dict:
+    """The registry's JSON Schema (shipped as package data)."""
+    text = resources.files("greenllm").joinpath("schemas", SCHEMA_NAME).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@functools.lru_cache(maxsize=1)
+def windpowerlib_turbine_types() -> frozenset[str]:
+    """Turbine types with a power curve in windpowerlib's offline library (its bundled oedb CSV)."""
+    from windpowerlib import get_turbine_types
+
+    table = get_turbine_types(turbine_library="local", print_out=False, filter_=True)
+    return frozenset(table.loc[table["has_power_curve"].astype(bool), "turbine_type"])
+
+
+def load_regions(path: str | Path | None = None) -> dict[str, Region]:
+    """Read and validate the registry; returns {region id: Region} in file order.
+
+    path: the YAML file (default config/regions.yaml of this checkout).
+    Raises InputError naming the file, the region (id and entry number) and the field on any bad entry.
+    """
+    path = Path(path) if path is not None else DEFAULT_REGIONS_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the region registry ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise InputError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+
+    _validate_schema(path, data)
+    sources = data["sources"]
+    regions: dict[str, Region] = {}
+    for index, entry in enumerate(data["regions"]):
+        where = _where(path, data, index)
+        if entry["id"] in regions:
+            raise InputError(f"{where}, field 'id': duplicate region id {entry['id']!r}")
+        try:
+            zoneinfo.ZoneInfo(entry["timezone"])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise InputError(f"{where}, field 'timezone': {entry['timezone']!r} is not an IANA time zone") from None
+        for field, key in (("pue_source", entry["pue_source"]),
+                           ("user_area.population_source", entry["user_area"]["population_source"])):
+            if key not in sources:
+                raise InputError(f"{where}, field '{field}': {key!r} is not a key of 'sources' "
+                                 f"(known: {', '.join(sorted(sources))})")
+        wind = entry["wind"]
+        if wind is not None and wind["turbine_type"] not in windpowerlib_turbine_types():
+            raise InputError(f"{where}, field 'wind.turbine_type': {wind['turbine_type']!r} has no power curve in "
+                             f"windpowerlib's library (e.g. E-126/4200, V126/3300, E-53/800)")
+        regions[entry["id"]] = _region(entry, sources)
+    return regions
+
+
+def select(regions: Mapping[str, Region], ids: Iterable[str]) -> list[Region]:
+    """The regions with these ids, in the given order; InputError naming unknown ids."""
+    ids = list(ids)
+    unknown = [region_id for region_id in ids if region_id not in regions]
+    if unknown:
+        raise InputError(f"unknown region id(s) {', '.join(map(repr, unknown))}; known: {', '.join(regions)}")
+    return [regions[region_id] for region_id in ids]
+
+
+def _region(entry: dict, sources: dict) -> Region:
+    grid = entry["grid"]
+    wind = entry["wind"]
+    area = entry["user_area"]
+    return Region(
+        id=entry["id"],
+        name=entry["name"],
+        latitude=float(entry["latitude"]),
+        longitude=float(entry["longitude"]),
+        timezone=entry["timezone"],
+        grid=Grid(**grid),
+        pue=float(entry["pue"]),
+        pue_source=sources[entry["pue_source"]],
+        cooling=entry["cooling"],
+        solar_kwp=float(entry["solar_kwp"]),
+        wind=None if wind is None else Wind(wind["turbine_type"], int(wind["count"]), float(wind["hub_height_m"])),
+        hardware=tuple(dict(item) for item in entry["hardware"]),
+        user_area=UserArea(
+            name=area["name"],
+            population_millions=float(area["population_millions"]),
+            population_year=int(area["population_year"]),
+            population_source=sources[area["population_source"]],
+            demand_factor=float(area.get("demand_factor", 1.0)),
+        ),
+        provider=entry.get("provider", ""),
+        country=entry.get("country", ""),
+        notes=entry.get("notes", ""),
+    )
+
+
+def _where(path: Path, data, index: int) -> str:
+    """'<file>: region '<id>' (entry n)' for the n-th (0-based index) entry of data['regions']."""
+    entry = data["regions"][index] if isinstance(data, dict) and isinstance(data.get("regions"), list) else None
+    region_id = entry.get("id") if isinstance(entry, dict) else None
+    label = f"region {region_id!r}" if isinstance(region_id, str) else "region"
+    return f"{path}: {label} (entry {index + 1})"
+
+
+def _validate_schema(path: Path, data) -> None:
+    validator = jsonschema.Draft202012Validator(load_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    if not errors:
+        return
+    error = errors[0]
+    while error.context:  # oneOf / anyOf: report the deepest branch failure instead of "not valid under any"
+        error = max(error.context, key=lambda e: len(e.absolute_path))
+    location = list(error.absolute_path)
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in (error.instance or {})]
+        location += missing[:1]
+        detail = "is required but missing"
+    else:
+        detail = error.message
+    if len(location) >= 2 and location[0] == "regions" and isinstance(location[1], int):
+        where = _where(path, data, location[1])
+        field = ".".join(str(part) for part in location[2:]) or "(entry)"
+        message = f"{where}, field '{field}': {detail}"
+    else:
+        field = ".".join(str(part) for part in location) or "(top level)"
+        message = f"{path}, field '{field}': {detail}"
+    more = len(errors) - 1
+    if more:
+        message += f" ({more} more problem{'s' if more > 1 else ''} after this one)"
+    raise InputError(message)

@@ -1,0 +1,191 @@
+"""The region registry: config/regions.yaml validates, carries the paper's zones, and bad entries fail clearly."""
+
+import copy
+import re
+import zoneinfo
+from datetime import datetime
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from greenllm.data.regions import DEFAULT_REGIONS_PATH, load_regions, load_schema, select
+from greenllm.errors import InputError
+
+PAPER_REGION_IDS = ["us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west2",
+                    "us-west3", "us-west4"]
+
+
+@pytest.fixture(scope="module")
+def regions():
+    return load_regions()
+
+
+@pytest.fixture(scope="module")
+def raw_registry():
+    return yaml.safe_load(DEFAULT_REGIONS_PATH.read_text(encoding="utf-8"))
+
+
+def _write(tmp_path, data):
+    path = tmp_path / "regions.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _entry(data, region_id):
+    """The entry of region_id. YAML aliases (wind, hardware) are shared objects: edits must replace, not mutate."""
+    return next(entry for entry in data["regions"] if entry["id"] == region_id)
+
+
+def test_schema_is_valid_draft_2020_12():
+    jsonschema.Draft202012Validator.check_schema(load_schema())
+
+
+def test_registry_holds_the_papers_nine_regions_in_datacenters_csv_order(regions, paper_v1_dir):
+    names = pd.read_csv(paper_v1_dir / "datacenters.csv")["name"].tolist()
+    assert names == PAPER_REGION_IDS
+    assert [region_id for region_id in regions if region_id.startswith("us-")] == names
+
+
+def test_paper_electricitymaps_zones_match_the_paper_readme(regions, paper_v1_dir):
+    readme = (paper_v1_dir / "README.md").read_text(encoding="utf-8")
+    sentence = readme[readme.index("are: dc 0"):].split(".")[0]  # "are: dc 0 US-MIDW-MISO, 1 US-SE-SEPA, ..."
+    listed = dict(re.findall(r"(\d) (US-[A-Z]+-[A-Z]+)", sentence))
+    assert len(listed) == 9
+    names = pd.read_csv(paper_v1_dir / "datacenters.csv")["name"].tolist()
+    for dc, zone in listed.items():
+        assert regions[names[int(dc)]].electricitymaps_zone(paper=True) == zone
+
+
+def test_north_virginia_records_both_the_paper_stand_in_and_the_physical_zone(regions):
+    east4 = regions["us-east4"]
+    assert east4.electricitymaps_zone(paper=True) == "US-NY-NYIS"
+    assert east4.electricitymaps_zone() == "US-MIDA-PJM"
+    assert (east4.eia_ba(paper=True), east4.eia_ba()) == ("NYIS", "PJM")
+    # where the paper used the physical zone, both calls agree
+    assert regions["us-south1"].electricitymaps_zone(paper=True) == regions["us-south1"].electricitymaps_zone()
+
+
+def test_paper_populations_and_regional_factors_agree_with_paper_areas(regions, paper_v1_dir):
+    areas = pd.read_csv(paper_v1_dir / "areas.csv")  # area i is the user area of dc i
+    population = areas["population_millions"].to_numpy()
+    normalised = (population - population.min()) / (population.max() - population.min())
+    paper_factor = areas["demand_multiplier"].to_numpy() / (0.3 + normalised)
+    for i, region_id in enumerate(PAPER_REGION_IDS):
+        area = regions[region_id].user_area
+        # the registry cites the 2020 Census; the paper rounded (Texas 29.0 vs 29.15)
+        assert area.population_millions == pytest.approx(population[i], abs=0.2)
+        assert area.demand_factor == pytest.approx(paper_factor[i], rel=1e-9)
+        assert "Census" in area.population_source
+
+
+def test_europe_has_the_countries_usable_offline(regions):
+    europe = [r for r in regions.values() if r.grid.entsoe_country is not None]
+    assert len(europe) >= 6
+    assert {"DE", "FR", "AT", "ES", "DK", "SE"} <= {r.grid.entsoe_country for r in europe}
+    for region in europe:
+        assert region.grid.eia_ba is None and region.grid.entsoe_bidding_zone
+        assert "Eurostat" in region.user_area.population_source
+
+
+def test_time_zones_agree_with_longitude(regions):
+    """A site's standard UTC offset is within 2.5 h of longitude / 15 deg per hour (solar time)."""
+    for region in regions.values():
+        offset_h = zoneinfo.ZoneInfo(region.timezone).utcoffset(datetime(2024, 1, 15)).total_seconds() / 3600
+        assert abs(offset_h - region.longitude / 15.0) < 2.5, region.id
+
+
+def test_every_region_has_a_library_turbine_and_sane_site_data(regions):
+    for region in regions.values():
+        assert 1.0 <= region.pue < 2.0
+        assert region.cooling in ("evaporative", "dry", "seawater")
+        assert region.wind is None or region.wind.hub_height_m > 0
+        assert region.hardware and all("accelerator" in item for item in region.hardware)
+
+
+def test_adding_a_region_is_one_entry(tmp_path, raw_registry):
+    data = copy.deepcopy(raw_registry)
+    new = copy.deepcopy(_entry(data, "us-west3"))
+    new.update(id="us-west9", name="Somewhere", latitude=41.0, longitude=-112.0)
+    data["regions"].append(new)
+    loaded = load_regions(_write(tmp_path, data))
+    assert list(loaded)[-1] == "us-west9"
+    assert loaded["us-west9"].latitude == 41.0
+    assert len(loaded) == len(raw_registry["regions"]) + 1
+
+
+def test_select_keeps_order_and_names_unknown_ids(regions):
+    assert [r.id for r in select(regions, ["us-west4", "us-east1"])] == ["us-west4", "us-east1"]
+    with pytest.raises(InputError, match="'mars-1'"):
+        select(regions, ["us-east1", "mars-1"])
+
+
+@pytest.mark.parametrize(
+    ("region_id", "edit", "field", "detail"),
+    [
+        ("us-east4", lambda e: e.pop("pue"), "pue", "required"),
+        ("us-west2", lambda e: e.update(latitude="north"), "latitude", "not of type"),
+        ("us-west2", lambda e: e.update(latitude=123.0), "latitude", "maximum"),
+        ("europe-west3", lambda e: e.update(cooling="liquid"), "cooling", "liquid"),
+        ("us-east1", lambda e: e["grid"].update(electricitymaps_zone="us-ca"), "grid.electricitymaps_zone", "us-ca"),
+        ("us-east1", lambda e: e.update(wind={**e["wind"], "count": 0}), "wind.count", "minimum"),
+        ("vienna-at", lambda e: e["user_area"].update(population_millions=-1), "user_area.population_millions",
+         "-1"),
+        ("vienna-at", lambda e: e.update(colour="blue"), "(entry)", "colour"),
+    ],
+)
+def test_schema_errors_name_file_region_and_field(tmp_path, raw_registry, region_id, edit, field, detail):
+    data = copy.deepcopy(raw_registry)
+    edit(_entry(data, region_id))
+    path = _write(tmp_path, data)
+    with pytest.raises(InputError) as caught:
+        load_regions(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert f"region '{region_id}'" in message
+    assert f"field '{field}'" in message
+    assert detail in message
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "detail"),
+    [
+        (lambda e: e.update(timezone="America/Atlantis"), "timezone", "IANA"),
+        (lambda e: e.update(wind={**e["wind"], "turbine_type": "X-1/999"}), "wind.turbine_type", "X-1/999"),
+        (lambda e: e.update(pue_source="nobody"), "pue_source", "nobody"),
+        (lambda e: e["user_area"].update(population_source="census1850"), "user_area.population_source",
+         "census1850"),
+    ],
+)
+def test_semantic_errors_name_file_region_and_field(tmp_path, raw_registry, edit, field, detail):
+    data = copy.deepcopy(raw_registry)
+    edit(_entry(data, "us-south1"))
+    path = _write(tmp_path, data)
+    with pytest.raises(InputError) as caught:
+        load_regions(path)
+    message = str(caught.value)
+    assert str(path) in message and "region 'us-south1'" in message
+    assert f"field '{field}'" in message and detail in message
+
+
+def test_duplicate_id_is_rejected(tmp_path, raw_registry):
+    data = copy.deepcopy(raw_registry)
+    data["regions"].append(copy.deepcopy(_entry(data, "us-east5")))
+    with pytest.raises(InputError, match=r"duplicate region id 'us-east5'"):
+        load_regions(_write(tmp_path, data))
+
+
+def test_invalid_yaml_and_missing_file_name_the_file(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("regions: [\n  - id: x\n    name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(str(broken)) + ".*not valid YAML"):
+        load_regions(broken)
+    with pytest.raises(InputError, match="cannot read"):
+        load_regions(tmp_path / "absent.yaml")
+
+
+def test_registry_coordinates_are_distinct_sites(regions):
+    coords = np.array([[r.latitude, r.longitude] for r in regions.values()])
+    assert len(np.unique(np.round(coords, 2), axis=0)) == len(regions)
