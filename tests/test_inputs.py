@@ -26,6 +26,14 @@ def edit(folder, stem, change):
     return path
 
 
+def set_cells(folder, stem, rows, column, values):
+    """Overwrite the text of some cells of one file (rows count from 0 after the header)."""
+    def change(frame):
+        frame.loc[rows, column] = values
+        return frame
+    return edit(folder, stem, change)
+
+
 def test_a_written_folder_reads_back_bit_identical(tmp_path):
     tables, scalars = random_tables(seed=3)
     scenario = load_scenario(write_scenario(tmp_path / "a", tables, scalars))
@@ -58,10 +66,7 @@ def test_missing_column(folder):
 
 
 def test_non_numeric_value_names_line_and_keys(folder):
-    def change(f):
-        f.loc[5, "queries"] = "lots"
-        return f
-    edit(folder, "demand", change)
+    set_cells(folder, "demand", 5, "queries", "lots")
     with pytest.raises(InputError) as err:
         load_scenario(folder)
     message = str(err.value)
@@ -70,19 +75,13 @@ def test_non_numeric_value_names_line_and_keys(folder):
 
 
 def test_empty_value(folder):
-    def change(f):
-        f.loc[0, "pue"] = ""
-        return f
-    edit(folder, "datacenters", change)
+    set_cells(folder, "datacenters", 0, "pue", "")
     with pytest.raises(InputError, match=r"datacenters\.csv, column 'pue': 1 empty value"):
         load_scenario(folder)
 
 
 def test_negative_values_are_counted_and_the_first_shown(folder):
-    def change(f):
-        f.loc[[3, 8], "queries"] = ["-40", "-1"]
-        return f
-    edit(folder, "demand", change)
+    set_cells(folder, "demand", [3, 8], "queries", ["-40", "-1"])
     with pytest.raises(InputError) as err:
         load_scenario(folder)
     message = str(err.value)
@@ -91,10 +90,7 @@ def test_negative_values_are_counted_and_the_first_shown(folder):
 
 
 def test_pue_below_one_is_rejected(folder):
-    def change(f):
-        f.loc[1, "pue"] = "0.9"
-        return f
-    edit(folder, "datacenters", change)
+    set_cells(folder, "datacenters", 1, "pue", "0.9")
     with pytest.raises(InputError, match=r"datacenters\.csv, column 'pue': 1 row is below the minimum 1"):
         load_scenario(folder)
 
@@ -106,10 +102,7 @@ def test_duplicate_key(folder):
 
 
 def test_unknown_id(folder):
-    def change(f):
-        f.loc[0, "dc"] = "7"
-        return f
-    edit(folder, "dc_hour", change)
+    set_cells(folder, "dc_hour", 0, "dc", "7")
     with pytest.raises(InputError, match=r"dc_hour\.csv, column 'dc': 1 rows name a dc that does not exist in datacenters\.csv"):
         load_scenario(folder)
 
@@ -121,19 +114,13 @@ def test_incomplete_coverage_names_a_missing_combination(folder):
 
 
 def test_infinite_value(folder):
-    def change(f):
-        f.loc[2, "renewable_kw"] = "inf"
-        return f
-    edit(folder, "dc_hour", change)
+    set_cells(folder, "dc_hour", 2, "renewable_kw", "inf")
     with pytest.raises(InputError, match=r"dc_hour\.csv, column 'renewable_kw'.*not finite"):
         load_scenario(folder)
 
 
 def test_zero_bandwidth_is_rejected(folder):
-    def change(f):
-        f.loc[0, "bandwidth_mbps"] = "0"
-        return f
-    edit(folder, "area_dc", change)
+    set_cells(folder, "area_dc", 0, "bandwidth_mbps", "0")
     with pytest.raises(InputError, match=r"area_dc\.csv, column 'bandwidth_mbps'"):
         load_scenario(folder)
 
