@@ -73,6 +73,9 @@ def _add_solve(sub) -> None:
     p.add_argument("--scale", type=_scale, action="append", default=[], metavar="FIELD=FACTOR",
                    help=f"multiply an input field (repeatable): {', '.join(SCALE_FIELDS)}")
     p.add_argument("--solver", choices=("auto", "highs", "gurobi"), default="auto")
+    p.add_argument("--formulation", choices=("paper", "per_query"), default=None,
+                   help="model: the paper's (default, or the scenario's scalars.json 'formulation') or per_query"
+                        " (per-query latency and hardware; see docs/per_query.md)")
     p.add_argument("--threads", type=int, default=None, help="solver threads (default: the solver's choice)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=_run_solve)
@@ -92,7 +95,8 @@ def _run_solve(args) -> int:
     for name, factor in args.scale:
         scenario = scenario.scaled(name, factor)
     result = solve(scenario, args.scheme, weights=args.weights, order=args.order, tolerance=args.tolerance,
-                   abs_tolerance=args.abs_tolerance, solver=args.solver, threads=args.threads)
+                   abs_tolerance=args.abs_tolerance, solver=args.solver, threads=args.threads,
+                   formulation=args.formulation)
     if args.json:
         out = result.to_dict()
         if args.scale:

@@ -85,7 +85,30 @@ class Formulation:
     resources: PaperResources = field(default_factory=PaperResources)
 
 
-FORMULATIONS = {"paper": Formulation}
+FORMULATIONS = {"paper": Formulation}  # classes of the component-based formulations
+FORMULATION_NAMES = ("paper", "per_query")
+
+
+def resolve_formulation(spec=None, scenario: Scenario | None = None):
+    """A formulation object from None, a name or an object.
+
+    None: the scenario's ``scalars.json`` field ``formulation`` when present, else ``paper`` (so ``paper_v1`` stays on
+    the paper's model). ``per_query`` builds :class:`greenllm.per_query.PerQueryFormulation` from the scenario folder's
+    optional inputs (defaults from config/hardware.yaml where they are absent).
+    """
+    if spec is None:
+        spec = (scenario.scalars or {}).get("formulation", "paper") if scenario is not None else "paper"
+    if not isinstance(spec, str):
+        return spec
+    if spec == "paper":
+        return Formulation()
+    if spec == "per_query":
+        from greenllm.per_query import PerQueryFormulation
+
+        return PerQueryFormulation.for_scenario(scenario)
+    from greenllm.errors import InputError
+
+    raise InputError(f"--formulation: unknown formulation {spec!r}; choose one of {', '.join(FORMULATION_NAMES)}")
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -114,6 +137,12 @@ class LinearProgram:
     water_l: np.ndarray
     shape_x: tuple[int, int, int, int]
     shape_grid: tuple[int, int]
+    # Route pruning: flat indices (C order over shape_x) of the routes that have a column; None = every route.
+    x_index: np.ndarray | None = None
+    # Further variable blocks after grid power: name -> (first column, shape), e.g. provisioned accelerators [j, t].
+    extra_cols: dict[str, tuple[int, tuple[int, ...]]] = field(default_factory=dict)
+    # True for integer columns (a MILP); None for a pure LP.
+    integrality: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
@@ -121,11 +150,28 @@ class LinearProgram:
 
     @property
     def n_x(self) -> int:
-        return int(np.prod(self.shape_x))
+        """Number of share columns (routes kept after pruning)."""
+        return int(np.prod(self.shape_x)) if self.x_index is None else len(self.x_index)
+
+    @property
+    def grid_cols(self) -> np.ndarray:
+        """Column ids of grid_kw[j, t]."""
+        return self.n_x + np.arange(int(np.prod(self.shape_grid)))
 
     def split(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Solution vector -> (x[i, j, k, t], grid_kw[j, t])."""
-        return values[: self.n_x].reshape(self.shape_x), values[self.n_x :].reshape(self.shape_grid)
+        """Solution vector -> (x[i, j, k, t], grid_kw[j, t]); pruned routes get x = 0."""
+        n_grid = int(np.prod(self.shape_grid))
+        grid = values[self.n_x : self.n_x + n_grid].reshape(self.shape_grid)
+        if self.x_index is None:
+            return values[: self.n_x].reshape(self.shape_x), grid
+        x = np.zeros(int(np.prod(self.shape_x)))
+        x[self.x_index] = values[: self.n_x]
+        return x.reshape(self.shape_x), grid
+
+    def extras(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        """The further variable blocks of a solution vector, by name."""
+        return {name: values[start : start + int(np.prod(shape))].reshape(shape)
+                for name, (start, shape) in self.extra_cols.items()}
 
     def row_family(self, row: int) -> str:
         return next(name for name, (start, stop) in self.families.items() if start <= row < stop)
@@ -160,8 +206,15 @@ class _RowBuilder:
                 np.concatenate(self.lower), np.concatenate(self.upper))
 
 
-def build(s: Scenario, formulation: Formulation | None = None) -> LinearProgram:
-    """Assemble the LP of the paper (equations numbered as in arXiv 2507.09942) without Python loops over indices."""
+def build(s: Scenario, formulation=None) -> LinearProgram:
+    """Assemble the LP of the paper (equations numbered as in arXiv 2507.09942) without Python loops over indices.
+
+    ``formulation`` may also be a name or any object with ``build_lp(scenario)`` (e.g. the per-query formulation).
+    """
+    if isinstance(formulation, str):
+        formulation = resolve_formulation(formulation, s)
+    if formulation is not None and not isinstance(formulation, Formulation) and hasattr(formulation, "build_lp"):
+        return formulation.build_lp(s)
     f = formulation or Formulation()
     n_i, n_j, n_k, n_t, n_r = s.n_areas, s.n_dcs, s.n_types, s.n_hours, s.n_resources
     shape_x = (n_i, n_j, n_k, n_t)

@@ -20,7 +20,7 @@ import numpy as np
 from greenllm.backends import INFEASIBLE, OPTIMAL, GurobiBackend, HighsBackend, gurobi_can_solve
 from greenllm.errors import InfeasibleError, InputError, SolverError
 from greenllm.inputs import Scenario
-from greenllm.model import OBJECTIVES, Formulation, LinearProgram, build
+from greenllm.model import OBJECTIVES, Formulation, LinearProgram, build, resolve_formulation
 
 log = logging.getLogger("greenllm")
 
@@ -48,6 +48,8 @@ class Result:
     order: tuple[str, ...] | None = None
     tolerance: float | None = None
     build_seconds: float = 0.0
+    formulation: str = "paper"
+    extras: dict = field(default_factory=dict, repr=False)  # formulation-specific (e.g. provisioned accelerators)
 
     def to_dict(self) -> dict:
         """The JSON summary printed by ``greenllm solve --json`` (no arrays)."""
@@ -67,6 +69,9 @@ class Result:
         if self.order is not None:
             out["order"] = list(self.order)
             out["tolerance"] = self.tolerance
+        if self.formulation != "paper":
+            out["formulation"] = self.formulation
+            out.update(self.extras.get("summary", {}))
         return out
 
 
@@ -133,26 +138,40 @@ def solve(
     solver: str = "auto",
     bounds: dict[str, float] | None = None,
     verify: bool = True,
-    formulation: Formulation | None = None,
+    formulation: Formulation | str | None = None,
     threads: int | None = None,
 ) -> Result:
-    """Solve ``scenario`` under ``scheme``; see the module docstring. Raises InfeasibleError with a diagnosis."""
+    """Solve ``scenario`` under ``scheme``; see the module docstring. Raises InfeasibleError with a diagnosis.
+
+    ``formulation``: None (the scenario's ``scalars.json`` field ``formulation``, else ``paper``), a name
+    (``paper``, ``per_query``) or a formulation object (e.g. ``PerQueryFormulation(inputs, integer=True)``).
+    """
     weights, order = _check_scheme(scheme, weights, order, tolerance, abs_tolerance, bounds)
     if solver not in ("auto", "highs", "gurobi"):
         raise InputError(f"--solver: unknown solver {solver!r}; choose auto, highs or gurobi")
     started = time.perf_counter()
+    formulation = resolve_formulation(formulation, scenario)
     lp = build(scenario, formulation)
     build_seconds = time.perf_counter() - started
     plan = _stage_plan(scheme, weights, order, lp)
+    milp = lp.integrality is not None and bool(np.any(lp.integrality))
 
     use_gurobi = solver == "gurobi"
-    if solver in ("auto", "gurobi"):
+    if milp:
+        if solver == "gurobi":
+            raise SolverError("--solver gurobi: integer provisioning (a MILP) is solved with HiGHS only;"
+                              " use --solver highs or auto")
+        use_gurobi = False
+    elif solver in ("auto", "gurobi"):
         use_gurobi, reason = gurobi_can_solve(lp)
         if not use_gurobi and solver == "gurobi":
             raise SolverError(f"--solver gurobi: {reason}; use --solver highs or auto")
         if not use_gurobi:
             log.info("solver auto: Gurobi cannot solve this model (%s); using HiGHS", reason)
-    backend = GurobiBackend(lp, threads=threads) if use_gurobi else HighsBackend(lp, threads=threads)
+    if milp:
+        backend = formulation.make_backend(lp, threads=threads)
+    else:
+        backend = GurobiBackend(lp, threads=threads) if use_gurobi else HighsBackend(lp, threads=threads)
     outcome = _run(backend, lp, plan, tolerance, abs_tolerance, bounds)
     status, values, objective, stages, seconds = outcome
     if status == INFEASIBLE:
@@ -161,6 +180,13 @@ def solve(
         raise SolverError(f"{backend.name} stopped with status {status!r}")
 
     x, grid_kw = lp.split(values)
+    extras = lp.extras(values)
+    if hasattr(formulation, "describe_solution"):
+        extras = formulation.describe_solution(scenario, lp, values, extras)
+    if milp:  # the LP relaxation of the same scheme, for the relaxation gap
+        relaxed = _run(HighsBackend(lp, threads=threads), lp, plan, tolerance, abs_tolerance, bounds)
+        gap = (objective - relaxed[2]) / abs(objective) if relaxed[0] == OPTIMAL and objective else float("nan")
+        extras.setdefault("summary", {})["lp_relaxation"] = {"objective": float(relaxed[2]), "gap": float(gap)}
     costs = {name: float(lp.costs[name] @ values) for name in OBJECTIVES}
     costs["total"] = costs["energy"] + costs["carbon"] + costs["delay"]
     result = Result(
@@ -168,6 +194,7 @@ def solve(
         emissions_kg=float((scenario.carbon_kg_per_kwh * grid_kw).sum()), water_l=float(lp.water_l @ values),
         stages=stages, solve_seconds=seconds, x=x, grid_kw=grid_kw, weights=weights, order=order,
         tolerance=tolerance if scheme == "lexicographic" else None, build_seconds=build_seconds,
+        formulation=getattr(formulation, "name", "paper"), extras=extras,
     )
     if verify:
         from greenllm.verify import verify_solution
@@ -186,13 +213,14 @@ FAMILY_LABELS = {
     "grid_cap": "the grid cap (8)",
     "resources": "the resource capacities (11b)",
     "bounds": "the extra component bounds",
+    "accelerators": "the accelerator capacity (installed accelerators x utilisation cap)",
 }
 
 
 def _feasible(lp: LinearProgram, relax: str | None, bounds) -> tuple[bool, HighsBackend]:
     backend = HighsBackend(lp)
     if relax == "grid_cap":
-        grid = np.arange(lp.n_x, lp.n_cols)
+        grid = lp.grid_cols
         backend.change_col_bounds(grid, np.zeros(len(grid)), np.full(len(grid), np.inf))
     elif relax is not None and relax != "bounds":
         start, stop = lp.families[relax]
@@ -208,7 +236,8 @@ def _feasible(lp: LinearProgram, relax: str | None, bounds) -> tuple[bool, Highs
 
 def diagnose_infeasibility(scenario: Scenario, lp: LinearProgram, bounds=None, backend_name: str = "highs") -> str:
     """Name the constraint family whose relaxation restores feasibility, with the numbers that explain it."""
-    families = ["water_budget", "delay_cap", "grid_cap", "resources"] + (["bounds"] if bounds else [])
+    families = [f for f in ("water_budget", "delay_cap", "grid_cap", "resources", "accelerators")
+                if f in lp.families or f == "grid_cap"] + (["bounds"] if bounds else [])
     culprits = [f for f in families if _feasible(lp, f, bounds)[0]]
     if not culprits:
         return (f"infeasible ({backend_name}): no single constraint family explains it; relaxing each of "

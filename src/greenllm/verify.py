@@ -93,6 +93,8 @@ def check_solution(s: Scenario, x: np.ndarray, grid_kw: np.ndarray, bounds: dict
 
 def verify_solution(s: Scenario, result, bounds: dict | None = None) -> dict:
     """Fail loudly if ``result`` violates any constraint or misreports a cost; return the recomputed quantities."""
+    if getattr(result, "formulation", "paper") == "per_query":
+        return verify_per_query(s, result, bounds)
     failures = [c for c in check_solution(s, result.x, result.grid_kw, bounds) if not c.ok]
     if failures:
         detail = "; ".join(f"{c.name} violated by {c.worst_excess:.3g} at {c.where}" for c in failures[:3])
@@ -104,6 +106,146 @@ def verify_solution(s: Scenario, result, bounds: dict | None = None) -> dict:
             raise VerificationError(
                 f"verification failed: reported {name} cost {result.costs[name]!r} differs from the recomputed {q[key]!r}"
             )
+    for name, value in (("water_l", result.water_l), ("emissions_kg", result.emissions_kg)):
+        if not np.isclose(value, q[name], rtol=REL_TOL, atol=ABS_TOL):
+            raise VerificationError(f"verification failed: reported {name} {value!r} differs from {q[name]!r}")
+    return q
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The per-query formulation (greenllm.per_query), recomputed from the input tables and the hardware catalogue
+# --------------------------------------------------------------------------------------------------------------------
+
+J_PER_KWH = 3.6e6  # joules per kilowatt-hour; restated here on purpose, not imported from the builder
+S_PER_HOUR = 3600.0  # seconds per one-hour slot
+MEGABITS_PER_KB = 8.0 / 1000.0  # 1 kB = 8000 bits = 0.008 Mbit (decimal prefixes, as bandwidth_mbps)
+
+
+def _per_dc_type(s: Scenario, inputs) -> dict[str, np.ndarray]:
+    """Per (data centre j, type k) quantities of one query, from the catalogue numbers; NaN where j cannot serve k."""
+    shape = (s.n_dcs, s.n_types)
+    out = {name: np.full(shape, np.nan) for name in
+           ("latency_compute_s", "busy_accelerator_s", "energy_j", "dynamic_energy_j")}
+    for j, accelerator in enumerate(inputs.accelerator_j):
+        idle_w = inputs.catalogue.accelerators[accelerator].idle_w
+        for k, model in enumerate(inputs.model_k):
+            p = inputs.catalogue.profile(accelerator, model)
+            if p is None:
+                continue
+            h, f = s.tokens_in[k], s.tokens_out[k]
+            prefill_s = 0.0 if np.isinf(p.prefill_tokens_per_s) else h / p.prefill_tokens_per_s
+            out["latency_compute_s"][j, k] = prefill_s + f / p.stream_tokens_per_s
+            busy = p.accelerators_per_replica * (prefill_s + f / p.decode_tokens_per_s)
+            energy = h * p.energy_j_per_prefill_token + f * p.energy_j_per_decode_token
+            out["busy_accelerator_s"][j, k] = busy
+            out["energy_j"][j, k] = energy
+            # measured energy includes the idle draw of the busy accelerators; the idle part is counted separately
+            out["dynamic_energy_j"][j, k] = max(0.0, energy - idle_w * busy)
+    return out
+
+
+def per_query_latency(s: Scenario, inputs) -> np.ndarray:
+    """Latency of one query on route (i, j, k) in hour t [s], shape [i, j, k, t]; inf where j cannot serve k.
+
+    RTT + transfer (token_size_kb x (h + f) tokens, in megabits, over bandwidth_mbps) + prefill + decode.
+    """
+    q = _per_dc_type(s, inputs)
+    tokens_k = s.tokens_in + s.tokens_out
+    megabits_ikt = s.token_size_kb * tokens_k[None, :, None] * MEGABITS_PER_KB
+    transfer = megabits_ikt[:, None, :, :] / s.bandwidth_mbps[:, :, None, None]
+    compute = np.where(np.isnan(q["latency_compute_s"]), np.inf, q["latency_compute_s"])
+    return s.rtt_s[:, :, None, None] + transfer + compute[None, :, :, None]
+
+
+def recompute_per_query(s: Scenario, inputs, x: np.ndarray, grid_kw: np.ndarray,
+                        accelerators: np.ndarray | None = None) -> dict:
+    """Every derived quantity of the per-query model [units in the keys].
+
+    ``accelerators[j, t]`` are the provisioned accelerators; None provisions the minimum the load needs under the
+    utilisation cap (used to cost a given allocation, e.g. a paper-formulation solution).
+    """
+    q = _per_dc_type(s, inputs)
+    served = x * s.queries[:, None, :, :]
+    servable = ~np.isnan(q["energy_j"])
+    unservable_queries = float(np.sum(served * ~servable[None, :, :, None]))
+    busy = np.einsum("ijkt,jk->jt", served, np.nan_to_num(q["busy_accelerator_s"]))
+    dynamic_j = np.einsum("ijkt,jk->jt", served, np.nan_to_num(q["dynamic_energy_j"]))
+    cap = inputs.utilisation_cap_j[:, None]
+    if accelerators is None:
+        accelerators = busy / (cap * S_PER_HOUR)
+    idle_w = np.array([inputs.catalogue.accelerators[a].idle_w for a in inputs.accelerator_j])
+    computing_kwh = (dynamic_j + idle_w[:, None] * accelerators * S_PER_HOUR) / J_PER_KWH
+    facility_kw = s.pue[:, None] * computing_kwh
+    latency = per_query_latency(s, inputs)
+    finite_latency = np.where(np.isinf(latency), 0.0, latency)
+    query_seconds_ikt = np.einsum("ijkt,ijkt->ikt", served, finite_latency)
+    return {
+        "latency_s": latency,
+        "served_ijkt": served,
+        "unservable_queries": unservable_queries,
+        "busy_accelerator_s_jt": busy,
+        "accelerators_jt": accelerators,
+        "computing_kwh_jt": computing_kwh,
+        "facility_kw_jt": facility_kw,
+        "water_l": float(np.sum((s.wue_l_per_kwh + s.ewif_l_per_kwh * s.pue[:, None]) * computing_kwh)),
+        "query_seconds": float(query_seconds_ikt.sum()),
+        "energy_usd": float(np.sum(s.price_usd_per_kwh * grid_kw)),
+        "carbon_usd": float(np.sum(s.carbon_tax_usd_per_kg[:, None] * s.carbon_kg_per_kwh * grid_kw)),
+        "delay_usd": float(np.einsum("ikt,k->", query_seconds_ikt, s.delay_penalty_usd_per_s)),
+        "emissions_kg": float(np.sum(s.carbon_kg_per_kwh * grid_kw)),
+    }
+
+
+def check_per_query(s: Scenario, inputs, x: np.ndarray, grid_kw: np.ndarray, accelerators: np.ndarray,
+                    bounds: dict | None = None, accelerators_per_server: np.ndarray | None = None) -> list[Check]:
+    """All constraint checks of the per-query model, worst offender first.
+
+    ``accelerators_per_server[j]`` given: provisioning is in whole servers (the MILP) and is checked for integrality.
+    """
+    q = recompute_per_query(s, inputs, x, grid_kw, accelerators)
+    demand = s.queries
+    slo = inputs.slo_s_ik[:, None, :, None]
+    outside = (q["latency_s"] > slo) | (demand[:, None, :, :] <= 0)  # routes that must carry nothing
+    installed = inputs.count_j[:, None]
+    checks = [
+        _check("share x >= 0", -x, 0.0, "ijkt"),
+        _check("share x <= 1", x, 1.0, "ijkt"),
+        _check("every query served: sum_j x lambda = lambda", np.abs(q["served_ijkt"].sum(axis=1) - demand), 0.0,
+               "ikt"),
+        _check("no traffic on routes over their latency SLO or unservable", np.where(outside, x, 0.0), 0.0, "ijkt"),
+        _check("grid power >= 0", -grid_kw, 0.0, "jt"),
+        _check("(8) grid cap", grid_kw, s.grid_cap_kw, "jt"),
+        _check("power balance", q["facility_kw_jt"], grid_kw + s.renewable_kw, "jt"),
+        _check("accelerator capacity", q["busy_accelerator_s_jt"],
+               inputs.utilisation_cap_j[:, None] * S_PER_HOUR * accelerators, "jt"),
+        _check("provisioned <= installed accelerators", accelerators, installed, "jt"),
+        _check("provisioned >= 0", -accelerators, 0.0, "jt"),
+        _check("water budget", q["water_l"], s.water_budget_l, ""),
+    ]
+    if accelerators_per_server is not None:
+        servers = accelerators / accelerators_per_server[:, None]
+        checks.append(_check("whole servers", np.abs(servers - np.round(servers)), 0.0, "jt"))
+    for name, limit in (bounds or {}).items():
+        value = q["water_l"] if name == "water" else q[f"{name}_usd"]
+        checks.append(_check(f"bound on {name}", value, limit, ""))
+    return sorted(checks, key=lambda c: -c.worst_excess)
+
+
+def verify_per_query(s: Scenario, result, bounds: dict | None = None) -> dict:
+    """Fail loudly if a per-query ``result`` violates a constraint or misreports a cost; return the recomputation."""
+    inputs = result.extras["inputs"]
+    accelerators = result.extras["accelerators"]
+    per_server = result.extras.get("accelerators_per_server")
+    failures = [c for c in check_per_query(s, inputs, result.x, result.grid_kw, accelerators, bounds, per_server)
+                if not c.ok]
+    if failures:
+        detail = "; ".join(f"{c.name} violated by {c.worst_excess:.3g} at {c.where}" for c in failures[:3])
+        raise VerificationError(f"verification failed ({result.solver}, {result.scheme}, per_query): {detail}")
+    q = recompute_per_query(s, inputs, result.x, result.grid_kw, accelerators)
+    for name in ("energy", "carbon", "delay"):
+        if not np.isclose(result.costs[name], q[f"{name}_usd"], rtol=REL_TOL, atol=ABS_TOL):
+            raise VerificationError(f"verification failed: reported {name} cost {result.costs[name]!r} differs from the"
+                                    f" recomputed {q[name + '_usd']!r}")
     for name, value in (("water_l", result.water_l), ("emissions_kg", result.emissions_kg)):
         if not np.isclose(value, q[name], rtol=REL_TOL, atol=ABS_TOL):
             raise VerificationError(f"verification failed: reported {name} {value!r} differs from {q[name]!r}")
