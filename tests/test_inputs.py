@@ -188,3 +188,21 @@ def test_scaling_energy_per_token_scales_both_directions(folder):
 def test_unknown_scale_field(folder):
     with pytest.raises(InputError, match="unknown field 'tax'"):
         load_scenario(folder).scaled("tax", 2.0)
+
+
+def test_optional_per_query_tables_are_written_and_validated(tmp_path):
+    tables, scalars = random_tables(n_areas=2, n_dcs=2, n_types=1, n_hours=2, seed=6)
+    tables["dc_hardware"] = pd.DataFrame({"dc": [0, 1], "accelerator": ["A100", "A100"], "count": [8, 16]})
+    folder = write_scenario(tmp_path / "hw", tables, scalars)
+    assert pd.read_csv(folder / "dc_hardware.csv")["count"].tolist() == [8, 16]
+    tables["dc_hardware"]["accelerator"] = ["A100", "TPU-v9"]
+    with pytest.raises(InputError, match=r"dc_hardware\.csv, column 'accelerator': 1 rows name an accelerator"):
+        write_scenario(tmp_path / "bad", tables, scalars)
+    assert not (tmp_path / "bad").exists()
+
+
+def test_unknown_tables_are_refused(tmp_path):
+    tables, scalars = random_tables(seed=6)
+    tables["weather"] = pd.DataFrame({"x": [1]})
+    with pytest.raises(InputError, match="unknown tables weather"):
+        write_scenario(tmp_path / "w", tables, scalars)

@@ -45,7 +45,8 @@ def _quiet_c_stdout():
 class HighsBackend:
     name = "highs"
 
-    def __init__(self, lp: LinearProgram, *, threads: int | None = None):
+    def __init__(self, lp: LinearProgram, *, threads: int | None = None, relax_integrality: bool = False):
+        """``lp.integrality`` makes it a MILP (HiGHS branch and cut) unless ``relax_integrality``."""
         import highspy
 
         self._highspy = highspy
@@ -68,6 +69,9 @@ class HighsBackend:
         model.a_matrix_.start_ = lp.row_start.astype(np.int32)
         model.a_matrix_.index_ = lp.row_index
         model.a_matrix_.value_ = lp.row_value
+        if lp.integrality is not None and np.any(lp.integrality) and not relax_integrality:
+            model.integrality_ = [highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+                                  for flag in lp.integrality]
         status = h.passModel(model)
         if status == highspy.HighsStatus.kError:
             raise SolverError("HiGHS rejected the model (passModel returned an error)")

@@ -446,23 +446,31 @@ def write_scenario(
     """Write a scenario folder atomically: validate a complete copy beside it, then swap it into place.
 
     ``tables`` maps each file stem of ``FILES`` to a DataFrame with at least that file's columns (extra columns are
-    kept). Floats are written with full precision, so they read back bit-identical. A scenario that fails validation
+    kept), plus optionally the per-query files of ``greenllm.per_query.OPTIONAL_FILES``. Floats are written with full precision, so they read back bit-identical. A scenario that fails validation
     raises :class:`InputError` and leaves any existing folder untouched.
     """
+    from greenllm.per_query import OPTIONAL_FILES, load_inputs
+
     folder = Path(folder)
     missing = [stem for stem in FILES if stem not in tables]
     if missing:
         raise InputError(f"write_scenario({folder}): tables missing for {', '.join(missing)}")
+    unknown = [stem for stem in tables if stem not in FILES and stem not in OPTIONAL_FILES]
+    if unknown:
+        raise InputError(f"write_scenario({folder}): unknown tables {', '.join(unknown)} (the format's files are"
+                         f" {', '.join(FILES)}; optional: {', '.join(OPTIONAL_FILES)})")
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        for stem in FILES:
-            tables[stem].to_csv(staging / f"{stem}.csv", index=False, float_format=None)
+        for stem, frame in tables.items():
+            frame.to_csv(staging / f"{stem}.csv", index=False, float_format=None)
         (staging / SCALARS_FILE).write_text(json.dumps(scalars, indent=2) + "\n")
         if provenance is not None:
             (staging / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, default=str) + "\n")
         try:
-            load_scenario(staging)  # validate the complete folder before it replaces anything
+            scenario = load_scenario(staging)  # validate the complete folder before it replaces anything
+            if any(stem in tables for stem in OPTIONAL_FILES):
+                load_inputs(scenario)  # the optional per-query files (docs/per_query.md)
         except InputError as err:
             raise InputError(str(err).replace(str(staging), str(folder))) from None
         if folder.exists():

@@ -339,19 +339,6 @@ class PerQueryFormulation:
             integrality=integrality,
         )
 
-    def make_backend(self, lp: LinearProgram, threads: int | None = None):
-        """HiGHS with the provisioning columns integer (HiGHS's branch and cut)."""
-        import highspy
-
-        from greenllm.backends import HighsBackend
-
-        backend = HighsBackend(lp, threads=threads)
-        if lp.integrality is not None:
-            cols = np.flatnonzero(lp.integrality).astype(np.int32)
-            backend._h.changeColsIntegrality(len(cols), cols,
-                                             np.full(len(cols), highspy.HighsVarType.kInteger, dtype=np.uint8))
-        return backend
-
     def describe_solution(self, s: Scenario, lp: LinearProgram, values: np.ndarray, extras: dict) -> dict:
         """Extras of a solved result: the inputs (for the verifier), provisioned accelerators and a JSON summary."""
         units = self.units_per_column()

@@ -168,10 +168,7 @@ def solve(
             raise SolverError(f"--solver gurobi: {reason}; use --solver highs or auto")
         if not use_gurobi:
             log.info("solver auto: Gurobi cannot solve this model (%s); using HiGHS", reason)
-    if milp:
-        backend = formulation.make_backend(lp, threads=threads)
-    else:
-        backend = GurobiBackend(lp, threads=threads) if use_gurobi else HighsBackend(lp, threads=threads)
+    backend = GurobiBackend(lp, threads=threads) if use_gurobi else HighsBackend(lp, threads=threads)
     outcome = _run(backend, lp, plan, tolerance, abs_tolerance, bounds)
     status, values, objective, stages, seconds = outcome
     if status == INFEASIBLE:
@@ -184,7 +181,7 @@ def solve(
     if hasattr(formulation, "describe_solution"):
         extras = formulation.describe_solution(scenario, lp, values, extras)
     if milp:  # the LP relaxation of the same scheme, for the relaxation gap
-        relaxed = _run(HighsBackend(lp, threads=threads), lp, plan, tolerance, abs_tolerance, bounds)
+        relaxed = _run(HighsBackend(lp, threads=threads, relax_integrality=True), lp, plan, tolerance, abs_tolerance, bounds)
         gap = (objective - relaxed[2]) / abs(objective) if relaxed[0] == OPTIMAL and objective else float("nan")
         extras.setdefault("summary", {})["lp_relaxation"] = {"objective": float(relaxed[2]), "gap": float(gap)}
     costs = {name: float(lp.costs[name] @ values) for name in OBJECTIVES}
