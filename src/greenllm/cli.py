@@ -76,6 +76,8 @@ def _add_solve(sub) -> None:
     p.add_argument("--formulation", choices=("paper", "per_query"), default=None,
                    help="model: the paper's (default, or the scenario's scalars.json 'formulation') or per_query"
                         " (per-query latency and hardware; see docs/per_query.md)")
+    p.add_argument("--integer-provisioning", action="store_true",
+                   help="with --formulation per_query: whole servers (a MILP); reports the LP relaxation gap")
     p.add_argument("--threads", type=int, default=None, help="solver threads (default: the solver's choice)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=_run_solve)
@@ -94,9 +96,16 @@ def _run_solve(args) -> int:
     scenario = load_scenario(args.scenario)
     for name, factor in args.scale:
         scenario = scenario.scaled(name, factor)
+    formulation = args.formulation
+    if args.integer_provisioning:
+        if formulation != "per_query":
+            raise InputError("--integer-provisioning needs --formulation per_query")
+        from greenllm.per_query import PerQueryFormulation
+
+        formulation = PerQueryFormulation.for_scenario(scenario, integer=True)
     result = solve(scenario, args.scheme, weights=args.weights, order=args.order, tolerance=args.tolerance,
                    abs_tolerance=args.abs_tolerance, solver=args.solver, threads=args.threads,
-                   formulation=args.formulation)
+                   formulation=formulation)
     if args.json:
         out = result.to_dict()
         if args.scale:

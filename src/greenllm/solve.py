@@ -182,8 +182,9 @@ def solve(
         extras = formulation.describe_solution(scenario, lp, values, extras)
     if milp:  # the LP relaxation of the same scheme, for the relaxation gap
         relaxed = _run(HighsBackend(lp, threads=threads, relax_integrality=True), lp, plan, tolerance, abs_tolerance, bounds)
-        gap = (objective - relaxed[2]) / abs(objective) if relaxed[0] == OPTIMAL and objective else float("nan")
-        extras.setdefault("summary", {})["lp_relaxation"] = {"objective": float(relaxed[2]), "gap": float(gap)}
+        # relative gap; None (JSON null) when the optimum is 0 and a relative gap is undefined
+        gap = (objective - relaxed[2]) / abs(objective) if relaxed[0] == OPTIMAL and objective else None
+        extras.setdefault("summary", {})["lp_relaxation"] = {"objective": float(relaxed[2]), "gap": gap}
     costs = {name: float(lp.costs[name] @ values) for name in OBJECTIVES}
     costs["total"] = costs["energy"] + costs["carbon"] + costs["delay"]
     result = Result(
