@@ -67,6 +67,7 @@ def test_infeasible_exits_3_with_the_constraint_family(tmp_path):
     (["--order", "energy,carbon"], "permutation of energy,carbon,delay"),
     (["--scheme", "weighted"], "--scheme weighted needs --weights"),
     (["--tolerance", "-0.1"], "finite number >= 0"),
+    (["--integer-provisioning"], "--integer-provisioning needs --formulation per_query"),
 ])
 def test_bad_arguments_exit_2(tmp_path, capsys, args, needle):
     folder = write_scenario(tmp_path / "s", *tiny_tables())
