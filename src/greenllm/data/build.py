@@ -20,8 +20,8 @@ DEFAULT_OUT_ROOT = Path("data") / "processed"
 
 SCENARIOS: dict[str, str] = {
     "paper_v1": "greenllm.data.scenarios.paper_v1:build",
-    # "us_2024": "greenllm.data.scenarios.us_2024:build",
-    # "europe_2018": "greenllm.data.scenarios.europe_2018:build",
+    "us_2024": "greenllm.data.scenarios.us_2024:build",
+    "europe_2018": "greenllm.data.scenarios.europe_2018:build",
 }
 
 

@@ -181,6 +181,28 @@ def manifest_entry(dest: str | os.PathLike, *, raw_root: str | os.PathLike | Non
     return {"path": key, **entry}
 
 
+def register(
+    dest: str | os.PathLike,
+    *,
+    url: str,
+    source: str,
+    licence: str,
+    raw_root: str | os.PathLike | None = None,
+) -> dict:
+    """Record in the manifest a file that another library wrote into the cache (e.g. a gridstatus export).
+
+    dest: the file, relative to the raw root or absolute inside it; it must exist (write it atomically first).
+    url: what was retrieved, as precisely as the writer can say (a URL, or a call such as
+        ``gridstatus:PJM.get_lmp?...``); ``PLACED_BY_HAND`` for a file a user put there.
+    Returns the manifest record with its key under "path" (as `manifest_entry`). The entry replaces any earlier one.
+    """
+    root, path, key = _locate(dest, raw_root)
+    if not path.is_file():
+        raise DataSourceError(f"{path}: cannot register a file that does not exist")
+    entry = _register(root, key, _entry(path, url=url, source=source, licence=licence))
+    return {"path": key, **entry}
+
+
 def fetch(
     url: str,
     dest: str | os.PathLike,

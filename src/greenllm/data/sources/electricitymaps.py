@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from greenllm.data import cache
+from greenllm.data import cache, timeseries
+from greenllm.data.timeseries import as_utc, check_gaps
 from greenllm.errors import DataSourceError, InputError
 
 SOURCE = "Electricity Maps data portal"
@@ -44,9 +45,10 @@ RAW_SUBDIR = "electricitymaps"
 G_PER_KG = 1000.0
 """Grams per kilogram: converts the portal's gCO2eq/kWh to the model's kg CO2eq/kWh."""
 
-MAX_FILL_GAP_H = 3
-"""Longest run of missing hours that ``clean`` fills by linear interpolation in time (a project choice: EIA-930-based
-US zones have scattered 1-3 h holes, e.g. US-SE-SEPA 2024). Longer gaps are an error unless the caller raises it."""
+MAX_FILL_GAP_H = timeseries.MAX_FILL_GAP_H
+"""Longest run of missing hours that ``clean`` fills by linear interpolation in time (the project-wide limit of
+greenllm.data.timeseries: EIA-930-based US zones have scattered 1-3 h holes, e.g. US-SE-SEPA 2024). Longer gaps are an
+error unless the caller raises it."""
 
 # canonical column -> accepted header spellings, as found in real files (matched ignoring case, blanks and ₂/2)
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -177,11 +179,6 @@ def _is_float(text: str) -> bool:
     return text != ""
 
 
-def _as_utc(value) -> pd.Timestamp:
-    stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
 def clean(raw: pd.DataFrame, *, start=None, end=None, max_gap_h: int = MAX_FILL_GAP_H) -> pd.DataFrame:
     """Tidy hourly UTC table from ``read_zone_csv`` output.
 
@@ -205,8 +202,8 @@ def clean(raw: pd.DataFrame, *, start=None, end=None, max_gap_h: int = MAX_FILL_
     if raw.empty and (start is None or end is None):
         raise DataSourceError(f"{where}: no rows")
 
-    first = _as_utc(start) if start is not None else raw["time_utc"].min()
-    stop = _as_utc(end) if end is not None else raw["time_utc"].max() + pd.Timedelta(hours=1)
+    first = as_utc(start) if start is not None else raw["time_utc"].min()
+    stop = as_utc(end) if end is not None else raw["time_utc"].max() + pd.Timedelta(hours=1)
     if stop <= first:
         raise InputError(f"{where}: empty window [{first}, {stop})")
     hours = pd.date_range(first, stop, freq="h", inclusive="left", name="time_utc")
@@ -217,7 +214,7 @@ def clean(raw: pd.DataFrame, *, start=None, end=None, max_gap_h: int = MAX_FILL_
     out = pd.DataFrame(index=hours)
     out["zone_id"] = table["zone_id"].dropna().iloc[0]
     missing = table["carbon_direct_g_per_kwh"].isna() | table["carbon_lifecycle_g_per_kwh"].isna()
-    _check_gaps(missing, max_gap_h, f'{where}, column "{columns["carbon_lifecycle_g_per_kwh"]}"')
+    check_gaps(missing, max_gap_h, f'{where}, column "{columns["carbon_lifecycle_g_per_kwh"]}"')
     for kind in ("direct", "lifecycle"):
         grams = table[f"carbon_{kind}_g_per_kwh"].where(~missing)
         if missing.any():
@@ -227,21 +224,6 @@ def clean(raw: pd.DataFrame, *, start=None, end=None, max_gap_h: int = MAX_FILL_
     out["filled"] = missing.to_numpy()
     out.attrs.update(source_file=where, n_filled=int(missing.sum()))
     return out
-
-
-def _check_gaps(missing: pd.Series, max_gap_h: int, where: str) -> None:
-    if not missing.any():
-        return
-    runs = (missing != missing.shift()).cumsum()[missing]
-    lengths = runs.value_counts(sort=False)
-    if lengths.max() > max_gap_h:
-        longest = lengths.idxmax()
-        begin = runs.index[runs == longest][0]
-        raise DataSourceError(
-            f"{where}: {int(lengths.max())} consecutive hours missing from {begin:%Y-%m-%d %H:%M} UTC, "
-            f"longer than the fill limit of {max_gap_h} h ({int(missing.sum())} missing hours in all); "
-            "choose another window or raise max_gap_h"
-        )
 
 
 def fetch_zone(

