@@ -1,6 +1,6 @@
 """The ``greenllm data`` command family (wired into the top-level parser by ``greenllm.cli``).
 
-    greenllm data build SCENARIO [--offline] [--raw-dir DIR] [--out-dir DIR]
+    greenllm data build SCENARIO [--offline] [--raw-dir DIR] [--out-dir DIR] [--option KEY=VALUE ...] [--as NAME]
     greenllm data fetch electricitymaps --zone ZONE [--zone ZONE ...] --year YEAR [--offline] [--raw-dir DIR]
 
 Each subcommand sets ``func`` on the parsed namespace: ``args.func(args)`` runs it and returns the exit code.
@@ -32,6 +32,11 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> argparse.Argume
                        help=f"raw download cache (default: ${cache.RAW_DIR_ENV}, else data/raw)")
     build.add_argument("--out-dir", default=str(build_module.DEFAULT_OUT_ROOT),
                        help="folder that receives SCENARIO/ (default: data/processed)")
+    build.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                       help="a builder option, repeatable (e.g. day=2018-07-15, zones=paper, "
+                            "region_ids=europe-west3,europe-west9); an unknown key lists the scenario's options")
+    build.add_argument("--as", dest="folder_name", default=None, metavar="NAME",
+                       help="write to OUT_DIR/NAME instead of OUT_DIR/SCENARIO (e.g. a variant with another day)")
     build.set_defaults(func=_build)
 
     fetch = commands.add_parser(
@@ -53,8 +58,9 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> argparse.Argume
 
 
 def _build(args: argparse.Namespace) -> int:
+    options = build_module.parse_options(args.scenario, args.option) if args.option else {}
     path = build_module.build_scenario(args.scenario, out_root=args.out_dir, raw_root=args.raw_dir,
-                                       offline=args.offline)
+                                       offline=args.offline, folder_name=args.folder_name, **options)
     print(path)
     return 0
 
