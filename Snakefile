@@ -1,0 +1,40 @@
+"""Green-LLM compendium (arXiv 2507.09942): `snakemake --cores N` rebuilds every figure and table.
+
+Stages: retrieve_* (raw data, when online) -> build_* (scenario folders) -> solve_* (one job per point) -> plot_*
+(papermill notebooks writing figures/ and tables/). Settings: config/config.yaml; guide: docs/compendium.md.
+"""
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "src/greenllm/schemas/config.schema.yaml")
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/retrieve.smk"
+include: "workflow/rules/build.smk"
+include: "workflow/rules/solve.smk"
+include: "workflow/rules/plot.smk"
+
+
+localrules:
+    all,
+
+
+rule all:
+    default_target: True
+    input:
+        build_statuses,
+        all_targets,
+
+
+onsuccess:
+    summarise_builds()

@@ -1,0 +1,234 @@
+"""The Snakemake pipeline: configuration schema, lint, output-free notebooks, and an end-to-end run of
+config/test.yaml whose tables must equal the committed ones."""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+from snakemake.utils import validate
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = REPO / "src" / "greenllm" / "schemas" / "config.schema.yaml"
+CONFIG = REPO / "config" / "config.yaml"
+TEST_CONFIG = REPO / "config" / "test.yaml"
+COMPARED_TABLES = ("base_case", "weighted_sum", "lexicographic_orders")
+"""Tables that config/test.yaml computes in full, so they must match the committed tables/paper_v1/ ones."""
+
+
+def snakemake(*args, cwd=REPO, timeout=900, env=None):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), *args]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def load_config():
+    return yaml.safe_load(CONFIG.read_text())
+
+
+# --- configuration ------------------------------------------------------------------------------------------------
+
+
+def test_default_config_is_valid_and_gets_defaults():
+    config = load_config()
+    config.pop("solver")
+    validate(config, str(SCHEMA))
+    assert config["solver"] == "highs"  # filled in from the schema's default
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda c: c["schemes"]["M0"].update(scheme="cheapest"), "cheapest"),
+    (lambda c: c["sweeps"]["fields"].append({"field": "wind", "metrics": ["total_usd"]}), "wind"),
+    (lambda c: c["schemes"]["M3"].pop("weights"), "weights"),
+    (lambda c: c.update(network="sometimes"), "sometimes"),
+])
+def test_schema_rejects_a_broken_config(change, message):
+    from snakemake.exceptions import WorkflowError
+
+    config = copy.deepcopy(load_config())
+    change(config)
+    with pytest.raises(WorkflowError, match=message):
+        validate(config, str(SCHEMA))
+
+
+def test_test_config_overrides_only_known_keys():
+    config = load_config()
+    override = yaml.safe_load(TEST_CONFIG.read_text())
+    assert set(override) <= set(config) | {"real_scenarios"}
+    merged = {**config, **override}
+    validate(merged, str(SCHEMA))
+
+
+# --- notebooks ----------------------------------------------------------------------------------------------------
+
+
+NOTEBOOK_FILES = sorted((REPO / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs_and_has_parameters(path):
+    book = nbformat.read(path, as_version=4)
+    nbformat.validate(book)
+    code = [c for c in book.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "strip outputs (nbstripout)"
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged `parameters` (papermill)"
+    assert book.cells[0].cell_type == "markdown" and book.cells[0].source.startswith("# ")
+    assert book.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_nbstripout_would_not_change_any_notebook():
+    nbstripout = Path(sys.executable).parent / "nbstripout"
+    done = subprocess.run([str(nbstripout), "--verify", *map(str, NOTEBOOK_FILES)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_notebook_is_used_by_the_pipeline():
+    rules = (REPO / "workflow" / "rules" / "plot.smk").read_text()
+    for path in NOTEBOOK_FILES:
+        assert f'"{path.name}"' in rules, f"{path.name} is not run by any plot_* rule"
+
+
+def test_figures_readme_lists_every_committed_figure_and_table():
+    readme = (REPO / "figures" / "README.md").read_text()
+    files = [*(REPO / "figures" / "paper_v1").glob("*.png"), *(REPO / "tables" / "paper_v1").glob("*.csv")]
+    assert files, "no committed figures or tables"
+    missing = [f.relative_to(REPO).as_posix() for f in files if f.relative_to(REPO).as_posix() not in readme]
+    assert not missing, f"not listed in figures/README.md: {missing}"
+    real = [f.name for f in (REPO / "figures").glob("*/real_*.png")]
+    assert all(name in readme for name in real)
+
+
+@pytest.mark.slow
+def test_a_notebook_solves_in_process_without_the_pipeline(paper_v1_dir, tmp_path):
+    """Run standalone (no result files), 03_weighted_sum solves itself and must give the committed table."""
+    import papermill
+
+    papermill.execute_notebook(str(REPO / "notebooks" / "03_weighted_sum.ipynb"), str(tmp_path / "out.ipynb"),
+                               parameters={"scenario": str(paper_v1_dir), "tables_dir": str(tmp_path)},
+                               kernel_name="python3", cwd=str(REPO / "notebooks"), progress_bar=False)
+    got = pd.read_csv(tmp_path / "weighted_sum.csv")
+    committed = pd.read_csv(REPO / "tables" / "paper_v1" / "weighted_sum.csv")
+    pd.testing.assert_frame_equal(got, committed, rtol=1e-6)
+
+
+# --- workflow -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_lint_is_clean():
+    done = snakemake("--lint")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Congratulations" in done.stdout + done.stderr
+
+
+def run_test_config(request, workdir):
+    """Run config/test.yaml end to end in a fresh working directory, offline.
+
+    With the shared reference folder the scenario is copied from it (the paper's base case, so the tables can be
+    compared with the committed ones); without it paper_v1 is built offline from its recipe.
+    """
+    configs = [str(CONFIG), str(TEST_CONFIG)]
+    try:
+        reference = request.getfixturevalue("paper_v1_dir")
+    except pytest.skip.Exception:
+        reference = None
+    # with the reference: copy it; without: build offline, where its carbon intensity is a stand-in (allowed here)
+    paper = {"source": str(reference)} if reference is not None else {"stand_in": "allow"}
+    override = workdir / "reference.yaml"
+    override.write_text(yaml.safe_dump({"scenarios": {"paper_v1": paper}}))
+    configs.append(str(override))
+    env = {**os.environ, "GREENLLM_RAW_DIR": str(workdir / "raw")}
+    args = ["--directory", str(workdir), "--configfile", *configs, "--config", "network=offline"]
+    done = snakemake("--cores", "2", *args, env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    return args, env, reference
+
+
+def check_every_figure_has_its_numbers(workdir):
+    figures = sorted((workdir / "figures" / "paper_v1").glob("*.png"))
+    expected = {"inputs_dc_hour", "inputs_demand", "base_case_costs", "sweep_renewable",
+                "sweep_energy_per_token_delay_levels", "hourly_emissions_renewable", "tolerance_tradeoff",
+                "water_per_scheme", "water_budget", "latency_distribution", "pareto_energy_carbon"}
+    assert {png.stem for png in figures} == expected  # one per experiment and sweep field of config/test.yaml
+    for png in figures:
+        assert png.with_suffix(".csv").exists(), f"{png.name} has no CSV of its numbers"
+    executed = sorted((workdir / "results" / "notebooks" / "paper_v1").glob("*.ipynb"))
+    assert len(executed) == 11
+    book = nbformat.read(executed[0], as_version=4)
+    assert any(c.get("outputs") for c in book.cells if c.cell_type == "code")
+
+
+def check_tables_equal_the_committed_ones(workdir):
+    for stem in COMPARED_TABLES:
+        got = pd.read_csv(workdir / "tables" / "paper_v1" / f"{stem}.csv")
+        committed = pd.read_csv(REPO / "tables" / "paper_v1" / f"{stem}.csv")
+        assert list(got.columns) == list(committed.columns), stem
+        numeric = committed.select_dtypes("number").columns
+        pd.testing.assert_frame_equal(got[numeric], committed[numeric], rtol=1e-6, check_dtype=False, obj=stem)
+        text = [c for c in committed.columns if c not in numeric]
+        pd.testing.assert_frame_equal(got[text], committed[text], obj=stem)
+
+
+@pytest.mark.slow
+def test_test_config_runs_end_to_end_and_reproduces_the_committed_tables(request, tmp_path):
+    """One test (not a module fixture), so that pytest-xdist never runs the pipeline twice."""
+    args, env, reference = run_test_config(request, tmp_path)
+    check_every_figure_has_its_numbers(tmp_path)
+    if reference is not None:  # built offline without it, carbon intensity is a stand-in and the tables differ
+        check_tables_equal_the_committed_ones(tmp_path)
+    done = snakemake("-n", *args, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Nothing to be done" in done.stdout + done.stderr
+
+
+def _script(name, *args, cwd):
+    return subprocess.run([sys.executable, str(REPO / "workflow" / "scripts" / name), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_scenario_that_cannot_be_built_is_skipped_with_one_line(tmp_path):
+    done = _script("build_scenario.py", "no_such_region", "--out", "data/processed/no_such_region",
+                   "--status", "status.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1 and done.stdout.startswith("skipped no_such_region: ")
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert status["built"] is False and "no_such_region" in status["reason"]
+    assert (tmp_path / "data" / "processed" / "no_such_region").is_dir()
+
+
+def test_a_required_scenario_that_cannot_be_built_fails(tmp_path):
+    done = _script("build_scenario.py", "no_such_region", "--out", "data/processed/no_such_region",
+                   "--status", "status.json", "--required", cwd=tmp_path)
+    assert done.returncode == 2
+    assert not (tmp_path / "status.json").exists()
+
+
+def test_retrieve_is_skipped_offline_without_touching_the_network(tmp_path):
+    done = _script("retrieve.py", "paper_v1", "--status", "r.json", "--network", "offline",
+                   "--commands", json.dumps([["electricitymaps", "--zone", "US-NY-NYIS", "--year", "2024"]]),
+                   cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.startswith("retrieve paper_v1: skipped, offline")
+    status = json.loads((tmp_path / "r.json").read_text())
+    assert status["online"] is False and status["retrieved"] is False
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_stand_in_build_is_skipped_when_the_config_says_so(tmp_path):
+    """paper_v1 offline without its zone files builds on a stand-in intensity: skipped, so figures stay real."""
+    env_raw = tmp_path / "raw"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "workflow" / "scripts" / "build_scenario.py"), "paper_v1", "--out",
+         "data/processed/paper_v1", "--status", "status.json", "--skip-stand-in"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "GREENLLM_RAW_DIR": str(env_raw)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1 and done.stdout.startswith("skipped paper_v1: only stand-ins")
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert status["built"] is False and status["stand_in"] is True
+    assert list((tmp_path / "data" / "processed" / "paper_v1").iterdir()) == []

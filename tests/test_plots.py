@@ -1,0 +1,156 @@
+"""greenllm.plots: every figure returns its Figure and the numbers it draws, with units on every axis."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import seaborn as sns
+
+from greenllm import plots
+
+SCHEMES = {"M0": "M0 Green-LLM", "M1": "M1 Energy-LLM", "M2": "M2 Carbon-LLM"}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    plots.setup()
+    yield
+    plt.close("all")
+
+
+def _records(**metrics):
+    rows = []
+    for n, (scheme, label) in enumerate(SCHEMES.items()):
+        rows.append({"scheme": scheme, "label": label, "status": "optimal",
+                     **{k: float(v[n]) for k, v in metrics.items()}})
+    return pd.DataFrame(rows)
+
+
+def _sweep_frame():
+    rng = np.random.default_rng(1)
+    rows = []
+    for factor in (0.5, 1.0, 1.5):
+        for scheme, label in SCHEMES.items():
+            rows.append({"scheme": scheme, "label": label, "field": "renewable", "factor": factor, "status": "optimal",
+                         "total_usd": 400 / factor + rng.random(), "carbon_usd": 5 / factor})
+    return pd.DataFrame(rows)
+
+
+def assert_units_on_every_axis(fig):
+    """Every axis that shows data has a label ending in a unit in brackets."""
+    for ax in fig.axes:
+        if not ax.has_data():
+            continue
+        for label in (ax.get_xlabel(), ax.get_ylabel()):
+            if label == "Scheme":  # categorical axis: the scheme names are the ticks
+                continue
+            assert label.endswith("]") and "[" in label, f"axis label without a unit: {label!r}"
+
+
+def test_sweep_draws_one_line_per_scheme_and_returns_its_numbers():
+    frame = _sweep_frame()
+    fig, data = plots.sweep(frame, ["total_usd", "carbon_usd"], "renewable")
+    assert len(fig.axes[:2]) == 2
+    assert len(data) == 9 and {"scheme", "factor", "total_usd", "carbon_usd"} <= set(data.columns)
+    line_counts = [len(ax.get_lines()) for ax in fig.axes[:2]]
+    assert all(count >= 3 for count in line_counts)
+    assert "renewables" in fig.axes[0].get_xlabel()
+    assert_units_on_every_axis(fig)
+
+
+def test_save_writes_the_png_with_the_csv_of_its_numbers(tmp_path):
+    fig, data = plots.sweep(_sweep_frame(), ["total_usd"], "renewable")
+    png, csv = plots.save(fig, data, tmp_path / "sub" / "sweep_renewable.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    back = pd.read_csv(csv)
+    pd.testing.assert_frame_equal(back, data.reset_index(drop=True), check_dtype=False)
+
+
+def test_save_table_writes_csv_and_markdown(tmp_path):
+    frame = pd.DataFrame({"scheme": ["M0", "M1"], "total_usd": [392.08254575, np.nan]})
+    csv, md = plots.save_table(frame, tmp_path / "t.csv")
+    assert pd.read_csv(csv)["total_usd"].iloc[0] == 392.08254575  # full precision in the CSV
+    lines = md.read_text().splitlines()
+    assert lines[0] == "| scheme | total_usd |" and lines[1] == "|---|---|"
+    assert lines[2] == "| M0 | 392.0825 |" and lines[3] == "| M1 |  |"
+
+
+def test_scheme_colours_are_fixed_per_scheme_and_colour_blind_safe():
+    palette = sns.color_palette("colorblind", 10)
+    first = plots.scheme_colors(["M2", "M0"])
+    second = plots.scheme_colors(["M0", "X", "M2"])
+    assert first["M0"] == second["M0"] == palette[0] and first["M2"] == second["M2"]
+    assert all(color in palette for color in second.values())
+
+
+def test_hour_runs_and_peak_band():
+    assert plots.hour_runs([20, 14, 15, 16]) == [(14, 16), (20, 20)]
+    prices = pd.DataFrame({"hour": np.arange(8), "price_usd_per_kwh": [1, 1, 1, 5, 6, 1, 1, 1.0]})
+    assert plots.peak_hours(prices) == [3, 4]
+    assert plots.peak_hours(prices, [14, 20]) == list(range(14, 21))
+
+
+def test_input_figures_mark_the_peak_and_label_units():
+    hours = np.arange(24)
+    dc_hour = pd.DataFrame({"dc": np.repeat([0, 1], 24), "dc_name": np.repeat(["a", "b"], 24),
+                            "hour": np.tile(hours, 2), "price_usd_per_kwh": 0.1, "carbon_kg_per_kwh": 0.4,
+                            "renewable_kw": 10.0})
+    fig, data = plots.inputs_dc_hour(dc_hour, [14, 15])
+    assert data["price_peak"].sum() == 4  # two hours x two data centres
+    assert_units_on_every_axis(fig)
+    demand = pd.DataFrame({"area_name": "x", "type_name": np.repeat(["chat", "code"], 24),
+                           "hour": np.tile(hours, 2), "queries": 100.0})
+    fig, data = plots.inputs_demand(demand)
+    assert set(data["by"]) == {"area", "type"}
+    assert data.loc[data["by"] == "area", "queries"].sum() == 4800.0
+    assert_units_on_every_axis(fig)
+
+
+def test_result_figures_have_units_and_their_data():
+    records = _records(total_usd=[392, 416, 427], energy_usd=[197, 193, 207], carbon_usd=[5, 8, 2],
+                       delay_usd=[189, 214, 218], emissions_kg=[336, 417, 205], water_l=[4800, 4840, 4730])
+    for fig, data in (plots.scheme_costs(records), plots.water_per_scheme(records, 5820.0),
+                      plots.scheme_bars(records)):
+        assert len(data) == 3
+        assert_units_on_every_axis(fig)
+    front = pd.DataFrame({"energy_usd": [207, 200, 194], "carbon_usd": [2, 4, 8], "emissions_kg": [200, 300, 400]})
+    fig, data = plots.pareto(front, records)
+    assert (data["kind"] == "frontier").sum() == 3 and (data["kind"] == "scheme").sum() == 3
+    assert_units_on_every_axis(fig)
+
+
+def test_latency_ecdf_reaches_one_and_marks_the_claim():
+    latency = pd.DataFrame({"scheme": ["M0"] * 3 + ["M1"] * 2, "latency_s": [0.01, 0.02, 0.05, 0.03, 0.04],
+                            "queries": [1.0, 1.0, 2.0, 1.0, 3.0]})
+    fig, data = plots.latency_ecdf(latency, SCHEMES, claim_s=2.0, n_points=50)
+    for _, group in data.groupby("scheme"):
+        assert group["share_of_queries"].is_monotonic_increasing
+        assert group["share_of_queries"].iloc[-1] == pytest.approx(1.0)
+    m0 = data[data["scheme"] == "M0"]
+    # half of M0's queries (weight 2 of 4) take 0.05 s: the share just below 0.05 s is 0.5
+    assert m0.loc[m0["latency_s"] < 0.05, "share_of_queries"].max() == pytest.approx(0.5)
+    assert_units_on_every_axis(fig)
+
+
+def test_hourly_and_water_budget_figures():
+    rows = [{"scheme": s, "label": label, "field": "carbon", "factor": f, "hour": h, "total_usd": 10.0 + h}
+            for f in (0.6, 1.2) for s, label in SCHEMES.items() for h in range(24)]
+    fig, data = plots.hourly(pd.DataFrame(rows), "total_usd")
+    assert len([ax for ax in fig.axes if ax.has_data()]) == 2 and len(data) == 144
+    assert fig.axes[0].get_ylabel() == "Total cost [$/h]"
+    assert_units_on_every_axis(fig)
+    sweep = pd.DataFrame({"scheme": "M0", "label": "M0", "factor": [0.5, 0.8, 1.0],
+                          "status": ["infeasible", "optimal", "optimal"], "total_usd": [np.nan, 420.0, 392.0],
+                          "carbon_usd": [np.nan, 6.0, 5.0], "water_l": [np.nan, 4000.0, 4800.0]})
+    fig, data = plots.water_budget(sweep, 5000.0)
+    assert data["budget_l"].tolist() == [2500.0, 4000.0, 5000.0]
+    assert_units_on_every_axis(fig)
+
+
+def test_allocation_stacks_every_data_centre():
+    served = pd.DataFrame({"scheme": "M0", "hour": np.repeat(np.arange(3), 2), "dc": np.tile([0, 1], 3),
+                           "dc_name": np.tile(["a", "b"], 3), "queries": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    fig, data = plots.allocation(served, {"M0": "M0 Green-LLM"})
+    assert data["queries"].sum() == 21.0
+    assert fig.axes[0].get_title() == "M0 Green-LLM"
+    assert_units_on_every_axis(fig)
