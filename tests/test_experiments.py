@@ -217,3 +217,139 @@ def test_pareto_point_job_uses_the_anchor_records(paper_v1_dir, tmp_path):
     carbon = [json.loads(open(a).read())["records"][0]["carbon_usd"] for a in anchors]
     assert row["carbon_bound_usd"] == pytest.approx((carbon[0] + carbon[1]) / 2)
     assert row["carbon_usd"] <= row["carbon_bound_usd"] + 1e-6
+
+
+# --- beyond the paper: formulations, hardware mixes, a year of operation, scale ---------------------------------------
+
+
+def test_solve_arguments_map_a_scheme_spec_to_solve_keywords():
+    kind, kwargs = ex.solve_arguments({"scheme": "weighted", "weights": [1, 2, 3]}, tolerance=0.01)
+    assert kind == "weighted" and kwargs == {"weights": (1.0, 2.0, 3.0), "tolerance": 0.01}
+    kind, kwargs = ex.solve_arguments({"scheme": "lexicographic", "order": ["carbon", "energy", "delay"],
+                                       "tolerance": 0.05})
+    assert kwargs == {"order": ("carbon", "energy", "delay"), "tolerance": 0.05}
+
+
+def test_formulation_comparison_keeps_the_paper_optimum_and_costs_both_under_the_same_physics(paper_v1):
+    records, latency = ex.formulation_comparison(paper_v1, ["M0"])
+    assert records["formulation"].tolist() == ["paper", "per_query"]
+    paper, per_query = records.iloc[0], records.iloc[1]
+    assert paper["native_total_usd"] == pytest.approx(M0_TOTAL_USD, rel=1e-6)  # the paper's own optimum
+    # Costed under the per-query physics, the per-query optimum cannot lose to the paper's allocation when the
+    # latter is feasible there (every query within its SLO, nothing over capacity).
+    assert paper["slo_violating_queries"] == 0 and paper["capacity_excess_accelerators"] == 0
+    assert per_query["total_usd"] <= paper["total_usd"] * (1 + 1e-6)
+    for formulation, part in latency.groupby("formulation"):
+        assert part["queries"].sum() == pytest.approx(paper_v1.queries.sum(), rel=1e-9), formulation
+    assert set(latency["scheme"]) == {"M0"} and (latency["latency_s"] > 0).all()
+
+
+def test_a_hardware_mix_is_assigned_to_the_data_centres_in_turn():
+    assert ex.mix_per_dc(["A", "B"], 5) == ["A", "B", "A", "B", "A"]
+    assert ex.mix_per_dc("A", 2) == ["A", "A"]
+    with pytest.raises(InputError, match="at least one accelerator"):
+        ex.mix_per_dc([], 3)
+
+
+def test_hardware_mixes_give_one_record_per_mix_and_scheme(paper_v1):
+    from greenllm.hardware import load_catalogue
+
+    records = ex.hardware_mixes(paper_v1, {"a100": ["A100"], "both": ["A100", "H100-SXM-80GB"]}, ["M0"],
+                                labels={"both": "A100 / H100"})
+    assert records[["mix", "scheme"]].values.tolist() == [["a100", "M0"], ["both", "M0"]]
+    assert records["accelerators"].tolist() == ["9 x A100", "5 x A100, 4 x H100-SXM-80GB"]
+    assert records["mix_label"].tolist() == ["a100", "A100 / H100"]
+    # The H100 profile serves the default model far faster than the batch-1 A100 one (config/hardware.yaml), so a
+    # fleet with H100s needs fewer busy accelerator-hours for the same demand.
+    catalogue = load_catalogue()
+    a100 = catalogue.profile("A100", "llama-7b-8b").decode_tokens_per_s
+    h100 = catalogue.profile("H100-SXM-80GB", "llama-7b-8b").decode_tokens_per_s
+    assert h100 > a100
+    assert records["accelerator_hours"].iloc[1] < records["accelerator_hours"].iloc[0]
+
+
+@pytest.fixture(scope="module")
+def three_days(tmp_path_factory):
+    """A random 72-hour scenario folder starting on 30 January: days 0, 1 in January, day 2 in February."""
+    from greenllm.inputs import write_scenario
+    from greenllm.synthetic import random_tables
+
+    tables, scalars = random_tables(n_areas=3, n_dcs=3, n_types=2, n_hours=72, seed=5)
+    scalars["start_date"] = "2018-01-30"
+    return write_scenario(tmp_path_factory.mktemp("year") / "three_days", tables, scalars)
+
+
+def test_year_days_and_months_follow_the_start_date(three_days):
+    assert ex.year_days(three_days) == [0, 1, 2]
+    assert ex.year_days(three_days, month=1) == [0, 1] and ex.year_days(three_days, month=2) == [2]
+    assert ex.year_months(three_days) == [1, 2]
+
+
+def test_year_windows_and_summary(three_days):
+    rows = ex.year_windows(three_days, "M0", month=1)
+    assert [(r["day"], r["mode"]) for r in rows] == [(0, "perfect"), (0, "forecast"), (1, "perfect"),
+                                                     (1, "forecast")]
+    assert all(r["scheme"] == "M0" and r["scheme_kind"] == "weighted" for r in rows)
+    frame = pd.DataFrame(rows)
+    summary = ex.year_summary(frame).set_index("mode")
+    assert summary.index.tolist() == ["perfect", "forecast"]
+    perfect = sum(r["total_usd"] for r in rows if r["mode"] == "perfect")
+    forecast = sum(r["total_usd"] for r in rows if r["mode"] == "forecast")
+    assert summary.loc["perfect", "total_usd"] == pytest.approx(perfect)
+    assert summary.loc["forecast", "extra_usd"] == pytest.approx(forecast - perfect)
+    # day 0 has no previous day: the forecast decides on the day itself, as perfect foresight does
+    assert rows[1]["forecast_available"] is False and rows[1]["total_usd"] == pytest.approx(rows[0]["total_usd"])
+
+
+def test_year_summary_counts_days_over_each_limit_and_leaves_infeasible_days_out():
+    frame = pd.DataFrame({
+        "day": [0, 0, 1, 1, 2, 2], "mode": ["perfect", "forecast"] * 3,
+        "status": ["optimal", "optimal", "optimal", "optimal", "infeasible", "optimal"],
+        "total_usd": [10.0, 12.0, 20.0, 21.0, np.nan, 99.0], "energy_usd": 1.0, "carbon_usd": 1.0,
+        "delay_usd": 1.0, "emissions_kg": 1.0, "water_l": 1.0,
+        "resource_excess": [0.0, 5.0, 0.0, 1e-9, np.nan, 7.0], "water_excess_l": [0.0, 0.0, 0.0, 2.0, np.nan, 0.0]})
+    summary = ex.year_summary(frame).set_index("mode")
+    assert summary.loc["perfect", "infeasible_days"] == 1 and summary.loc["forecast", "days_compared"] == 2
+    assert summary.loc["forecast", "total_usd"] == 33.0  # day 2 is not solved in both modes
+    assert summary.loc["forecast", "extra_usd"] == 3.0 and summary.loc["forecast", "extra_pct"] == 10.0
+    assert summary.loc["forecast", "days_over_capacity"] == 1  # 1e-9 is round-off
+    assert summary.loc["forecast", "days_over_water_budget"] == 1
+
+
+def test_year_windows_job_writes_one_row_per_day_and_mode(three_days, tmp_path):
+    out = tmp_path / "02.json"
+    schemes = json.dumps({"M1": {"scheme": "energy"}})
+    assert ex.main(["year-windows", str(three_days), "--schemes", schemes, "--month", "2", "--mode", "forecast",
+                    "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["day"], r["mode"], r["scheme"], r["date"]) for r in rows] == [(2, "forecast", "M1", "2018-02-01")]
+    assert ex.read_year_rows([out])["total_usd"].iloc[0] == rows[0]["total_usd"]
+
+
+def test_growth_exponent_and_scaling_exponents():
+    variables = np.array([100.0, 1000.0, 10000.0])
+    frame = pd.DataFrame({"formulation": "f", "n": [1, 2, 3], "variables": variables, "solve_s": 2e-3 * variables,
+                          "build_s": 1e-6 * variables ** 1.5, "peak_mb": np.full(3, 150.0)})
+    (row,) = ex.scaling_exponents(frame).to_dict("records")
+    assert row["solve_s_exponent"] == pytest.approx(1.0) and row["build_s_exponent"] == pytest.approx(1.5)
+    assert row["peak_mb_exponent"] == pytest.approx(0.0, abs=1e-12)
+    assert row["largest_n"] == 3 and row["largest_build_share"] == pytest.approx(1e-6 * 1e6 / 20.0)
+
+
+@pytest.mark.slow
+def test_scaling_job_measures_every_point(tmp_path):
+    out = tmp_path / "scaling.csv"
+    assert ex.main(["scaling", "--run", "paper=4", "--run", "per_query=4,6", "--out", str(out)]) == 0
+    frame = pd.read_csv(out)
+    assert frame[["formulation", "n"]].values.tolist() == [["paper", 4], ["per_query", 4], ["per_query", 6]]
+    paper = frame.iloc[0]
+    assert paper["routes"] == 4 * 4 * 5 * 24 and paper["kept"] == paper["routes"]  # the paper prunes nothing
+    assert (frame["kept"] <= frame["routes"]).all() and (frame["solve_s"] > 0).all() and (frame["peak_mb"] > 0).all()
+
+
+def test_bad_job_arguments_are_one_line_errors(paper_v1_dir, tmp_path, capsys):
+    assert ex.main(["hardware-mix", str(paper_v1_dir), "--mix", "nothing", "--schemes", "{}",
+                    "--out", str(tmp_path / "x.json")]) == 2
+    assert capsys.readouterr().err.startswith("error: --schemes: expected a JSON object")
+    assert ex.main(["scaling", "--run", "paper=ten", "--out", str(tmp_path / "s.csv")]) == 2
+    assert "sizes must be whole numbers" in capsys.readouterr().err

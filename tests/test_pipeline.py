@@ -46,6 +46,11 @@ def test_default_config_is_valid_and_gets_defaults():
     (lambda c: c["sweeps"]["fields"].append({"field": "wind", "metrics": ["total_usd"]}), "wind"),
     (lambda c: c["schemes"]["M3"].pop("weights"), "weights"),
     (lambda c: c.update(network="sometimes"), "sometimes"),
+    (lambda c: c["year"].pop("scheme"), "scheme"),
+    (lambda c: c["year"].update(formulation="exact"), "exact"),
+    (lambda c: c["scaling"]["runs"].append({"formulation": "fastest", "sizes": [10]}), "fastest"),
+    (lambda c: c["hardware_mix"]["mixes"].append({"name": "none", "accelerators": []}), "accelerators"),
+    (lambda c: c["scenarios"]["europe_2018_year"]["options"].update(days={"n": 3}), "days"),
 ])
 def test_schema_rejects_a_broken_config(change, message):
     from snakemake.exceptions import WorkflowError
@@ -102,6 +107,21 @@ def test_figures_readme_lists_every_committed_figure_and_table():
     assert not missing, f"not listed in figures/README.md: {missing}"
     real = [f.name for f in (REPO / "figures").glob("*/real_*.png")]
     assert all(name in readme for name in real)
+    # every other scenario's files are listed by name (real-data scenarios share one line per kind of file)
+    others = [f for f in [*(REPO / "figures").glob("*/*.png"), *(REPO / "tables").glob("*/*.csv")]
+              if f.parent.name != "paper_v1" and not f.name.startswith(("real_", "inputs_"))]
+    missing = [f.relative_to(REPO).as_posix() for f in others
+               if f.relative_to(REPO).as_posix() not in readme and f"`{f.name}`" not in readme]
+    assert not missing, f"not listed in figures/README.md: {missing}"
+
+
+def test_every_experiment_of_the_schema_has_targets_and_a_notebook():
+    """Each experiment the schema accepts is enabled in config/config.yaml and run by a plot_* rule."""
+    schema = yaml.safe_load(SCHEMA.read_text())
+    experiments = schema["properties"]["experiments"]["items"]["enum"]
+    assert load_config()["experiments"] == experiments
+    common = (REPO / "workflow" / "rules" / "common.smk").read_text()
+    assert all(f'experiment == "{e}"' in common for e in experiments)
 
 
 @pytest.mark.slow
@@ -154,14 +174,26 @@ def check_every_figure_has_its_numbers(workdir):
     figures = sorted((workdir / "figures" / "paper_v1").glob("*.png"))
     expected = {"inputs_dc_hour", "inputs_demand", "base_case_costs", "sweep_renewable",
                 "sweep_energy_per_token_delay_levels", "hourly_emissions_renewable", "tolerance_tradeoff",
-                "water_per_scheme", "water_budget", "latency_distribution", "pareto_energy_carbon"}
+                "water_per_scheme", "water_budget", "latency_distribution", "pareto_energy_carbon",
+                "formulations", "formulations_latency", "hardware_mix"}
     assert {png.stem for png in figures} == expected  # one per experiment and sweep field of config/test.yaml
     for png in figures:
         assert png.with_suffix(".csv").exists(), f"{png.name} has no CSV of its numbers"
     executed = sorted((workdir / "results" / "notebooks" / "paper_v1").glob("*.ipynb"))
-    assert len(executed) == 11
+    assert len(executed) == 13
     book = nbformat.read(executed[0], as_version=4)
     assert any(c.get("outputs") for c in book.cells if c.cell_type == "code")
+    # the experiments of docs/per_query.md: the year on its own (3-day) scenario, the scaling benchmark
+    extra = {"europe_2018_year": {"year_monthly", "year_forecast_cost"}, "scaling": {"scaling"}}
+    for folder, stems in extra.items():
+        assert {png.stem for png in (workdir / "figures" / folder).glob("*.png")} == stems, folder
+        assert all((workdir / "figures" / folder / f"{stem}.csv").exists() for stem in stems)
+        assert len(list((workdir / "results" / "notebooks" / folder).glob("*.ipynb"))) == 1
+    summary = pd.read_csv(workdir / "tables" / "europe_2018_year" / "year_forecast_summary.csv")
+    assert summary["mode"].tolist() == ["perfect", "forecast"] and (summary["days"] == 3).all()
+    scaling = pd.read_csv(workdir / "tables" / "scaling" / "scaling.csv")
+    assert sorted(map(tuple, scaling[["formulation", "n"]].values.tolist())) == [
+        ("paper", 5), ("paper", 10), ("per_query", 5), ("per_query", 10)]
 
 
 def check_tables_equal_the_committed_ones(workdir):
@@ -232,3 +264,21 @@ def test_a_stand_in_build_is_skipped_when_the_config_says_so(tmp_path):
     status = json.loads((tmp_path / "status.json").read_text())
     assert status["built"] is False and status["stand_in"] is True
     assert list((tmp_path / "data" / "processed" / "paper_v1").iterdir()) == []
+
+
+def test_a_variant_is_built_by_its_builder_with_its_options(monkeypatch, tmp_path):
+    """scenarios.NAME.builder/options become `greenllm data build BUILDER --as NAME --option KEY=VALUE`."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_scenario", REPO / "workflow" / "scripts" / "build_scenario.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    calls = []
+    monkeypatch.setattr(module.subprocess, "run", lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(
+        cmd, 0, "", ""))
+    module.run_build("europe_2018_year", tmp_path, offline=True, builder="europe_2018",
+                     options=["day=2018-01-01", "days=365"])
+    module.run_build("paper_v1", tmp_path, offline=False)
+    assert calls[0][3:] == ["data", "build", "europe_2018", "--out-dir", str(tmp_path), "--as", "europe_2018_year",
+                            "--option", "day=2018-01-01", "--option", "days=365", "--offline"]
+    assert calls[1][3:] == ["data", "build", "paper_v1", "--out-dir", str(tmp_path)]

@@ -36,13 +36,16 @@ def _sweep_frame():
     return pd.DataFrame(rows)
 
 
+CATEGORICAL = ("Scheme", "Hardware mix")
+
+
 def assert_units_on_every_axis(fig):
     """Every axis that shows data has a label ending in a unit in brackets."""
     for ax in fig.axes:
         if not ax.has_data():
             continue
         for label in (ax.get_xlabel(), ax.get_ylabel()):
-            if label == "Scheme":  # categorical axis: the scheme names are the ticks
+            if label in CATEGORICAL:  # categorical axis: the names are the ticks
                 continue
             assert label.endswith("]") and "[" in label, f"axis label without a unit: {label!r}"
 
@@ -153,4 +156,94 @@ def test_allocation_stacks_every_data_centre():
     fig, data = plots.allocation(served, {"M0": "M0 Green-LLM"})
     assert data["queries"].sum() == 21.0
     assert fig.axes[0].get_title() == "M0 Green-LLM"
+    assert_units_on_every_axis(fig)
+
+
+# --- beyond the paper: formulations, hardware mixes, a year, scale ---------------------------------------------------
+
+
+def _formulation_records():
+    rows = []
+    for scheme, label in SCHEMES.items():
+        for n, formulation in enumerate(("paper", "per_query")):
+            rows.append({"scheme": scheme, "label": label, "formulation": formulation, "status": "optimal",
+                         "total_usd": 100.0 - n, "emissions_kg": 3.0 - 2 * n, "water_l": 200.0 + n,
+                         "latency_mean_s": 4.6})
+    return pd.DataFrame(rows)
+
+
+def test_formulations_draws_one_bar_per_scheme_and_formulation():
+    fig, data = plots.formulations(_formulation_records())
+    assert len(data) == 6 and set(data["formulation"]) == {"paper", "per_query"}
+    panels = [ax for ax in fig.axes if ax.has_data()]
+    assert len(panels) == 4
+    assert all(len(ax.patches) >= 6 for ax in panels)  # 3 schemes x 2 formulations
+    assert_units_on_every_axis(fig)
+
+
+def test_formulation_latency_ecdf_per_scheme_reaches_one_and_reports_the_slo_share():
+    latency = pd.DataFrame({
+        "scheme": "M0", "label": "M0 Green-LLM", "formulation": ["paper"] * 3 + ["per_query"] * 2,
+        "latency_s": [0.5, 2.5, 6.0, 0.4, 2.4], "queries": [1.0, 1.0, 2.0, 3.0, 1.0],
+        "within_slo": [True, True, False, True, True]})
+    fig, data = plots.formulation_latency(latency, claim_s=2.0, n_points=60)
+    for _, group in data.groupby("formulation"):
+        assert group["share_of_queries"].is_monotonic_increasing
+        assert group["share_of_queries"].iloc[-1] == pytest.approx(1.0)
+    paper = data[data["formulation"] == "paper"]
+    assert paper["share_within_slo"].iloc[0] == pytest.approx(0.5)  # 2 of 4 queries
+    assert paper.loc[paper["latency_s"] < 2.5, "share_of_queries"].max() == pytest.approx(0.25)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("50 % within SLO" in text for text in legend) and any("2 s" in text for text in legend)
+    assert_units_on_every_axis(fig)
+
+
+def test_hardware_mix_figure_has_every_mix_and_a_log_accelerator_axis():
+    rows = [{"mix": m, "mix_label": label, "accelerators": "9 x A100", "scheme": s, "label": slabel,
+             "status": "optimal", "total_usd": 3e5, "emissions_kg": 1.0, "water_l": 200.0,
+             "accelerator_hours": hours, "latency_mean_s": 4.0}
+            for m, label, hours in (("a", "all A100", 1100.0), ("h", "all H100", 2.4))
+            for s, slabel in SCHEMES.items()]
+    rows.append({"mix": "x", "mix_label": "broken", "scheme": "M0", "label": "M0", "status": "infeasible"})
+    fig, data = plots.hardware_mix(pd.DataFrame(rows))
+    assert len(data) == 6 and "broken" not in set(data["mix_label"])  # infeasible rows have nothing to draw
+    log_axes = [ax for ax in fig.axes if ax.get_yscale() == "log"]
+    assert len(log_axes) == 1 and "accelerator-h" in log_axes[0].get_ylabel()
+    assert_units_on_every_axis(fig)
+
+
+def test_year_monthly_has_one_line_per_mode_and_monthly_units():
+    monthly = pd.DataFrame({"mode": np.repeat(["forecast", "perfect"], 3), "month": np.tile([1, 2, 3], 2),
+                            "days": 30, "infeasible_days": 0, "total_usd": np.arange(6.0) + 100,
+                            "emissions_kg": 5.0, "water_l": 7.0})
+    fig, data = plots.year_monthly(monthly, year=2018)
+    assert data["mode"].tolist()[:3] == ["perfect"] * 3  # perfect foresight first
+    assert fig.axes[0].get_ylabel() == "Total cost [$/month]"
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Jan", "Feb", "Mar"]
+    assert_units_on_every_axis(fig)
+
+
+def test_year_forecast_cost_sums_days_into_months():
+    per_day = pd.DataFrame({"day": range(4), "month": [1, 1, 2, 2], "perfect_usd": [100.0, 100.0, 50.0, 50.0],
+                            "forecast_usd": [110.0, 100.0, 55.0, 60.0]})
+    per_day["extra_usd"] = per_day["forecast_usd"] - per_day["perfect_usd"]
+    per_day["extra_pct"] = 100 * per_day["extra_usd"] / per_day["perfect_usd"]
+    fig, data = plots.year_forecast_cost(per_day, "2018-01-30")
+    months = data[data["period"] == "month"].set_index("month")
+    assert months.loc[1, "extra_usd"] == 10.0 and months.loc[2, "extra_pct"] == pytest.approx(15.0)
+    days = data[data["period"] == "day"]
+    assert str(days["date"].iloc[2].date()) == "2018-02-01"
+    assert_units_on_every_axis(fig)
+
+
+def test_scaling_plot_is_log_log_with_the_exponent_in_the_legend():
+    variables = np.array([1e3, 1e4, 1e5])
+    frame = pd.DataFrame({"formulation": "paper", "n": [10, 25, 50], "routes": 0, "kept": 0,
+                          "variables": variables, "constraints": 0, "nonzeros": 0, "build_s": 0.01 * variables / 1e3,
+                          "solve_s": 0.1 * (variables / 1e3) ** 1.5, "peak_mb": 100.0 + variables / 1e3})
+    fig, data = plots.scaling(frame)
+    assert len(data) == 3
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert any("1.50" in t.get_text() for t in ax.get_legend().get_texts())
     assert_units_on_every_axis(fig)

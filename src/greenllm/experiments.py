@@ -406,6 +406,249 @@ def served_per_dc_hour(scenario: Scenario, routes: pd.DataFrame) -> pd.DataFrame
 
 
 # ------------------------------------------------------------------------------------------------------------------
+# Beyond the paper (docs/per_query.md): formulations, hardware mixes, a year of operation, scale
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def solve_arguments(spec: Mapping, tolerance: float = 1e-3) -> tuple[str, dict]:
+    """(scheme kind, keyword arguments of greenllm.solve.solve) of a scheme spec; a spec's own tolerance wins."""
+    kind = spec["scheme"]
+    kwargs: dict = {"tolerance": float(spec.get("tolerance", tolerance))}
+    if kind == "weighted":
+        kwargs["weights"] = tuple(float(w) for w in spec["weights"])
+    if kind == "lexicographic":
+        kwargs["order"] = tuple(spec.get("order", OBJECTIVES))
+    return kind, kwargs
+
+
+def formulation_comparison(scenario, schemes: Iterable[str] = ("M0", "M1", "M2", "LEX"), *,
+                           specs: Mapping[str, Mapping] | None = None, solver: str = "highs",
+                           tolerance: float = 1e-3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Paper vs per-query formulation on the same scenario, for each scheme: (records, latency).
+
+    ``records``: one row per (scheme, formulation) from :func:`greenllm.per_query.compare_formulations`: the
+    allocation each formulation chooses, costed under the per-query physics (``total_usd``, ``energy_usd``,
+    ``carbon_usd``, ``delay_usd`` [$/day], ``emissions_kg``, ``water_l``, ``accelerator_hours`` [accelerator-h/day],
+    ``latency_mean_s``, ``latency_p95_s`` [s], ``share_within_slo`` [-] and limit excesses), and the optimum each
+    formulation reports itself (``native_*``). ``latency``: the per-query latency [s] and SLO of every route in use,
+    with the queries it carries (weights of the distribution), per scheme and formulation.
+    """
+    from greenllm.per_query import compare_formulations, load_inputs
+
+    s = as_scenario(scenario)
+    inputs = load_inputs(s)
+    chosen = scheme_specs(schemes, specs)
+    rows, tables = [], []
+    for name, spec in chosen.items():
+        kind, kwargs = solve_arguments(spec, tolerance)
+        labels = {"scheme": name, "scheme_kind": kind, "label": spec["label"]}
+        try:
+            summary, latency = compare_formulations(s, kind, solver=solver, inputs=inputs, **kwargs)
+        except InfeasibleError as err:
+            rows.append(_infeasible(err, **labels))
+            continue
+        rows += [{**labels, "status": "optimal", **{k: v for k, v in r.items() if k != "scheme"}}
+                 for r in summary.to_dict("records")]
+        tables.append(latency.drop(columns="scheme").assign(**labels))
+    return pd.DataFrame(rows), (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame())
+
+
+def mix_per_dc(accelerators: Sequence[str], n_dcs: int) -> list[str]:
+    """A hardware mix as one accelerator name per data centre: data centre j gets ``accelerators[j % len]``."""
+    if isinstance(accelerators, str):
+        accelerators = [accelerators]
+    if not accelerators:
+        raise InputError("hardware mix: give at least one accelerator name")
+    return [str(accelerators[j % len(accelerators)]) for j in range(n_dcs)]
+
+
+def hardware_mixes(scenario, mixes: Mapping[str, Sequence[str]], schemes: Iterable[str] = ("M0", "M1", "M2", "LEX"),
+                   *, specs: Mapping[str, Mapping] | None = None, labels: Mapping[str, str] | None = None,
+                   solver: str = "highs", tolerance: float = 1e-3) -> pd.DataFrame:
+    """Per-query solves for each hardware mix {name: accelerator names assigned to the data centres in turn} and
+    each scheme: one record per (mix, scheme), from :func:`greenllm.per_query.hardware_mix` (costs [$/day],
+    emissions [kg/day], water [L/day], accelerator-hours, latency [s]; ``status='infeasible'`` with the reason)."""
+    from greenllm.per_query import hardware_mix, load_inputs
+
+    s = as_scenario(scenario)
+    inputs = load_inputs(s)
+    chosen = scheme_specs(schemes, specs)
+    rows = []
+    for mix, accelerators in mixes.items():
+        per_dc = mix_per_dc(accelerators, s.n_dcs)
+        counts = pd.Series(per_dc).value_counts(sort=False)
+        described = ", ".join(f"{n} x {name}" for name, n in counts.items())
+        for name, spec in chosen.items():
+            kind, kwargs = solve_arguments(spec, tolerance)
+            frame = hardware_mix(s, {mix: per_dc}, kind, solver=solver, inputs=inputs, **kwargs)
+            for row in frame.to_dict("records"):
+                rows.append({"mix": mix, "mix_label": (labels or {}).get(mix, mix), "accelerators": described,
+                             "scheme": name, "scheme_kind": kind, "label": spec["label"],
+                             **{k: v for k, v in row.items() if k != "mix"}})
+    return pd.DataFrame(rows)
+
+
+def year_days(scenario, month: int | None = None) -> list[int]:
+    """The whole days of a multi-day scenario folder (greenllm.year windows), or those in calendar ``month``
+    (1-12, by the folder's ``start_date``)."""
+    from greenllm import year
+
+    s = as_scenario(scenario)
+    days = list(range(year.n_days(s)))
+    if month is None:
+        return days
+    dates = year.start_date(s) + pd.to_timedelta(days, unit="D")
+    return [d for d, date in zip(days, dates, strict=True) if date.month == int(month)]
+
+
+def year_months(scenario) -> list[int]:
+    """The calendar months (1-12) a multi-day scenario folder covers, in order."""
+    from greenllm import year
+
+    s = as_scenario(scenario)
+    dates = year.start_date(s) + pd.to_timedelta(range(year.n_days(s)), unit="D")
+    return list(dict.fromkeys(int(m) for m in dates.month))
+
+
+def year_windows(scenario, scheme: str = "M0", *, specs: Mapping[str, Mapping] | None = None,
+                 modes: Iterable[str] = ("perfect", "forecast"), days: Iterable[int] | None = None,
+                 month: int | None = None, formulation: str = "paper", solver: str = "highs",
+                 tolerance: float = 1e-3) -> list[dict]:
+    """Solve the daily windows of a multi-day folder (:func:`greenllm.year.solve_window`), one row per (day, mode).
+
+    ``days``: day indices (default: all, or those of ``month``). Rows carry the realised costs [$/day], emissions
+    [kg/day], water [L/day] and limit excesses of each day, ``scheme`` (the name), ``scheme_kind`` and ``label``.
+    """
+    from greenllm import year
+
+    s = as_scenario(scenario)
+    (name, spec), = scheme_specs([scheme], specs).items()
+    kind, kwargs = solve_arguments(spec, tolerance)
+    days = list(days) if days is not None else year_days(s, month)
+    rows = []
+    for day in days:
+        for mode in modes:
+            row = year.solve_window(s, day, mode=mode, scheme=kind, formulation=formulation, solver=solver,
+                                    **kwargs)
+            rows.append({**row, "scheme": name, "scheme_kind": kind, "label": spec["label"]})
+    return rows
+
+
+EXCESS_COLUMNS: dict[str, str] = {
+    "grid_excess_kw": "days_over_grid_cap",
+    "water_excess_l": "days_over_water_budget",
+    "resource_excess": "days_over_capacity",
+    "capacity_excess_accelerators": "days_over_capacity",
+    "delay_cap_excess_s": "days_over_delay_cap",
+    "slo_violating_queries": "days_over_slo",
+}
+"""Limit-excess columns of year windows (greenllm.year.evaluate) -> the count of days with an excess."""
+
+
+def year_summary(frame: pd.DataFrame, tolerance: float = 1e-6) -> pd.DataFrame:
+    """One row per mode over the days solved in every mode: totals [$, kg, L], days solved and infeasible, days on
+    which the realised allocation breaks a limit (excess above ``tolerance`` relative to 1), and the extra cost of
+    the mode over perfect foresight (``extra_usd``, ``extra_pct``; the cost of imperfect forecasts)."""
+    from greenllm import year
+
+    ok = frame[frame["status"] == "optimal"]
+    present = list(dict.fromkeys(frame["mode"]))
+    modes = sorted(present, key=lambda m: (year.MODES.index(m) if m in year.MODES else len(year.MODES), m))
+    common_days = set.intersection(*(set(ok.loc[ok["mode"] == m, "day"]) for m in modes)) if modes else set()
+    rows = []
+    for mode in modes:
+        part = frame[frame["mode"] == mode]
+        solved = part[(part["status"] == "optimal") & part["day"].isin(common_days)]
+        row = {"mode": mode, "days": int(len(part)), "infeasible_days": int((part["status"] != "optimal").sum()),
+               "days_compared": int(len(solved))}
+        row.update({column: float(solved[column].sum()) for column in year.VALUE_COLUMNS})
+        for column, name in EXCESS_COLUMNS.items():
+            if column in solved.columns:
+                row[name] = row.get(name, 0) + int((solved[column].fillna(0.0) > tolerance).sum())
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if "perfect" in modes:
+        perfect = float(out.loc[out["mode"] == "perfect", "total_usd"].iloc[0])
+        out["extra_usd"] = out["total_usd"] - perfect
+        out["extra_pct"] = 100.0 * out["extra_usd"] / abs(perfect) if perfect else np.nan
+    return out
+
+
+def read_year_rows(files: Iterable[str | os.PathLike]) -> pd.DataFrame:
+    """The window rows of the pipeline's year jobs (``{"rows": [...]}`` per file) as one frame by mode and day."""
+    from greenllm import year
+
+    rows = []
+    for path in files:
+        rows += json.loads(Path(path).read_text())["rows"]
+    return year.aggregate(rows)
+
+
+BENCH_SCALE = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_scale.py"
+"""The scale benchmark of the repository (issue 5): instances and one measured point per child process."""
+
+
+def _bench_module():
+    import importlib.util
+
+    if not BENCH_SCALE.is_file():
+        raise InputError(f"{BENCH_SCALE}: the scale benchmark is missing (run from a checkout of the repository)")
+    spec = importlib.util.spec_from_file_location("bench_scale", BENCH_SCALE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def scaling(runs: Mapping[str, Iterable[int]], scheme: str = "weighted") -> pd.DataFrame:
+    """Build and solve benchmarks/bench_scale.py instances: ``runs`` = {formulation: sizes} (N areas = N data
+    centres, 5 types, 24 hours). One fresh process per point (so peak memory is the point's own); one row per
+    point with routes, kept routes, variables, constraints, nonzeros, ``build_s``, ``solve_s`` [s] and ``peak_mb``
+    [MB]. Timings depend on the machine and its load."""
+    import subprocess
+    import tempfile
+
+    bench = _bench_module()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for formulation, sizes in runs.items():
+            model = "per_query" if formulation.startswith("per_query") else formulation
+            for n in sizes:
+                folder = bench.write_instance(Path(tmp) / f"{formulation}_{n}", int(n), formulation)
+                done = subprocess.run([sys.executable, str(BENCH_SCALE), "--scheme", scheme, "--child", str(folder),
+                                       model], capture_output=True, text=True)
+                if done.returncode != 0:
+                    raise GreenLLMError(f"scaling: {formulation} at size {n} failed: {done.stderr.strip()[-500:]}")
+                point = json.loads(done.stdout.strip().splitlines()[-1])
+                rows.append({"formulation": formulation, "n": int(n), "scheme": scheme, **point})
+    return pd.DataFrame(rows)
+
+
+def growth_exponent(x, y) -> float:
+    """Least-squares slope of log y on log x (y ~ x^a); NaN with fewer than two points."""
+    x, y = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
+    return float(np.polyfit(x, y, 1)[0]) if len(x) >= 2 else float("nan")
+
+
+def scaling_exponents(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per formulation: growth exponents of solve and build seconds and peak memory in the number of variables,
+    and the largest size's solve seconds, peak MB and build share of solve time."""
+    rows = []
+    for formulation, part in frame.groupby("formulation", sort=False):
+        part = part.sort_values("variables")
+        largest = part.iloc[-1]
+        rows.append({
+            "formulation": formulation, "points": int(len(part)),
+            "solve_s_exponent": growth_exponent(part["variables"], part["solve_s"]),
+            "build_s_exponent": growth_exponent(part["variables"], part["build_s"]),
+            "peak_mb_exponent": growth_exponent(part["variables"], part["peak_mb"]),
+            "largest_n": int(largest["n"]), "largest_variables": int(largest["variables"]),
+            "largest_solve_s": float(largest["solve_s"]), "largest_peak_mb": float(largest["peak_mb"]),
+            "largest_build_share": float(largest["build_s"] / largest["solve_s"]),
+        })
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------------------------------
 # Inputs, as tidy frames for the input figures
 # ------------------------------------------------------------------------------------------------------------------
 
@@ -523,12 +766,93 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--points", type=int, required=True)
     q.add_argument("--solver", default="highs")
     q.add_argument("--out", required=True)
+    f = sub.add_parser("formulations", help="paper vs per-query formulation per scheme: records and latency CSV")
+    f.add_argument("scenario")
+    f.add_argument("--schemes", required=True, help="JSON {name: spec}")
+    f.add_argument("--solver", default="highs")
+    f.add_argument("--tolerance", type=float, default=1e-3)
+    f.add_argument("--out", required=True, help="records JSON")
+    f.add_argument("--latency", required=True, help="CSV of per-route latency per scheme and formulation")
+    h = sub.add_parser("hardware-mix", help="per-query solves of one hardware mix for several schemes")
+    h.add_argument("scenario")
+    h.add_argument("--mix", required=True, metavar="NAME=ACCELERATOR[,ACCELERATOR...]",
+                   help="accelerator names assigned to the data centres in turn")
+    h.add_argument("--mix-label", default=None)
+    h.add_argument("--schemes", required=True, help="JSON {name: spec}")
+    h.add_argument("--solver", default="highs")
+    h.add_argument("--tolerance", type=float, default=1e-3)
+    h.add_argument("--out", required=True)
+    y = sub.add_parser("year-windows", help="solve the daily windows of one month of a multi-day folder")
+    y.add_argument("scenario")
+    y.add_argument("--schemes", required=True, help="JSON {name: spec} with exactly one scheme")
+    y.add_argument("--month", type=int, default=None, help="calendar month 1-12 (default: every day)")
+    y.add_argument("--mode", action="append", choices=("perfect", "forecast"), required=True)
+    y.add_argument("--formulation", choices=("paper", "per_query"), default="paper")
+    y.add_argument("--solver", default="highs")
+    y.add_argument("--tolerance", type=float, default=1e-3)
+    y.add_argument("--out", required=True, help='JSON {"rows": [...]}')
+    b = sub.add_parser("scaling", help="benchmarks/bench_scale.py points: one CSV row per (formulation, size)")
+    b.add_argument("--run", action="append", required=True, metavar="FORMULATION=N[,N...]")
+    b.add_argument("--scheme", default="weighted")
+    b.add_argument("--out", required=True, help="CSV")
     return parser
+
+
+def _schemes_argument(text: str) -> dict:
+    try:
+        schemes = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"--schemes: not valid JSON ({err})") from None
+    if not isinstance(schemes, dict) or not schemes:
+        raise InputError("--schemes: expected a JSON object {name: spec}")
+    return schemes
+
+
+def _list_argument(option: str, text: str) -> tuple[str, list[str]]:
+    name, sep, values = text.partition("=")
+    parts = [v.strip() for v in values.split(",") if v.strip()]
+    if not sep or not name or not parts:
+        raise InputError(f"{option} {text!r}: expected NAME=VALUE[,VALUE...]")
+    return name, parts
+
+
+def _run_issue5(args) -> int:
+    """The subcommands of the experiments beyond the paper (formulations, hardware-mix, year-windows, scaling)."""
+    if args.command == "scaling":
+        runs = {}
+        for text in args.run:
+            name, sizes = _list_argument("--run", text)
+            try:
+                runs[name] = [int(v) for v in sizes]
+            except ValueError:
+                raise InputError(f"--run {text!r}: sizes must be whole numbers") from None
+        _write_csv(args.out, scaling(runs, args.scheme))
+        return 0
+    schemes = _schemes_argument(args.schemes)
+    if args.command == "formulations":
+        records, latency = formulation_comparison(args.scenario, list(schemes), specs=schemes, solver=args.solver,
+                                                  tolerance=args.tolerance)
+        _write_json(args.out, {"records": _clean(records.to_dict("records"))})
+        _write_csv(args.latency, latency)
+    elif args.command == "hardware-mix":
+        name, accelerators = _list_argument("--mix", args.mix)
+        records = hardware_mixes(args.scenario, {name: accelerators}, list(schemes), specs=schemes,
+                                 labels={name: args.mix_label or name}, solver=args.solver, tolerance=args.tolerance)
+        _write_json(args.out, {"records": _clean(records.to_dict("records"))})
+    else:
+        if len(schemes) != 1:
+            raise InputError(f"--schemes: year-windows solves one scheme, got {len(schemes)}")
+        rows = year_windows(args.scenario, next(iter(schemes)), specs=schemes, modes=args.mode, month=args.month,
+                            formulation=args.formulation, solver=args.solver, tolerance=args.tolerance)
+        _write_json(args.out, {"rows": _clean(rows)})
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command in ("formulations", "hardware-mix", "year-windows", "scaling"):
+            return _run_issue5(args)
         if args.command == "pareto-point":
             row = pareto_point(args.scenario, read_records(args.anchors), args.index, args.points, solver=args.solver)
             _write_json(args.out, {"records": _clean([row])})

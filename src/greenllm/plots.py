@@ -394,3 +394,231 @@ def allocation(served: pd.DataFrame, labels: Mapping[str, str] | None = None) ->
     fig.tight_layout(rect=(0, 0.12, 1, 1))
     data = served[["scheme", "hour", "dc", "dc_name", "queries"]].sort_values(["scheme", "hour", "dc"])
     return fig, data.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Beyond the paper (docs/per_query.md): formulations, hardware mixes, a year of operation, scale
+# ------------------------------------------------------------------------------------------------------------------
+
+EXTRA_METRICS: dict[str, str] = {
+    "accelerator_hours": "Accelerator-hours needed [accelerator-h/day]",
+    "latency_mean_s": "Mean per-query latency [s]",
+    "latency_p95_s": "95th-percentile per-query latency [s]",
+    "share_within_slo": "Share of queries within their SLO [-]",
+}
+"""Axis labels of the per-query result columns (greenllm.per_query)."""
+
+FORMULATION_LABELS: dict[str, str] = {"paper": "paper formulation", "per_query": "per-query formulation"}
+FORMULATION_COLORS: dict[str, int] = {"paper": 1, "per_query": 0}
+"""Index into the colour-blind palette: orange for the paper's formulation, blue for the per-query one."""
+MODE_LABELS: dict[str, str] = {"perfect": "perfect foresight", "forecast": "persistence forecast (previous day)"}
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def any_metric_label(metric: str) -> str:
+    """The axis label (with unit) of a record column of either formulation."""
+    return EXTRA_METRICS.get(metric, metric_label(metric))
+
+
+def _formulation_palette(names: Iterable[str]) -> dict[str, tuple]:
+    palette = sns.color_palette(PALETTE, 10)
+    return {FORMULATION_LABELS.get(n, n): palette[FORMULATION_COLORS.get(n, 7)] for n in dict.fromkeys(names)}
+
+
+def _grid(n: int, ncols: int = 3, width: float = 4.0, height: float = 3.3):
+    """n panels on a grid of ``ncols`` columns; unused panels are switched off (a legend may go there).
+    Returns (figure, used axes, spare axes)."""
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, min(n, ncols), figsize=(width * min(n, ncols), height * nrows), squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.axis("off")
+    return fig, flat[:n], flat[n:]
+
+
+def _legend(fig, ax, spare, ncol: int = 2) -> None:
+    """The figure's one legend: in a spare grid cell if there is one, else below the panels."""
+    if not spare:
+        _legend_below(fig, ax, ncol=ncol)
+        return
+    handles, labels = ax.get_legend_handles_labels()
+    for a in fig.axes:
+        if a.get_legend() is not None:
+            a.get_legend().remove()
+    spare[0].legend(handles, labels, loc="center", frameon=False)
+    fig.tight_layout()
+
+
+def _wrap_ticks(ax, width: int = 12) -> None:
+    """Wrap long categorical tick labels onto several lines."""
+    import textwrap
+
+    ticks = ax.get_xticks()
+    labels = [textwrap.fill(label.get_text(), width) for label in ax.get_xticklabels()]
+    ax.set_xticks(ticks, labels)
+
+
+def _plain_log_ticks(ax, axis: str = "x") -> None:
+    """Plain numbers at 1, 2 and 5 times powers of ten (0.2, 0.5, 1, 2, 5, 10) on a log axis, no minor labels."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    target.set_minor_formatter(NullFormatter())
+
+
+def formulations(records: pd.DataFrame,
+                 metrics: Sequence[str] = ("total_usd", "emissions_kg", "water_l", "latency_mean_s"),
+                 ) -> tuple[plt.Figure, pd.DataFrame]:
+    """Paper vs per-query formulation per scheme: each allocation costed under the per-query physics (bars)."""
+    data = records[records["status"] == "optimal"][["scheme", "label", "formulation", *metrics]]
+    data = data.assign(formulation_label=data["formulation"].map(lambda f: FORMULATION_LABELS.get(f, f)))
+    fig, axes, spare = _grid(len(metrics), ncols=min(len(metrics), 4), width=3.7)
+    for ax, metric in zip(axes, metrics, strict=True):
+        sns.barplot(data=data, x="scheme", y=metric, hue="formulation_label",
+                    palette=_formulation_palette(data["formulation"]), ax=ax)
+        ax.set(xlabel="Scheme", ylabel=any_metric_label(metric))
+    fig.suptitle("Each formulation's allocation, costed under the per-query physics", fontsize="medium")
+    _legend(fig, axes[0], spare, ncol=2)
+    return fig, data.drop(columns="formulation_label").reset_index(drop=True)
+
+
+def _weighted_ecdf(values: np.ndarray, weights: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Share of the total weight with value <= each grid point."""
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order]) / weights.sum()
+    return np.concatenate([[0.0], cumulative])[np.searchsorted(values[order], grid, side="right")]
+
+
+def formulation_latency(latency: pd.DataFrame, claim_s: float = 2.0,
+                        n_points: int = 200) -> tuple[plt.Figure, pd.DataFrame]:
+    """Query-weighted ECDF of per-query latency [s], one panel per scheme, one line per formulation, with the
+    share of queries within their own SLO in the legend and the paper's latency claim marked."""
+    finite = latency[np.isfinite(latency["latency_s"])]
+    grid = np.geomspace(max(finite["latency_s"].min() * 0.9, 1e-4), finite["latency_s"].max() * 1.1, n_points)
+    rows = []
+    for (scheme, formulation), group in finite.groupby(["scheme", "formulation"], sort=False):
+        weights = group["queries"].to_numpy()
+        within = float(weights[group["within_slo"].to_numpy(bool)].sum() / weights.sum())
+        rows.append(pd.DataFrame({"scheme": scheme, "label": group["label"].iloc[0], "formulation": formulation,
+                                  "latency_s": grid, "share_of_queries": _weighted_ecdf(
+                                      group["latency_s"].to_numpy(), weights, grid),
+                                  "share_within_slo": within}))
+    data = pd.concat(rows, ignore_index=True)
+    schemes = list(dict.fromkeys(data["scheme"]))
+    fig, axes, _ = _grid(len(schemes), ncols=min(len(schemes), 4), width=3.7, height=3.5)
+    colors = _formulation_palette(data["formulation"])
+    for ax, scheme in zip(axes, schemes, strict=True):
+        part = data[data["scheme"] == scheme]
+        for n, (formulation, line) in enumerate(part.groupby("formulation", sort=False)):
+            name = FORMULATION_LABELS.get(formulation, formulation)
+            ax.step(line["latency_s"], line["share_of_queries"], where="post", color=colors[name],
+                    linestyle=("-", "--")[n % 2], label=f"{name} ({100 * line['share_within_slo'].iloc[0]:.0f} %"
+                                                         " within SLO)")
+        ax.axvline(claim_s, color="0.3", linestyle=":", label=f"paper v2 claim: {claim_s:g} s")
+        ax.set(xscale="log", xlabel="Per-query latency [s]", ylabel="Share of queries served within [-]",
+               ylim=(0, 1.02), title=part["label"].iloc[0])
+        _plain_log_ticks(ax)
+        ax.title.set_fontsize("small")
+        ax.legend(frameon=False, fontsize="x-small", loc="upper left")
+    fig.tight_layout()
+    return fig, data
+
+
+def hardware_mix(records: pd.DataFrame,
+                 metrics: Sequence[str] = ("total_usd", "emissions_kg", "water_l", "accelerator_hours",
+                                           "latency_mean_s")) -> tuple[plt.Figure, pd.DataFrame]:
+    """Per-query results per hardware mix (x) and scheme (colour); accelerator-hours on a log axis."""
+    data = records[records["status"] == "optimal"][["mix", "mix_label", "accelerators", "scheme", "label",
+                                                    *metrics]].reset_index(drop=True)
+    colors = _label_colors(data)
+    fig, axes, spare = _grid(len(metrics), ncols=3, width=4.2, height=3.5)
+    for ax, metric in zip(axes, metrics, strict=True):
+        sns.barplot(data=data, x="mix_label", y=metric, hue="label", palette=colors, ax=ax)
+        ax.set(xlabel="Hardware mix", ylabel=any_metric_label(metric))
+        _wrap_ticks(ax)
+        if metric == "accelerator_hours":
+            ax.set_yscale("log")
+            _plain_log_ticks(ax, "y")
+    _legend(fig, axes[0], spare, ncol=1)
+    return fig, data
+
+
+def year_monthly(monthly: pd.DataFrame, metrics: Sequence[str] = ("total_usd", "emissions_kg", "water_l"),
+                 year: int | None = None) -> tuple[plt.Figure, pd.DataFrame]:
+    """Monthly sums of the realised daily results per mode (one line per mode), one panel per metric."""
+    modes = [m for m in MODE_LABELS if m in set(monthly["mode"])] + sorted(set(monthly["mode"]) - set(MODE_LABELS))
+    data = monthly[["mode", "month", "days", "infeasible_days", *metrics]].copy()
+    data = data.sort_values(["mode", "month"], key=lambda c: c.map(modes.index) if c.name == "mode" else c)
+    data["mode_label"] = data["mode"].map(lambda m: MODE_LABELS.get(m, m))
+    palette = sns.color_palette(PALETTE, 10)
+    colors = {MODE_LABELS.get(m, m): palette[n] for n, m in enumerate(modes)}
+    fig, axes = _subplots(len(metrics), width=4.4, height=3.5)
+    for ax, metric in zip(axes, metrics, strict=True):
+        sns.lineplot(data=data, x="month", y=metric, hue="mode_label", style="mode_label", markers=True,
+                     dashes=False, palette=colors, ax=ax)
+        months = sorted(data["month"].unique())
+        ax.set_xticks(months, [MONTH_NAMES[m - 1] for m in months], rotation=45 if len(months) > 6 else 0)
+        ax.set(xlabel=f"Month{f' of {year}' if year else ''} [-]",
+               ylabel=metric_label(metric).replace("/day]", "/month]"))
+    _legend_below(fig, axes[0], ncol=2)
+    return fig, data.drop(columns="mode_label").reset_index(drop=True)
+
+
+def year_forecast_cost(per_day: pd.DataFrame, start: str | pd.Timestamp) -> tuple[plt.Figure, pd.DataFrame]:
+    """The cost of imperfect forecasts: realised extra total cost of the persistence forecast over perfect
+    foresight per day [%] and per month [$/month]."""
+    days = per_day.copy()
+    days["date"] = pd.Timestamp(start) + pd.to_timedelta(days["day"], unit="D")
+    months = days.groupby("month", as_index=False)[["perfect_usd", "forecast_usd", "extra_usd"]].sum()
+    months["extra_pct"] = 100.0 * months["extra_usd"] / months["perfect_usd"].abs()
+    palette = sns.color_palette(PALETTE, 10)
+    fig, axes = plt.subplots(1, 2, figsize=(11.0, 3.8), gridspec_kw={"width_ratios": [1.6, 1.0]})
+    ax = axes[0]
+    ax.plot(days["date"], days["extra_pct"], color=palette[0], linewidth=0.8, marker="." if len(days) < 40 else None,
+            label="one day")
+    if len(days) >= 14:
+        ax.plot(days["date"], days["extra_pct"].rolling(7, center=True).mean(), color=palette[1], linewidth=1.8,
+                label="7-day mean")
+    ax.axhline(0.0, color="0.3", linewidth=0.8)
+    ax.set(xlabel="Date (UTC) [day]", ylabel="Extra total cost of the forecast [% of perfect]")
+    ax.legend(frameon=False, fontsize="small")
+    fig.autofmt_xdate()
+    ax = axes[1]
+    ax.bar([MONTH_NAMES[m - 1] for m in months["month"]], months["extra_usd"], color=palette[0])
+    ax.axhline(0.0, color="0.3", linewidth=0.8)
+    ax.set(xlabel="Month [-]", ylabel="Extra total cost of the forecast [$/month]")
+    ax.tick_params(axis="x", labelrotation=45 if len(months) > 6 else 0)
+    fig.tight_layout()
+    data = pd.concat([days.assign(period="day"), months.assign(period="month")], ignore_index=True)
+    return fig, data[["period", "day", "date", "month", "perfect_usd", "forecast_usd", "extra_usd", "extra_pct"]]
+
+
+def scaling(frame: pd.DataFrame, exponents: pd.DataFrame | None = None) -> tuple[plt.Figure, pd.DataFrame]:
+    """Scaling curves: solve seconds and peak memory against variables (log-log), one line per formulation, with
+    the least-squares growth exponent in the legend."""
+    from greenllm.experiments import growth_exponent
+
+    data = frame[["formulation", "n", "routes", "kept", "variables", "constraints", "nonzeros", "build_s",
+                  "solve_s", "peak_mb"]].sort_values(["formulation", "variables"]).reset_index(drop=True)
+    palette = sns.color_palette(PALETTE, 10)
+    names = list(dict.fromkeys(frame["formulation"]))
+    colors = {name: palette[FORMULATION_COLORS.get(name.removesuffix("_loose"), 2) + 2 * name.endswith("_loose")]
+              for name in names}
+    panels = [("solve_s", "Solve time [s]"), ("peak_mb", "Peak resident memory [MB]")]
+    fig, axes = _subplots(len(panels), width=5.0, height=4.0)
+    for ax, (column, label) in zip(axes, panels, strict=True):
+        for n, name in enumerate(names):
+            part = data[data["formulation"] == name]
+            a = growth_exponent(part["variables"], part[column])
+            ax.plot(part["variables"], part[column], marker="os^D"[n % 4], color=colors[name],
+                    label=f"{FORMULATION_LABELS.get(name, name)}: ~ variables^{a:.2f}")
+            for row in part.itertuples(index=False):  # sizes above the first line, below the others
+                ax.annotate(f"N={row.n}", (row.variables, getattr(row, column)), textcoords="offset points",
+                            xytext=(-6, 7) if n == 0 else (5, -11), fontsize="x-small", color=colors[name])
+        ax.set(xscale="log", yscale="log", xlabel="LP variables [-]", ylabel=label)
+        _plain_log_ticks(ax, "y")
+        ax.legend(frameon=False, fontsize="small", loc="upper left")
+    fig.tight_layout()
+    return fig, data

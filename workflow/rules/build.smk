@@ -18,6 +18,7 @@ checkpoint build_scenario:
         required=lambda w: "--required" if config["scenarios"][w.scenario].get("required") else "",
         source=source_option,
         stand_in=stand_in_option,
+        builder=builder_options,
     conda:
         "../envs/greenllm.yaml"
     log:
@@ -26,4 +27,5 @@ checkpoint build_scenario:
         "benchmarks/build_scenario/{scenario}.tsv"
     shell:
         "python {input.script} {wildcards.scenario} --out {output.scenario}"
-        " --status {output.status} --retrieve-status {input.retrieve} {params.source} {params.stand_in} {params.required} 2> {log}"
+        " --status {output.status} --retrieve-status {input.retrieve} {params.source} {params.stand_in}"
+        " {params.builder} {params.required} 2> {log}"

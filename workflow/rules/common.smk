@@ -1,6 +1,7 @@
 # Shared helpers of the compendium workflow: paths, scheme specs, the outputs of each experiment, and the list
 # of targets that `rule all` asks for (gated on which scenarios could be built).
 
+import datetime as dt
 import json
 import shlex
 import os
@@ -20,21 +21,33 @@ NOTEBOOKS = REPO / "notebooks"
 PACKAGE = REPO / "src" / "greenllm"
 
 
+def builder_name(scenario):
+    """The registered builder of a scenario: its `builder:` setting, else its own name."""
+    return config["scenarios"][scenario].get("builder", scenario)
+
+
 def build_code(wildcards):
     """Code a scenario build depends on: the data layer, except the other scenarios' builders. A change rebuilds
     the scenario (and so everything after it)."""
     builders = PACKAGE / "data" / "scenarios"
+    own = builder_name(wildcards.scenario)
     return sorted(path for path in [PACKAGE / "inputs.py", *(PACKAGE / "data").rglob("*.py")]
-                  if path.parent != builders or path.stem in ("__init__", "common", wildcards.scenario))
+                  if path.parent != builders or path.stem in ("__init__", "common", own))
 
 
 SOLVE_CODE = [PACKAGE / f for f in ("inputs.py", "model.py", "backends.py", "solve.py", "verify.py", "results.py",
                                     "experiments.py")]
 """Code a solve job depends on: a change in the model re-solves."""
+PER_QUERY_CODE = [*SOLVE_CODE, PACKAGE / "per_query.py", PACKAGE / "hardware.py", REPO / "config" / "hardware.yaml"]
+"""Code and catalogue the per-query solves depend on."""
+YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py"]
+SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py", REPO / "benchmarks" / "bench_scale.py"]
 PLOT_CODE = [PACKAGE / "experiments.py", PACKAGE / "plots.py"]
 """Code a notebook run depends on (besides the notebook itself)."""
 BASE = config["base_scenario"]
 EXPERIMENTS = set(config["experiments"])
+SCALING = "scaling"
+"""Folder name of the scale benchmark's outputs (figures/scaling, tables/scaling): it has no scenario."""
 
 
 wildcard_constraints:
@@ -48,6 +61,9 @@ wildcard_constraints:
     key=r"[0-9.e+-]+",
     order=r"[a-z]+-[a-z]+-[a-z]+",
     name=r"[A-Za-z0-9_]+",
+    mix=r"[A-Za-z0-9_]+",
+    mode=r"perfect|forecast",
+    month=r"[0-9]{2}",
 
 
 def fmt(value):
@@ -91,18 +107,24 @@ def check_config():
     defined = set(config["schemes"])
     used = {("base_case", n) for n in config["base_case"]}
     for section, key in (("sweeps", "schemes"), ("hourly", "schemes"), ("water", "budget_schemes"),
-                         ("latency", "schemes"), ("real_data", "schemes")):
+                         ("latency", "schemes"), ("real_data", "schemes"), ("formulations", "schemes"),
+                         ("hardware_mix", "schemes")):
         used |= {(f"{section}.{key}", n) for n in config.get(section, {}).get(key, [])}
     if "delay_levels" in config:
         used.add(("delay_levels.scheme", config["delay_levels"]["scheme"]))
+    if "year" in config:
+        used.add(("year.scheme", config["year"]["scheme"]))
     missing = sorted((where, n) for where, n in used if n not in defined)
     if missing:
         where, name = missing[0]
         raise WorkflowError(f"config/config.yaml, {where}: scheme {name!r} is not defined under `schemes`"
                          f" ({len(missing)} undefined use(s))")
-    for name in [BASE, *config.get("real_scenarios", [])]:
+    for name in used_scenarios():
         if name not in config["scenarios"]:
             raise WorkflowError(f"config/config.yaml: scenario {name!r} is used but not listed under `scenarios`")
+    mixes = [m["name"] for m in config.get("hardware_mix", {}).get("mixes", [])]
+    if len(mixes) != len(set(mixes)):
+        raise WorkflowError(f"config/config.yaml, hardware_mix.mixes: mix names must be unique, got {mixes}")
     for experiment in EXPERIMENTS - {"inputs"}:
         if experiment in ("base_case", "weighted_table", "lexicographic_orders"):
             continue
@@ -110,6 +132,20 @@ def check_config():
             raise WorkflowError(f"config/config.yaml, experiments: {experiment!r} is enabled but has no section")
     if "pareto" in EXPERIMENTS:
         anchor_scheme("energy"), anchor_scheme("carbon")
+
+
+def used_scenarios():
+    """Every scenario an enabled experiment uses, in order: the base, the real ones, then those of issue 5."""
+    names = [BASE]
+    if "real_data" in EXPERIMENTS:
+        names += config.get("real_scenarios", [])
+    if "formulations" in EXPERIMENTS:
+        names += config["formulations"]["scenarios"]
+    if "hardware_mix" in EXPERIMENTS:
+        names.append(config["hardware_mix"]["scenario"])
+    if "year" in EXPERIMENTS:
+        names.append(config["year"]["scenario"])
+    return list(dict.fromkeys(names))
 
 
 check_config()
@@ -173,6 +209,44 @@ def pareto_results(scenario):
     return [f"results/{scenario}/pareto/{k}.json" for k in range(config["pareto"]["points"])]
 
 
+def formulation_results(scenario, kind="json"):
+    suffix = {"json": ".json", "latency": "_latency.csv"}[kind]
+    return [f"results/{scenario}/formulations/{n}{suffix}" for n in config["formulations"]["schemes"]]
+
+
+def mix_spec(name):
+    for mix in config["hardware_mix"]["mixes"]:
+        if mix["name"] == name:
+            return mix
+    raise WorkflowError(f"config/config.yaml, hardware_mix.mixes: no mix named {name!r}")
+
+
+def hardware_mix_results(scenario):
+    return [f"results/{scenario}/hardware_mix/{m['name']}.json" for m in config["hardware_mix"]["mixes"]]
+
+
+def year_months(scenario):
+    """Calendar months of the built multi-day folder (from its scalars.json: start_date, n_hours); waits for the
+    build (a checkpoint), so the months follow the folder whatever its options."""
+    checkpoints.build_scenario.get(scenario=scenario)
+    scalars = json.loads(Path(scenario_dir(scenario), "scalars.json").read_text())
+    start = dt.date.fromisoformat(str(scalars.get("start_date", "2024-01-01"))[:10])
+    days = int(scalars["n_hours"]) // 24
+    return list(dict.fromkeys((start + dt.timedelta(days=d)).month for d in range(days)))
+
+
+def year_results(scenario):
+    """One window file per (mode, month): results/SCENARIO/year/MODE/MM.json."""
+    return [f"results/{scenario}/year/{mode}/{month:02d}.json" for mode in ("perfect", "forecast")
+            for month in year_months(scenario)]
+
+
+def scaling_runs():
+    """`--run FORMULATION=N,N ...` arguments of the scaling job."""
+    return " ".join(f"--run {r['formulation']}={','.join(str(n) for n in r['sizes'])}"
+                    for r in config["scaling"]["runs"])
+
+
 def nb_common(scenario):
     """Parameters every notebook takes: the scenario folder and where figures and tables go."""
     return {"scenario": scenario_dir(scenario), "figures_dir": f"figures/{scenario}",
@@ -194,6 +268,21 @@ def source_option(wildcards):
     """`--source FOLDER` when the config gives a ready scenario folder for this scenario, else nothing."""
     source = config["scenarios"][wildcards.scenario].get("source")
     return f"--source {shlex.quote(source)}" if source else ""
+
+
+def builder_options(wildcards):
+    """`--builder NAME --option KEY=VALUE ...` for a scenario built by another scenario's builder or with options."""
+    settings = config["scenarios"][wildcards.scenario]
+    words = []
+    if "builder" in settings:
+        words += ["--builder", settings["builder"]]
+    for key, value in settings.get("options", {}).items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        words += ["--option", f"{key}={value}"]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def stand_in_option(wildcards):
@@ -261,6 +350,18 @@ def experiment_targets(experiment, scenario):
     if experiment == "real_data":
         return [*figure(scenario, "real_schemes"), *figure(scenario, "real_allocation"),
                 *table(scenario, "real_schemes"), executed(scenario, "12_real_data")]
+    if experiment == "formulations":
+        return [*figure(scenario, "formulations"), *figure(scenario, "formulations_latency"),
+                *table(scenario, "formulations"), executed(scenario, "13_formulations")]
+    if experiment == "hardware_mix":
+        return [*figure(scenario, "hardware_mix"), *table(scenario, "hardware_mix"),
+                executed(scenario, "14_hardware_mix")]
+    if experiment == "year":
+        return [*figure(scenario, "year_monthly"), *figure(scenario, "year_forecast_cost"),
+                *table(scenario, "year_forecast_summary"), executed(scenario, "15_year")]
+    if experiment == "scaling":
+        return [*figure(SCALING, "scaling"), *table(SCALING, "scaling"), *table(SCALING, "scaling_exponents"),
+                executed(SCALING, "16_scaling")]
     raise WorkflowError(f"unknown experiment {experiment!r}")
 
 
@@ -272,15 +373,18 @@ def build_status(scenario):
 
 def build_statuses(wildcards):
     """The build status of every scenario in use: asked for first, so that all builds run in parallel."""
-    names = [BASE, *(config.get("real_scenarios", []) if "real_data" in EXPERIMENTS else [])]
-    return [f"results/{name}/build_status.json" for name in dict.fromkeys(names)]
+    return [f"results/{name}/build_status.json" for name in used_scenarios()]
+
+
+OWN_SCENARIO = {"real_data", "formulations", "hardware_mix", "year", "scaling"}
+"""Experiments that choose their own scenarios (the others run on the base scenario)."""
 
 
 def all_targets(wildcards):
     """Every figure and table of the enabled experiments, for the scenarios that could be built."""
     targets = []
     if build_status(BASE)["built"]:
-        for experiment in sorted(EXPERIMENTS - {"real_data"}):
+        for experiment in sorted(EXPERIMENTS - OWN_SCENARIO):
             targets += experiment_targets(experiment, BASE)
     if "real_data" in EXPERIMENTS:
         for scenario in config.get("real_scenarios", []):
@@ -288,13 +392,21 @@ def all_targets(wildcards):
                 targets += experiment_targets("real_data", scenario)
                 if "inputs" in EXPERIMENTS:
                     targets += experiment_targets("inputs", scenario)
+    if "formulations" in EXPERIMENTS:
+        for scenario in config["formulations"]["scenarios"]:
+            if build_status(scenario)["built"]:
+                targets += experiment_targets("formulations", scenario)
+    for experiment in ("hardware_mix", "year"):
+        if experiment in EXPERIMENTS and build_status(config[experiment]["scenario"])["built"]:
+            targets += experiment_targets(experiment, config[experiment]["scenario"])
+    if "scaling" in EXPERIMENTS:
+        targets += experiment_targets("scaling", SCALING)
     return targets
 
 
 def summarise_builds():
     """One line per scenario that was skipped or built on stand-in data (printed when the workflow ends)."""
-    names = [BASE, *config.get("real_scenarios", [])]
-    for name in dict.fromkeys(names):
+    for name in used_scenarios():
         path = Path(f"results/{name}/build_status.json")
         if not path.exists():
             continue

@@ -360,3 +360,145 @@ rule plot_real_data:
         "benchmarks/plot_real_data/{scenario}.tsv"
     shell:
         "python {input.script} {input.notebook} {output.notebook} --parameters {params.nb:q} > {log} 2>&1"
+
+
+# --- Beyond the paper (docs/per_query.md) ---------------------------------------------------------------------------
+
+
+rule plot_formulations:
+    message:
+        "Plot the paper vs per-query formulation on {wildcards.scenario}"
+    input:
+        script=SCRIPTS / "run_notebook.py",
+        code=PLOT_CODE,
+        notebook=NOTEBOOKS / "13_formulations.ipynb",
+        results=lambda w: formulation_results(w.scenario),
+        latency=lambda w: formulation_results(w.scenario, "latency"),
+    output:
+        figure=report("figures/{scenario}/formulations.png", caption=f"{REPORT}/formulations.rst",
+                      category="{scenario}", subcategory="Per-query formulation"),
+        figure_data="figures/{scenario}/formulations.csv",
+        latency=report("figures/{scenario}/formulations_latency.png",
+                       caption=f"{REPORT}/formulations_latency.rst", category="{scenario}",
+                       subcategory="Per-query formulation"),
+        latency_data="figures/{scenario}/formulations_latency.csv",
+        table=report("tables/{scenario}/formulations.csv", caption=f"{REPORT}/formulations_table.rst",
+                     category="{scenario}", subcategory="Per-query formulation"),
+        markdown="tables/{scenario}/formulations.md",
+        notebook="results/notebooks/{scenario}/13_formulations.ipynb",
+    params:
+        nb=lambda w, input: notebook_params(
+            **nb_common(w.scenario), schemes=config["formulations"]["schemes"],
+            scheme_specs=scheme_specs(config["formulations"]["schemes"]),
+            claim_s=config["formulations"]["claim_s"], result_files=list(input.results),
+            latency_files=list(input.latency)),
+    conda:
+        "../envs/greenllm.yaml"
+    log:
+        "logs/plot_formulations/{scenario}.log",
+    benchmark:
+        "benchmarks/plot_formulations/{scenario}.tsv"
+    shell:
+        "python {input.script} {input.notebook} {output.notebook} --parameters {params.nb:q} > {log} 2>&1"
+
+
+rule plot_hardware_mix:
+    message:
+        "Plot the per-query results per hardware mix on {wildcards.scenario}"
+    input:
+        script=SCRIPTS / "run_notebook.py",
+        code=PLOT_CODE,
+        notebook=NOTEBOOKS / "14_hardware_mix.ipynb",
+        results=lambda w: hardware_mix_results(w.scenario),
+    output:
+        figure=report("figures/{scenario}/hardware_mix.png", caption=f"{REPORT}/hardware_mix.rst",
+                      category="{scenario}", subcategory="Per-query formulation"),
+        figure_data="figures/{scenario}/hardware_mix.csv",
+        table=report("tables/{scenario}/hardware_mix.csv", caption=f"{REPORT}/hardware_mix_table.rst",
+                     category="{scenario}", subcategory="Per-query formulation"),
+        markdown="tables/{scenario}/hardware_mix.md",
+        notebook="results/notebooks/{scenario}/14_hardware_mix.ipynb",
+    params:
+        nb=lambda w, input: notebook_params(
+            **nb_common(w.scenario), schemes=config["hardware_mix"]["schemes"],
+            scheme_specs=scheme_specs(config["hardware_mix"]["schemes"]),
+            mixes={m["name"]: m["accelerators"] for m in config["hardware_mix"]["mixes"]},
+            mix_labels={m["name"]: m.get("label", m["name"]) for m in config["hardware_mix"]["mixes"]},
+            result_files=list(input.results)),
+    conda:
+        "../envs/greenllm.yaml"
+    log:
+        "logs/plot_hardware_mix/{scenario}.log",
+    benchmark:
+        "benchmarks/plot_hardware_mix/{scenario}.tsv"
+    shell:
+        "python {input.script} {input.notebook} {output.notebook} --parameters {params.nb:q} > {log} 2>&1"
+
+
+rule plot_year:
+    message:
+        "Plot the year of operation of {wildcards.scenario}: months per mode and the cost of imperfect forecasts"
+    input:
+        script=SCRIPTS / "run_notebook.py",
+        code=[*PLOT_CODE, PACKAGE / "year.py"],
+        notebook=NOTEBOOKS / "15_year.ipynb",
+        results=lambda w: year_results(w.scenario),
+    output:
+        monthly=report("figures/{scenario}/year_monthly.png", caption=f"{REPORT}/year_monthly.rst",
+                       category="{scenario}", subcategory="Year of operation"),
+        monthly_data="figures/{scenario}/year_monthly.csv",
+        forecast=report("figures/{scenario}/year_forecast_cost.png", caption=f"{REPORT}/year_forecast_cost.rst",
+                        category="{scenario}", subcategory="Year of operation"),
+        forecast_data="figures/{scenario}/year_forecast_cost.csv",
+        table=report("tables/{scenario}/year_forecast_summary.csv",
+                     caption=f"{REPORT}/year_forecast_summary.rst", category="{scenario}",
+                     subcategory="Year of operation"),
+        markdown="tables/{scenario}/year_forecast_summary.md",
+        notebook="results/notebooks/{scenario}/15_year.ipynb",
+    params:
+        nb=lambda w, input: notebook_params(
+            **nb_common(w.scenario), scheme=config["year"]["scheme"],
+            scheme_specs=scheme_specs([config["year"]["scheme"]]), formulation=config["year"]["formulation"],
+            result_files=list(input.results)),
+    conda:
+        "../envs/greenllm.yaml"
+    log:
+        "logs/plot_year/{scenario}.log",
+    benchmark:
+        "benchmarks/plot_year/{scenario}.tsv"
+    shell:
+        "python {input.script} {input.notebook} {output.notebook} --parameters {params.nb:q} > {log} 2>&1"
+
+
+rule plot_scaling:
+    message:
+        "Plot the scaling curves of both formulations"
+    input:
+        script=SCRIPTS / "run_notebook.py",
+        code=PLOT_CODE,
+        notebook=NOTEBOOKS / "16_scaling.ipynb",
+        results="results/scaling/scaling.csv",
+    output:
+        figure=report("figures/scaling/scaling.png", caption=f"{REPORT}/scaling.rst", category="scaling",
+                      subcategory="Scale"),
+        figure_data="figures/scaling/scaling.csv",
+        table=report("tables/scaling/scaling.csv", caption=f"{REPORT}/scaling_table.rst", category="scaling",
+                     subcategory="Scale"),
+        markdown="tables/scaling/scaling.md",
+        exponents=report("tables/scaling/scaling_exponents.csv", caption=f"{REPORT}/scaling_exponents.rst",
+                         category="scaling", subcategory="Scale"),
+        exponents_markdown="tables/scaling/scaling_exponents.md",
+        notebook="results/notebooks/scaling/16_scaling.ipynb",
+    params:
+        nb=lambda w, input: notebook_params(
+            figures_dir="figures/scaling", tables_dir="tables/scaling",
+            runs={r["formulation"]: r["sizes"] for r in config["scaling"]["runs"]},
+            scheme=config["scaling"]["scheme"], result_files=[input.results]),
+    conda:
+        "../envs/greenllm.yaml"
+    log:
+        "logs/plot_scaling/scaling.log",
+    benchmark:
+        "benchmarks/plot_scaling/scaling.tsv"
+    shell:
+        "python {input.script} {input.notebook} {output.notebook} --parameters {params.nb:q} > {log} 2>&1"

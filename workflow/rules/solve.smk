@@ -225,3 +225,103 @@ rule solve_pareto_point:
         "python -m greenllm.experiments pareto-point {input.scenario} --anchors {input.anchors}"
         " --index {wildcards.index}"
         " --points {params.points} --solver {params.solver} --out {output} 2> {log}"
+
+
+# --- Beyond the paper (docs/per_query.md) ---------------------------------------------------------------------------
+
+
+rule solve_formulations:
+    message:
+        "Solve {wildcards.scenario} with scheme {wildcards.scheme} in the paper's and the per-query formulation"
+    input:
+        scenario="data/processed/{scenario}",
+        code=PER_QUERY_CODE,
+    output:
+        records="results/{scenario}/formulations/{scheme}.json",
+        latency="results/{scenario}/formulations/{scheme}_latency.csv",
+    params:
+        schemes=lambda w: schemes_json([w.scheme]),
+        solver=config["solver"],
+        tolerance=config["tolerance"],
+    conda:
+        "../envs/greenllm.yaml"
+    log:
+        "logs/solve_formulations/{scenario}/{scheme}.log",
+    benchmark:
+        "benchmarks/solve_formulations/{scenario}/{scheme}.tsv"
+    shell:
+        "python -m greenllm.experiments formulations {input.scenario} --schemes {params.schemes:q}"
+        " --solver {params.solver} --tolerance {params.tolerance} --out {output.records}"
+        " --latency {output.latency} 2> {log}"
+
+
+rule solve_hardware_mix:
+    message:
+        "Solve {wildcards.scenario} per query with the hardware mix {wildcards.mix}"
+    input:
+        scenario="data/processed/{scenario}",
+        code=PER_QUERY_CODE,
+    output:
+        "results/{scenario}/hardware_mix/{mix}.json",
+    params:
+        mix=lambda w: f"{w.mix}={','.join(mix_spec(w.mix)['accelerators'])}",
+        label=lambda w: mix_spec(w.mix).get("label", w.mix),
+        schemes=schemes_json(config.get("hardware_mix", {}).get("schemes", [])),
+        solver=config["solver"],
+        tolerance=config["tolerance"],
+    conda:
+        "../envs/greenllm.yaml"
+    log:
+        "logs/solve_hardware_mix/{scenario}/{mix}.log",
+    benchmark:
+        "benchmarks/solve_hardware_mix/{scenario}/{mix}.tsv"
+    shell:
+        "python -m greenllm.experiments hardware-mix {input.scenario} --mix {params.mix:q}"
+        " --mix-label {params.label:q} --schemes {params.schemes:q} --solver {params.solver}"
+        " --tolerance {params.tolerance} --out {output} 2> {log}"
+
+
+rule solve_year:
+    message:
+        "Solve the daily windows of month {wildcards.month} of {wildcards.scenario} ({wildcards.mode})"
+    input:
+        scenario="data/processed/{scenario}",
+        code=YEAR_CODE,
+    output:
+        "results/{scenario}/year/{mode}/{month}.json",
+    params:
+        schemes=schemes_json([config["year"]["scheme"]] if "year" in config else []),
+        formulation=config.get("year", {}).get("formulation", "paper"),
+        solver=config["solver"],
+        tolerance=config["tolerance"],
+    conda:
+        "../envs/greenllm.yaml"
+    log:
+        "logs/solve_year/{scenario}/{mode}_{month}.log",
+    benchmark:
+        "benchmarks/solve_year/{scenario}/{mode}_{month}.tsv"
+    shell:
+        "python -m greenllm.experiments year-windows {input.scenario} --schemes {params.schemes:q}"
+        " --month {wildcards.month} --mode {wildcards.mode} --formulation {params.formulation}"
+        " --solver {params.solver} --tolerance {params.tolerance} --out {output} 2> {log}"
+
+
+rule solve_scaling:
+    message:
+        "Measure build and solve time and memory of both formulations over instance sizes (benchmarks/bench_scale.py)"
+    input:
+        code=SCALING_CODE,
+    output:
+        "results/scaling/scaling.csv",
+    params:
+        runs=scaling_runs() if "scaling" in config else "",
+        scheme=config.get("scaling", {}).get("scheme", "weighted"),
+    threads: 2
+    conda:
+        "../envs/greenllm.yaml"
+    log:
+        "logs/solve_scaling/scaling.log",
+    benchmark:
+        "benchmarks/solve_scaling/scaling.tsv"
+    shell:
+        "python -m greenllm.experiments scaling {params.runs} --scheme {params.scheme} --out {output} 2> {log}"

@@ -2,9 +2,12 @@
 
     python workflow/scripts/build_scenario.py SCENARIO --out data/processed/SCENARIO --status FILE
         [--retrieve-status FILE] [--source FOLDER] [--skip-stand-in] [--required]
+        [--builder NAME] [--option KEY=VALUE ...]
 
 Without --source it runs `greenllm data build SCENARIO`: online (the retrieve status says the network is up) the
 builder downloads what the raw cache lacks, and if that fails it tries again offline; otherwise with --offline.
+With --builder (a variant of another scenario's builder) it runs `greenllm data build BUILDER --as SCENARIO`, and
+each --option is passed on as the builder's `--option KEY=VALUE` (e.g. day=2018-01-01, days=365).
 With --source it copies a ready scenario folder (validated with load_scenario).
 
 When the build fails with a data or input error (exit code 2: no builder, missing raw files offline, bad data) and
@@ -36,9 +39,15 @@ def stand_in_flagged(provenance) -> bool:
     return False
 
 
-def run_build(scenario: str, out_root: Path, *, offline: bool) -> subprocess.CompletedProcess:
-    """`greenllm data build SCENARIO [--offline] --out-dir OUT_ROOT`, its stderr copied to ours (the log)."""
-    cmd = [sys.executable, "-m", "greenllm", "data", "build", scenario, "--out-dir", str(out_root)]
+def run_build(scenario: str, out_root: Path, *, offline: bool, builder: str = "",
+              options: list[str] | None = None) -> subprocess.CompletedProcess:
+    """`greenllm data build SCENARIO [--offline] --out-dir OUT_ROOT` (or `BUILDER ... --as SCENARIO` with its
+    options), its stderr copied to ours (the log)."""
+    cmd = [sys.executable, "-m", "greenllm", "data", "build", builder or scenario, "--out-dir", str(out_root)]
+    if builder and builder != scenario:
+        cmd += ["--as", scenario]
+    for option in options or []:
+        cmd += ["--option", option]
     if offline:
         cmd.append("--offline")
     print("+", " ".join(cmd), file=sys.stderr, flush=True)
@@ -57,6 +66,8 @@ def main() -> int:
     parser.add_argument("--required", action="store_true")
     parser.add_argument("--skip-stand-in", action="store_true",
                         help="skip the scenario when its build used flagged stand-ins for missing raw data")
+    parser.add_argument("--builder", default="", help="registered builder to run (default: the scenario's name)")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a builder option")
     args = parser.parse_args()
     out = Path(args.out)
     status_path = Path(args.status)
@@ -80,10 +91,11 @@ def main() -> int:
             print(f"error: --out must end in the scenario name ({args.scenario}), got {out}", file=sys.stderr)
             return 2
         online = bool(args.retrieve_status) and json.loads(Path(args.retrieve_status).read_text()).get("online")
-        done = run_build(args.scenario, out.parent, offline=not online)
+        build = {"builder": args.builder, "options": args.option}
+        done = run_build(args.scenario, out.parent, offline=not online, **build)
         if online and done.returncode in SKIPPABLE_EXIT_CODES:
             print("online build failed; trying offline", file=sys.stderr, flush=True)
-            done = run_build(args.scenario, out.parent, offline=True)
+            done = run_build(args.scenario, out.parent, offline=True, **build)
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         if done.returncode != 0:
             errors = [line for line in lines if line.startswith("error:")]

@@ -296,10 +296,15 @@ SITE_COLUMNS = ("price_usd_per_kwh", "carbon_kg_per_kwh", "solar_kw", "wind_kw",
 
 def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[str, pd.DataFrame], *,
              carbon_tax_usd_per_kg: Sequence[float], dc_info: Mapping[str, Sequence] | None = None,
-             types: Sequence[TokenLengths] | None = None, seed: int = SEED) -> tuple[dict[str, pd.DataFrame], dict]:
+             types: Sequence[TokenLengths] | None = None, seed: int = SEED,
+             days: int = 1) -> tuple[dict[str, pd.DataFrame], dict]:
     """The scenario tables and scalars from per-site hourly signals and the shared recipe (module docstring).
 
     site_hourly: region id -> frame on ``hours`` with SITE_COLUMNS. dc_info: extra datacenters.csv columns.
+    days: the number of consecutive days ``hours`` covers (``len(hours) == days x hours per day``). A multi-day
+    folder is the one-day recipe applied day by day (:data:`DAILY_RECIPE`): day 0's demand and hourly inputs equal
+    the one-day build of its date, and the static inputs (energy per token, capacities, network, delay caps) are the
+    same every day. ``days=1`` gives exactly the one-day folder.
     """
     regions = list(regions)
     n = len(regions)
@@ -307,18 +312,32 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
         raise InputError("a scenario needs at least one region")
     types = list(types) if types is not None else token_lengths()
     n_k, n_t, n_r = len(types), len(hours), len(RESOURCE_NAMES)
+    if days < 1 or n_t % days:
+        raise InputError(f"assemble: {n_t} hours are not {days} whole day(s)")
+    hours_per_day = n_t // days
     for region in regions:
         frame = site_hourly[region.id]
         missing = [c for c in SITE_COLUMNS if c not in frame.columns]
         if missing or len(frame) != n_t or frame[list(SITE_COLUMNS)].isna().any().any():
             raise InputError(f"site series of {region.id}: need {n_t} complete rows of {', '.join(SITE_COLUMNS)}")
-    d = paper_draws(n, n, n_k, n_t, seed)
+    # Static draws from `seed` (as the one-day build); per-day draws of day k from `seed + k` (DAILY_RECIPE).
+    daily = [paper_draws(n, n, n_k, hours_per_day, seed + k) for k in range(days)]
+    d = dict(daily[0])
+    d["grid_cap"] = np.concatenate([x["grid_cap"] for x in daily], axis=1)  # [j, t]
+    d["beta_r"] = np.concatenate([x["beta_r"] for x in daily], axis=2)  # [i, k, t]
 
-    # Demand [queries per slot], each area on its own clock.
-    demand = workload.demand_from_regions(regions, hours, workload.PAPER_TYPE_FACTORS, seed)
+    # Demand [queries per slot], each area on its own clock; day k's noise from seed + k.
+    parts = []
+    for k in range(days):
+        part = workload.demand_from_regions(regions, hours[k * hours_per_day:(k + 1) * hours_per_day],
+                                            workload.PAPER_TYPE_FACTORS, seed + k)
+        part["hour"] += k * hours_per_day
+        parts.append(part)
+    demand = pd.concat(parts, ignore_index=True) if days > 1 else parts[0]
     demand = demand.set_index(["hour", "area", "type"]).sort_index()
     queries = demand["queries"].to_numpy().reshape(n_t, n, n_k)  # [t, i, k]
     total_queries = int(queries.sum())
+    queries_per_day = total_queries / days  # the delay price is per day's queries, as in the one-day recipe
 
     paper_types = {q.name: q for q in paper_v1.QUERY_TYPES}
     tau_in = (TAU_IN_J_PER_TOKEN[0] + TAU_IN_J_PER_TOKEN[1] * d["tau_in_r"]) / J_PER_KWH
@@ -326,7 +345,7 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
     tokens_in = np.array([t.tokens_in for t in types])
     tokens_out = np.array([t.tokens_out for t in types])
     energy_per_query_kwh = tau_in * tokens_in + tau_out * tokens_out
-    rho = np.array([paper_v1.RHO_BASE / total_queries * paper_types[t.name].rho_multiplier for t in types])
+    rho = np.array([paper_v1.RHO_BASE / queries_per_day * paper_types[t.name].rho_multiplier for t in types])
 
     alpha = np.empty((n_k, n_r))
     for k, t in enumerate(types):
@@ -355,8 +374,10 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
     wind = hourly["wind_kw"] * scale[:, None]
     pue = np.array([r.pue for r in regions])
 
-    budget, budget_info = water_budget_l(queries, energy_per_query_kwh, hourly["wue_l_per_kwh"],
-                                         hourly["ewif_l_per_kwh"], pue)
+    per_day_budget = [water_budget_l(queries[w], energy_per_query_kwh, hourly["wue_l_per_kwh"][:, w],
+                                     hourly["ewif_l_per_kwh"][:, w], pue)
+                      for w in (slice(k * hours_per_day, (k + 1) * hours_per_day) for k in range(days))]
+    budget, budget_info = per_day_budget[0] if days == 1 else mean_daily_budget(per_day_budget)
 
     jj, tt = np.meshgrid(np.arange(n), np.arange(n_t), indexing="ij")
     tables = {
@@ -453,7 +474,46 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
         "n_types": n_k,
         "n_resources": n_r,
     }
+    if days > 1:
+        scalars.update({
+            "days": days,
+            "hours_per_day": hours_per_day,
+            "daily_recipe": DAILY_RECIPE,
+            "total_queries_per_day": queries_per_day,
+            "rho_formula": ("delay_penalty_usd_per_s[k] = rho_base / (total_queries / days) * "
+                            "rho_type_multiplier[k]"),
+            "water_budget_by_day_l": [b for b, _ in per_day_budget],
+        })
     return tables, scalars
+
+
+DAILY_RECIPE = (
+    "day k (0-based) of a multi-day folder is the one-day recipe on that date: demand by the paper's recipe on the "
+    "day's local clocks (weekday and business-hour factors included) with noise from RandomState(seed + k); grid "
+    "cap and token size drawn by paper_draws(seed + k); the static inputs (energy per token, resource capacity and "
+    "use, bandwidth, processing delay, delay cap) from paper_draws(seed), so day 0's demand, grid caps, token sizes "
+    "and hourly signals equal the one-day build of the start date; the delay price uses the mean queries per day; "
+    "water_budget_l is the mean over days of the per-day budget rule (water_budget_by_day_l), because greenllm.year "
+    "applies one budget to every day")
+"""How a multi-day folder (``days > 1``) is made; written to its scalars.json as ``daily_recipe``."""
+
+
+def mean_daily_budget(per_day: Sequence[tuple[float, dict]]) -> tuple[float, dict]:
+    """One daily water budget [L/day] for a multi-day folder: the mean over days of the per-day rule.
+
+    The scenario format holds one budget, which ``greenllm.year`` applies to every day of the folder, so it must
+    be a per-day amount; the mean keeps the budget where the paper's sits on an average day (it binds on thirsty
+    days and leaves room on others). The frame values (driest, thirstiest, local service) are means per day too.
+    """
+    budgets = np.array([b for b, _ in per_day])
+    info = {
+        "rule": (f"{per_day[0][1]['rule']}; computed per day and averaged over the {len(per_day)} days "
+                 "(one budget per day, applied to every day; per-day values in water_budget_by_day_l)"),
+        "min_site_l": float(np.mean([i["min_site_l"] for _, i in per_day])),
+        "max_site_l": float(np.mean([i["max_site_l"] for _, i in per_day])),
+        "local_service_l": float(np.mean([i["local_service_l"] for _, i in per_day])),
+    }
+    return float(budgets.mean()), info
 
 
 # Where the paper's budget sits between the water of serving each hour at its driest and at its thirstiest site:

