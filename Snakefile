@@ -1,7 +1,7 @@
 """Green-LLM compendium (arXiv 2507.09942): `snakemake --cores N` rebuilds every figure and table.
 
 Stages: retrieve_* (raw data, when online) -> build_* (scenario folders) -> solve_* (one job per point) -> plot_*
-(papermill notebooks writing figures/ and tables/). Settings: config/config.yaml; guide: docs/compendium.md.
+(papermill notebooks writing figures/ and tables/). Settings: config/config.yaml; guide: README.md.
 """
 
 from snakemake.utils import min_version, validate
