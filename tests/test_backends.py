@@ -47,3 +47,17 @@ def test_auto_uses_gurobi_when_the_model_fits(small, gurobi):
     from greenllm.solve import solve
 
     assert solve(small, "energy", solver="auto").solver == "gurobi"
+
+
+def test_gurobi_and_highs_agree_on_two_sided_power_balance_rows(small, gurobi):
+    import dataclasses
+
+    from greenllm.solve import solve
+
+    # negative prices at some site-hours, grid bounded by the load: ranged power-balance rows in both backends
+    bounded = dataclasses.replace(small, price_usd_per_kwh=small.price_usd_per_kwh - 0.15,
+                                  scalars={**small.scalars, "grid_within_load": True})
+    h = solve(bounded, "energy", solver="highs")
+    g = solve(bounded, "energy", solver="gurobi")
+    assert (small.price_usd_per_kwh - 0.15 < 0).any()
+    assert g.objective == pytest.approx(h.objective, rel=1e-6)

@@ -107,3 +107,18 @@ def test_scaling_prices_scales_the_energy_cost(tiny):
     doubled = solve(tiny.scaled("price", 2.0), "energy", solver="highs")
     assert doubled.costs["energy"] == pytest.approx(2 * base.costs["energy"], rel=1e-9)
     assert json.dumps(doubled.to_dict())  # JSON-able
+
+
+def test_negative_price_buys_grid_power_to_the_cap_unless_bounded_by_the_load(tmp_path):
+    # dc0's price is -0.1 $/kWh: the paper's inequality (7) lets the LP buy its whole 100 kW grid cap and earn 10 $;
+    # with grid_within_load the grid supplies at most the 0.6 kW dc0 draws (the energy optimum keeps x0 = 0.6).
+    tables, scalars = tiny_tables()
+    tables["dc_hour"]["price_usd_per_kwh"] = [-0.1, 0.2]
+    paper_like = load_scenario(write_scenario(tmp_path / "neg", tables, scalars))
+    dumped = solve(paper_like, "energy", solver="highs")
+    assert dumped.grid_kw[0, 0] == pytest.approx(100.0)
+    assert dumped.costs["energy"] == pytest.approx(-10.0 + 0.4 * 0.2, rel=1e-9)
+    bounded = load_scenario(write_scenario(tmp_path / "bounded", tables, {**scalars, "grid_within_load": True}))
+    result = solve(bounded, "energy", solver="highs")
+    assert result.grid_kw[:, 0] == pytest.approx([0.6, 0.4], abs=1e-9)
+    assert result.costs["energy"] == pytest.approx(0.6 * -0.1 + 0.4 * 0.2, rel=1e-9)

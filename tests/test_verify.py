@@ -52,3 +52,12 @@ def test_misreported_cost_fails(solved):
     broken = dataclasses.replace(result, costs={**result.costs, "energy": result.costs["energy"] * 1.01})
     with pytest.raises(VerificationError, match="reported energy cost"):
         verify_solution(scenario, broken)
+
+
+def test_grid_above_the_load_fails_when_the_scenario_bounds_it(solved):
+    scenario, result = solved
+    bounded = dataclasses.replace(scenario, scalars={**scenario.scalars, "grid_within_load": True})
+    verify_solution(bounded, result)  # the energy optimum draws exactly the load
+    oversupplied = dataclasses.replace(result, grid_kw=result.grid_kw + 1.0)
+    with pytest.raises(VerificationError, match="grid power <= facility load"):
+        verify_solution(bounded, oversupplied)

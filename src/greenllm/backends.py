@@ -125,12 +125,10 @@ class GurobiBackend:
         v = m.addMVar(lp.n_cols, lb=lp.col_lower, ub=lp.col_upper)
         a = sp.csr_matrix((lp.row_value, lp.row_index, lp.row_start), shape=(lp.n_rows, lp.n_cols))
         equal = lp.row_lower == lp.row_upper
-        upper_only = ~equal & np.isneginf(lp.row_lower)
-        lower_only = ~equal & np.isposinf(lp.row_upper)
-        if not np.all(equal | upper_only | lower_only):
-            raise SolverError("GurobiBackend: ranged rows are not supported")
-        for mask, sense, rhs in ((equal, "=", lp.row_upper), (upper_only, "<", lp.row_upper),
-                                 (lower_only, ">", lp.row_lower)):
+        has_upper = ~equal & np.isfinite(lp.row_upper)  # a ranged row is added as one row per side
+        has_lower = ~equal & np.isfinite(lp.row_lower)
+        for mask, sense, rhs in ((equal, "=", lp.row_upper), (has_upper, "<", lp.row_upper),
+                                 (has_lower, ">", lp.row_lower)):
             if mask.any():
                 m.addMConstr(a[mask], v, sense, rhs[mask])
         self._m, self._v, self._env = m, v, env

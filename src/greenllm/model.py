@@ -206,6 +206,23 @@ class _RowBuilder:
                 np.concatenate(self.lower), np.concatenate(self.upper))
 
 
+GRID_WITHIN_LOAD = "grid_within_load"  # scalars.json flag, see limit_grid_to_load
+
+
+def limit_grid_to_load(lp: LinearProgram, s: Scenario) -> LinearProgram:
+    """With ``"grid_within_load": true`` in scalars.json: 0 <= PUE_j P^c_jt - P^g_jt, so the grid never supplies more
+    than the facility draws.
+
+    The paper's (7) bounds grid power from below only; with real prices below zero its LP would buy power up to the
+    grid cap and waste it. The real-data builders set the flag; paper_v1 does not (its numbers stay the paper's).
+    It makes the power-balance rows two-sided: 0 <= PUE_j P^c_jt - P^g_jt <= P^w_jt.
+    """
+    if s.scalars.get(GRID_WITHIN_LOAD):
+        start, stop = lp.families["power_balance"]
+        lp.row_lower[start:stop] = 0.0
+    return lp
+
+
 def build(s: Scenario, formulation=None) -> LinearProgram:
     """Assemble the LP of the paper (equations numbered as in arXiv 2507.09942) without Python loops over indices.
 
@@ -214,7 +231,7 @@ def build(s: Scenario, formulation=None) -> LinearProgram:
     if isinstance(formulation, str):
         formulation = resolve_formulation(formulation, s)
     if formulation is not None and not isinstance(formulation, Formulation) and hasattr(formulation, "build_lp"):
-        return formulation.build_lp(s)
+        return limit_grid_to_load(formulation.build_lp(s), s)
     f = formulation or Formulation()
     n_i, n_j, n_k, n_t, n_r = s.n_areas, s.n_dcs, s.n_types, s.n_hours, s.n_resources
     shape_x = (n_i, n_j, n_k, n_t)
@@ -283,9 +300,9 @@ def build(s: Scenario, formulation=None) -> LinearProgram:
     col_lower = np.zeros(n_cols)
     col_upper = np.concatenate([np.ones(n_x), s.grid_cap_kw.ravel()])
     del i_, j_, k_, t_
-    return LinearProgram(
+    return limit_grid_to_load(LinearProgram(
         n_cols=n_cols, col_lower=col_lower, col_upper=col_upper,
         row_start=start, row_index=index, row_value=value, row_lower=row_lower, row_upper=row_upper,
         families=rows.families, costs={"energy": energy, "carbon": carbon, "delay": delay_cost},
         water_l=water_l, shape_x=shape_x, shape_grid=(n_j, n_t),
-    )
+    ), s)

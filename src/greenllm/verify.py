@@ -85,6 +85,8 @@ def check_solution(s: Scenario, x: np.ndarray, grid_kw: np.ndarray, bounds: dict
         _check("(10) water budget", q["water_l"], s.water_budget_l, ""),
         _check("(16) delay cap", q["delay_s_ikt"], s.delay_max_s[:, :, None], "ikt"),
     ]
+    if s.scalars.get("grid_within_load"):  # see greenllm.model.limit_grid_to_load
+        checks.append(_check("grid power <= facility load", grid_kw, q["facility_kw_jt"], "jt"))
     for name, limit in (bounds or {}).items():
         value = q["water_l"] if name == "water" else q[f"{name}_usd"]
         checks.append(_check(f"bound on {name}", value, limit, ""))
@@ -225,6 +227,8 @@ def check_per_query(s: Scenario, inputs, x: np.ndarray, grid_kw: np.ndarray, acc
     if accelerators_per_server is not None:
         servers = accelerators / accelerators_per_server[:, None]
         checks.append(_check("whole servers", np.abs(servers - np.round(servers)), 0.0, "jt"))
+    if s.scalars.get("grid_within_load"):  # see greenllm.model.limit_grid_to_load
+        checks.append(_check("grid power <= facility load", grid_kw, q["facility_kw_jt"], "jt"))
     for name, limit in (bounds or {}).items():
         value = q["water_l"] if name == "water" else q[f"{name}_usd"]
         checks.append(_check(f"bound on {name}", value, limit, ""))

@@ -449,6 +449,8 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
     }
     scalars = {
         "water_budget_l": budget,
+        # real prices can be negative: the grid may not supply more than the facilities draw (model.limit_grid_to_load)
+        "grid_within_load": True,
         "water_budget_rule": budget_info["rule"],
         "water_budget_min_site_l": budget_info["min_site_l"],
         "water_budget_max_site_l": budget_info["max_site_l"],
