@@ -44,6 +44,16 @@ def _check(name: str, lhs, rhs, axes: str) -> Check:
     return Check(name, value, f"{where}: {float(lhs[worst]):.6g} vs limit {float(rhs[worst]):.6g}" if worst else "")
 
 
+def _with_common_checks(checks: list[Check], s: Scenario, q: dict, grid_kw: np.ndarray, bounds) -> list[Check]:
+    """Add the checks every formulation shares (grid within load, extra component bounds); worst offender first."""
+    if s.scalars.get("grid_within_load"):  # see greenllm.model.limit_grid_to_load
+        checks.append(_check("grid power <= facility load", grid_kw, q["facility_kw_jt"], "jt"))
+    for name, limit in (bounds or {}).items():
+        value = q["water_l"] if name == "water" else q[f"{name}_usd"]
+        checks.append(_check(f"bound on {name}", value, limit, ""))
+    return sorted(checks, key=lambda c: -c.worst_excess)
+
+
 def recompute(s: Scenario, x: np.ndarray, grid_kw: np.ndarray) -> dict:
     """Every derived quantity of the paper's model, from the inputs and the solution [units in the keys]."""
     tokens_k = s.tokens_in + s.tokens_out
@@ -85,12 +95,7 @@ def check_solution(s: Scenario, x: np.ndarray, grid_kw: np.ndarray, bounds: dict
         _check("(10) water budget", q["water_l"], s.water_budget_l, ""),
         _check("(16) delay cap", q["delay_s_ikt"], s.delay_max_s[:, :, None], "ikt"),
     ]
-    if s.scalars.get("grid_within_load"):  # see greenllm.model.limit_grid_to_load
-        checks.append(_check("grid power <= facility load", grid_kw, q["facility_kw_jt"], "jt"))
-    for name, limit in (bounds or {}).items():
-        value = q["water_l"] if name == "water" else q[f"{name}_usd"]
-        checks.append(_check(f"bound on {name}", value, limit, ""))
-    return sorted(checks, key=lambda c: -c.worst_excess)
+    return _with_common_checks(checks, s, q, grid_kw, bounds)
 
 
 def verify_solution(s: Scenario, result, bounds: dict | None = None) -> dict:
@@ -227,12 +232,7 @@ def check_per_query(s: Scenario, inputs, x: np.ndarray, grid_kw: np.ndarray, acc
     if accelerators_per_server is not None:
         servers = accelerators / accelerators_per_server[:, None]
         checks.append(_check("whole servers", np.abs(servers - np.round(servers)), 0.0, "jt"))
-    if s.scalars.get("grid_within_load"):  # see greenllm.model.limit_grid_to_load
-        checks.append(_check("grid power <= facility load", grid_kw, q["facility_kw_jt"], "jt"))
-    for name, limit in (bounds or {}).items():
-        value = q["water_l"] if name == "water" else q[f"{name}_usd"]
-        checks.append(_check(f"bound on {name}", value, limit, ""))
-    return sorted(checks, key=lambda c: -c.worst_excess)
+    return _with_common_checks(checks, s, q, grid_kw, bounds)
 
 
 def verify_per_query(s: Scenario, result, bounds: dict | None = None) -> dict:
