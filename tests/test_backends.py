@@ -61,3 +61,18 @@ def test_gurobi_and_highs_agree_on_two_sided_power_balance_rows(small, gurobi):
     g = solve(bounded, "energy", solver="gurobi")
     assert (small.price_usd_per_kwh - 0.15 < 0).any()
     assert g.objective == pytest.approx(h.objective, rel=1e-6)
+
+
+def test_gurobi_and_highs_agree_on_the_per_query_tie_break(small, gurobi):
+    import dataclasses
+
+    from greenllm.solve import solve
+
+    # renewables cover every load: the energy optimum is $0 and only the tie-break stage (kWh) decides
+    sunny = dataclasses.replace(small, renewable_kw=small.renewable_kw + 1e4)
+    h = solve(sunny, "energy", solver="highs", formulation="per_query")
+    g = solve(sunny, "energy", solver="gurobi", formulation="per_query")
+    assert (h.solver, g.solver) == ("highs", "gurobi")
+    assert h.objective == pytest.approx(0.0, abs=1e-9) and g.objective == pytest.approx(0.0, abs=1e-9)
+    tie_h, tie_g = h.to_dict()["tie_break"], g.to_dict()["tie_break"]
+    assert tie_h["optimum"] > 0 and tie_g["optimum"] == pytest.approx(tie_h["optimum"], rel=1e-6)

@@ -338,6 +338,67 @@ def test_hardware_mix_compares_whole_fleets(tmp_path):
     s, inputs = make(tmp_path)
     table = hardware_mix(s, {"fast": "FAST", "slow": "SLOW"}, "energy", inputs=inputs).set_index("mix")
     # all FAST: 0.08 kWh x $0.1 at dc0 (as in the energy test); all SLOW: 3600 x 80 J + 4 acc x 10 W at dc0 = 0.12 kWh
-    assert table.loc["fast", "native_energy_usd"] == pytest.approx(0.008, rel=1e-9)
-    assert table.loc["slow", "native_energy_usd"] == pytest.approx(0.12 * 0.1, rel=1e-9)
+    # rel 1e-8: the tie-break stage may use its slack (rel 1e-9 + 1e-12 $) where kWh are equal everywhere
+    assert table.loc["fast", "native_energy_usd"] == pytest.approx(0.008, rel=1e-8)
+    assert table.loc["slow", "native_energy_usd"] == pytest.approx(0.12 * 0.1, rel=1e-8)
     assert table.loc["fast", "latency_mean_s"] == pytest.approx(0.80, rel=1e-12)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Tie-break: with on-site renewables covering the load, every allocation costs $0 of energy; the last stage must
+# then pick the least facility energy instead of an arbitrary vertex (e.g. every installed accelerator switched on).
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def make_renewable(tmp_path, renewable_kw=10.0, **kwargs):
+    tables, scalars, extra = tiny_tables(**kwargs)
+    tables["dc_hour"]["renewable_kw"] = renewable_kw
+    folder = write_scenario(tmp_path / "sunny", tables, scalars)
+    for stem, frame in extra.items():
+        frame.to_csv(folder / f"{stem}.csv", index=False)
+    (tmp_path / "hardware.yaml").write_text(CATALOGUE)
+    s = load_scenario(folder)
+    return s, load_inputs(s, load_catalogue(tmp_path / "hardware.yaml"))
+
+
+def test_tie_break_picks_the_least_facility_energy_when_energy_is_free(tmp_path):
+    s, inputs = make_renewable(tmp_path)
+    result = solve(s, "energy", formulation=PerQueryFormulation(inputs), solver="highs")
+    assert result.objective == pytest.approx(0.0, abs=1e-9)
+    # dc0: 40 J x 3600 = 0.04 kWh + 0.4 accelerators x 100 W = 0.08 kWh; dc1: 0.08 kWh + 4 x 10 W = 0.12 kWh
+    assert result.x[0, :, 0, 0] == pytest.approx([1.0, 0.0], abs=1e-9)
+    assert result.extras["accelerators"][:, 0] == pytest.approx([0.4, 0.0], abs=1e-9)
+    # tie-break = facility energy + grid energy bought (0: renewables cover the load)
+    assert result.to_dict()["tie_break"] == {"objective": "facility_plus_grid_kwh", "optimum": pytest.approx(0.08)}
+    assert result.grid_kw == pytest.approx(0.0, abs=1e-12)
+    assert result.water_l == pytest.approx(0.08, rel=1e-9)  # WUE 1 L/kWh
+
+
+def test_without_tie_break_the_same_objective_may_waste_energy(tmp_path):
+    s, inputs = make_renewable(tmp_path)
+    loose = solve(s, "energy", formulation=PerQueryFormulation(inputs, tie_break=False), solver="highs")
+    tight = solve(s, "energy", formulation=PerQueryFormulation(inputs), solver="highs")
+    assert "tie_break" not in loose.to_dict()
+    assert loose.objective == pytest.approx(tight.objective, abs=1e-9)
+    assert tight.water_l <= loose.water_l + 1e-12  # water is WUE x facility energy here
+
+
+def test_tie_break_with_whole_servers(tmp_path):
+    # dc0's smallest unit is a 4 x FAST server: 0.4 kWh idle + 0.04 kWh; dc1 needs 2 servers of 2 SLOW: 0.12 kWh.
+    s, inputs = make_renewable(tmp_path)
+    result = solve(s, "energy", formulation=PerQueryFormulation(inputs, integer=True), solver="highs")
+    assert result.extras["servers"][:, 0] == pytest.approx([0.0, 2.0], abs=1e-9)
+    assert result.to_dict()["tie_break"]["optimum"] == pytest.approx(0.12, rel=1e-9)
+
+
+def test_tie_break_keeps_the_scheme_optimum_and_provisions_only_what_the_load_needs(paper_v1_dir):
+    s = load_scenario(paper_v1_dir)
+    inputs = load_inputs(s)
+    for scheme, kwargs in (("weighted", {"weights": (1 / 3, 1 / 3, 1 / 3)}), ("carbon", {})):
+        plain = solve(s, scheme, formulation=PerQueryFormulation(inputs, tie_break=False), solver="highs", **kwargs)
+        tied = solve(s, scheme, formulation=PerQueryFormulation(inputs), solver="highs", **kwargs)
+        assert tied.objective == pytest.approx(plain.objective, rel=1e-8, abs=1e-8)
+        # physical_costs provisions the fewest accelerators the allocation needs: the LP must not provision more
+        needed = physical_costs(s, tied.x, inputs)
+        assert tied.extras["accelerators"].sum() == pytest.approx(needed["accelerator_hours"], rel=1e-6)
+        assert tied.water_l == pytest.approx(needed["water_l"], rel=1e-6)

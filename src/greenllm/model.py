@@ -143,6 +143,9 @@ class LinearProgram:
     extra_cols: dict[str, tuple[int, tuple[int, ...]]] = field(default_factory=dict)
     # True for integer columns (a MILP); None for a pure LP.
     integrality: np.ndarray | None = None
+    # A last stage after the scheme's own (label, cost vector): among solutions whose scheme objective is optimal,
+    # pick the one minimising this (e.g. facility energy of the per-query formulation). None = no tie-break.
+    tie_break: tuple[str, np.ndarray] | None = None
 
     @property
     def n_rows(self) -> int:

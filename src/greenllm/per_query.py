@@ -227,17 +227,24 @@ def _check_every_demand_has_a_route(s: Scenario, inputs: PerQueryInputs, latency
 
 @dataclass
 class PerQueryFormulation:
-    """Per-query latency, hardware energy and accelerator capacity; ``integer`` makes provisioning whole servers."""
+    """Per-query latency, hardware energy and accelerator capacity; ``integer`` makes provisioning whole servers.
+
+    ``tie_break``: after the scheme's stages, minimise facility energy drawn plus grid energy bought [kWh] among the
+    solutions whose scheme objective is optimal. Without it, accelerators whose idle draw on-site renewables cover
+    cost nothing, so the solver may switch on any number of them (and spend their water) at the same objective.
+    """
 
     inputs: PerQueryInputs
     integer: bool = False
+    tie_break: bool = True
     name: str = field(default="per_query", init=False)
 
     @classmethod
-    def for_scenario(cls, s: Scenario, catalogue: Catalogue | None = None, integer: bool = False):
+    def for_scenario(cls, s: Scenario, catalogue: Catalogue | None = None, integer: bool = False,
+                     tie_break: bool = True):
         if s is None:
             raise InputError("the per_query formulation needs a scenario to read its hardware and SLO inputs from")
-        f = cls(load_inputs(s, catalogue), integer=integer)
+        f = cls(load_inputs(s, catalogue), integer=integer, tie_break=tie_break)
         for note in f.inputs.notes:
             log.info("per_query: %s", note)
         return f
@@ -315,6 +322,12 @@ class PerQueryFormulation:
         water_l = np.zeros(n_cols)
         water_l[:n_x] = water_x
         water_l[prov_col] = water_prov
+        # Tie-break objective [kWh]: facility energy drawn, PUE x (computing above idle + idle draw), plus grid energy
+        # bought (so the grid does not drift above what the load needs when that costs nothing).
+        tie_kwh = np.zeros(n_cols)
+        tie_kwh[:n_x] = s.pue[j] * compute_kwh
+        tie_kwh[prov_col] = pue_jt * idle_kwh_per_col
+        tie_kwh[grid_col] = 1.0
         installed = inputs.count_j / units
         if self.integer:
             installed = np.floor(installed + 1e-9)
@@ -337,6 +350,7 @@ class PerQueryFormulation:
             water_l=water_l, shape_x=shape_x, shape_grid=(n_j, n_t), x_index=kept,
             extra_cols={"servers" if self.integer else "accelerators": (n_x + n_jt, (n_j, n_t))},
             integrality=integrality,
+            tie_break=("facility_plus_grid_kwh", tie_kwh) if self.tie_break else None,
         )
 
     def describe_solution(self, s: Scenario, lp: LinearProgram, values: np.ndarray, extras: dict) -> dict:

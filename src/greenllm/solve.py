@@ -109,7 +109,15 @@ def _stage_plan(scheme, weights, order, lp: LinearProgram):
     return [(name, lp.costs[name]) for name in order]
 
 
-def _run(backend, lp, plan, tolerance, abs_tolerance, bounds):
+# The tie-break stage holds the scheme's objective at its optimum up to a relative slack (plus an absolute one for an
+# optimum of 0), far below any reported digit: the previous stage's solution meets the bound, so the stage is feasible.
+TIE_BREAK_REL, TIE_BREAK_ABS = 1e-9, 1e-12
+
+
+def _run(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=True):
+    """The scheme's stages, then ``lp.tie_break`` if any: (status, values, objective, stages, seconds, tie).
+
+    ``objective`` and ``stages`` are the scheme's own; ``tie`` is {"objective": label, "optimum": value} or None."""
     for name, value in (bounds or {}).items():
         backend.add_row(lp.water_l if name == "water" else lp.costs[name], value)
     stages, seconds = [], 0.0
@@ -120,11 +128,21 @@ def _run(backend, lp, plan, tolerance, abs_tolerance, bounds):
         status, values, objective = backend.solve()
         seconds += time.perf_counter() - started
         if status != OPTIMAL:
-            return status, None, objective, stages, seconds
+            return status, None, objective, stages, seconds, None
         stages.append({"objective": label, "optimum": objective})
         if p < len(plan) - 1:
             backend.add_row(cost, objective + tolerance * abs(objective) + abs_tolerance)
-    return OPTIMAL, values, objective, stages, seconds
+    if tie_break and lp.tie_break is not None:
+        label, tie_cost = lp.tie_break
+        backend.add_row(plan[-1][1], objective + TIE_BREAK_REL * abs(objective) + TIE_BREAK_ABS)
+        backend.set_objective(tie_cost)
+        started = time.perf_counter()
+        status, tie_values, tie_optimum = backend.solve()
+        seconds += time.perf_counter() - started
+        if status != OPTIMAL:  # the previous stage's solution is feasible for this one, so this is a solver failure
+            return status, None, objective, stages, seconds, None
+        return OPTIMAL, tie_values, objective, stages, seconds, {"objective": label, "optimum": tie_optimum}
+    return OPTIMAL, values, objective, stages, seconds, None
 
 
 def solve(
@@ -170,7 +188,7 @@ def solve(
             log.info("solver auto: Gurobi cannot solve this model (%s); using HiGHS", reason)
     backend = GurobiBackend(lp, threads=threads) if use_gurobi else HighsBackend(lp, threads=threads)
     outcome = _run(backend, lp, plan, tolerance, abs_tolerance, bounds)
-    status, values, objective, stages, seconds = outcome
+    status, values, objective, stages, seconds, tie = outcome
     if status == INFEASIBLE:
         raise InfeasibleError(diagnose_infeasibility(scenario, lp, bounds, backend_name=backend.name))
     if status != OPTIMAL:
@@ -180,8 +198,11 @@ def solve(
     extras = lp.extras(values)
     if hasattr(formulation, "describe_solution"):
         extras = formulation.describe_solution(scenario, lp, values, extras)
+    if tie is not None:
+        extras.setdefault("summary", {})["tie_break"] = tie
     if milp:  # the LP relaxation of the same scheme, for the relaxation gap
-        relaxed = _run(HighsBackend(lp, threads=threads, relax_integrality=True), lp, plan, tolerance, abs_tolerance, bounds)
+        relaxed = _run(HighsBackend(lp, threads=threads, relax_integrality=True), lp, plan, tolerance, abs_tolerance, bounds,
+                       tie_break=False)
         # relative gap; None (JSON null) when the optimum is 0 and a relative gap is undefined
         gap = (objective - relaxed[2]) / abs(objective) if relaxed[0] == OPTIMAL and objective else None
         extras.setdefault("summary", {})["lp_relaxation"] = {"objective": float(relaxed[2]), "gap": gap}
