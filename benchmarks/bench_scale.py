@@ -5,7 +5,8 @@
 Instances: ``greenllm.synthetic.random_tables`` with N areas = N data centres, 5 types, 24 hours (seed N). The
 per-query instance places areas and sites at random in a 4000 km x 2000 km box, sets RTT from the distance
 (fibre at 200,000 km/s, x2 for the round trip, +2 ms), gives half the sites A100s and half H100s (64 each,
-dc_hardware.csv) and sets each (area, type) SLO (area_type.csv delay_max_s, read per query) to its fastest route's
+dc_hardware.csv) and sets each (area, type) SLO (area_type.csv delay_max_s, read per query: scalars.json
+``per_query_slo: delay_max_s``) to its fastest route's
 latency + 5 ms: routes to sites more than ~500 km farther than the best one are pruned. The paper instance keeps the
 synthetic table as it is (no pruning exists in the paper's model). ``per_query_loose`` is the per-query instance
 with the synthetic table's loose SLOs (50-100 s): nothing is pruned, which shows what pruning buys.
@@ -46,6 +47,7 @@ def write_instance(folder: Path, n: int, formulation: str) -> Path:
     tables, scalars = random_tables(n_areas=n, n_dcs=n, n_types=5, n_hours=24, seed=n)
     per_query = formulation.startswith("per_query")
     if per_query:
+        scalars = {**scalars, "per_query_slo": "delay_max_s"}  # per-(area, type) SLOs from area_type.csv
         from greenllm.inputs import load_scenario
         from greenllm.per_query import load_inputs, route_latency_s
 

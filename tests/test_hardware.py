@@ -14,6 +14,10 @@ def _numbers(raw):
     for name, spec in raw["accelerators"].items():
         for field, entry in spec.items():
             yield f"accelerators.{name}.{field}", entry
+    for name, spec in raw["models"].items():
+        for field, entry in spec.items():
+            if isinstance(entry, dict):
+                yield f"models.{name}.{field}", entry
     for n, spec in enumerate(raw["profiles"]):
         for field, entry in spec.items():
             if isinstance(entry, dict):
@@ -29,39 +33,68 @@ def test_every_number_names_a_listed_source_or_says_unsourced():
 def test_default_catalogue_loads_with_the_accelerators_of_the_issue():
     c = load_catalogue()
     assert {"A100", "H100-SXM-80GB", "L4"} <= set(c.accelerators)
-    assert c.profile("H100-SXM-80GB", "llama-70b").accelerators_per_replica == 2
+    assert c.profile("H100-SXM-80GB", "llama-70b").accelerators_per_replica == 4  # tp4 in ML.ENERGY v2
+    assert c.profile("A100", "llama-70b").accelerators_per_replica == 8  # tp8 on the 40 GB A100
     assert c.profile("L4", "llama-7b-8b") is None  # no sourced L4 measurement: no profile
 
 
-def test_mlenergy_energy_per_token_is_energy_per_response_over_response_length():
-    # facts of data/A100_chat_benchmark.csv (ml-energy/leaderboard), Llama-2-7b-chat, batch size 1
-    p = load_catalogue().profile("A100", "llama-7b-8b")
-    assert p.energy_j_per_decode_token == pytest.approx(1828.7749392209557 / 420.0661517797179, rel=1e-12)
-    assert p.decode_tokens_per_s == pytest.approx(44.46873568590649)
+# facts of data/llm_text_generation/chat/{GPU}/meta-llama/{MODEL}/bs64+tp{T}+pp1.json (ml-energy/benchmark b10121d5):
+# Energy/req (J), Avg Output Tokens, Token tput (tok/s), Avg TPOT (s), TP
+MLENERGY_V2 = {
+    ("A100", "llama-7b-8b"): (78.05486169614683, 481.347, 1245.2100098835203, 0.05020906793675275, 1),
+    ("H100-SXM-80GB", "llama-7b-8b"): (82.58581692374547, 482.798, 1784.7186737216616, 0.03505461148244233, 1),
+    ("A100", "llama-70b"): (728.5319683197911, 455.0075, 529.6849183813941, 0.11934774742648133, 8),
+    ("H100-SXM-80GB", "llama-70b"): (605.4783626059292, 461.246, 811.4518601002469, 0.07676991550136714, 4),
+}
 
 
-def test_h100_energy_bounds_are_tdp_times_replica_over_throughput():
+@pytest.mark.parametrize("key", sorted(MLENERGY_V2))
+def test_mlenergy_v2_profiles_follow_from_the_benchmark_files(key):
+    energy_per_request, output_tokens, throughput, tpot, tp = MLENERGY_V2[key]
+    p = load_catalogue().profile(*key)
+    assert p.energy_j_per_decode_token == pytest.approx(energy_per_request / output_tokens, rel=1e-12)
+    assert p.decode_tokens_per_s == pytest.approx(throughput, rel=1e-12)
+    assert p.stream_tokens_per_s == pytest.approx(1 / tpot, rel=1e-12)
+    assert p.accelerators_per_replica == tp
+    # energy per response includes prompt processing: prefill is folded into decode
+    assert p.prefill_tokens_per_s == float("inf") and p.energy_j_per_prefill_token == 0.0
+
+
+def test_profiles_are_like_for_like():
+    # one benchmark run for every profile: the A100-vs-H100 comparison is not a comparison of serving software
+    for n, spec in enumerate(RAW["profiles"]):
+        sources = {entry["source"] for entry in spec.values() if isinstance(entry, dict)}
+        assert sources == {"mlenergy_v2_chat"}, n
+        assert "vLLM" in spec["checkpoint"] and "max batch size 64" in spec["checkpoint"], n
     c = load_catalogue()
-    tdp = c.accelerators["H100-SXM-80GB"].tdp_w
-    for model in ("llama-7b-8b", "llama-70b"):
-        p = c.profile("H100-SXM-80GB", model)
-        assert p.energy_j_per_decode_token == pytest.approx(tdp * p.accelerators_per_replica / p.decode_tokens_per_s)
-        assert p.energy_j_per_prefill_token == pytest.approx(tdp * p.accelerators_per_replica / p.prefill_tokens_per_s)
-    # prefill rates derived from TensorRT-LLM's 2048/128 rows: output tokens/s / 128 x 2048
-    assert c.profile("H100-SXM-80GB", "llama-7b-8b").prefill_tokens_per_s == 3450 / 128 * 2048
-    assert c.profile("H100-SXM-80GB", "llama-70b").prefill_tokens_per_s == 762 / 128 * 2048
+    for model in c.models:
+        assert c.profile("A100", model).checkpoint.split(" (")[0] == c.profile("H100-SXM-80GB", model).checkpoint.split(" (")[0]
 
 
-def test_measured_power_never_exceeds_tdp():
+def test_idle_power_is_the_mean_of_the_cited_readings():
+    c = load_catalogue()
+    assert c.accelerators["A100"].idle_w == pytest.approx(sum([59, 60, 58, 58]) / 4)
+    assert c.accelerators["H100-SXM-80GB"].idle_w == pytest.approx(sum([100, 82, 85, 85, 84, 85, 86, 75]) / 8)
+    assert c.accelerators["L4"].idle_w == 16.47
+
+
+def test_measured_power_lies_between_idle_and_tdp():
     c = load_catalogue()
     for (acc, _), p in c.profiles.items():
         power_w = p.energy_j_per_decode_token * p.decode_tokens_per_s / p.accelerators_per_replica
-        assert power_w <= c.accelerators[acc].tdp_w * (1 + 1e-9)
+        assert c.accelerators[acc].idle_w < power_w <= c.accelerators[acc].tdp_w * (1 + 1e-9)
 
 
-def test_unsourced_numbers_in_use_are_listed():
+def test_unsourced_numbers_in_use_are_listed(tmp_path):
     c = load_catalogue()
-    assert "A100.idle_w" in c.unsourced_in_use(["A100"], ["llama-7b-8b"])
+    assert c.unsourced_in_use(list(c.accelerators), c.models) == []  # every number of the default catalogue is sourced
+
+    def placeholder(raw):
+        raw["accelerators"]["A100"]["idle_w"] = {"value": 50, "source": UNSOURCED}
+        raw["profiles"][2]["stream_tokens_per_s"] = {"value": 50, "source": UNSOURCED}
+
+    c = load_catalogue(_write(tmp_path, placeholder))
+    assert c.unsourced_in_use(["A100"], ["llama-7b-8b"]) == ["A100.idle_w"]
     assert "H100-SXM-80GB/llama-7b-8b.stream_tokens_per_s" in c.unsourced_in_use(["H100-SXM-80GB"], ["llama-7b-8b"])
 
 
@@ -82,7 +115,20 @@ def _write(tmp_path, mutate):
     (lambda r: r["profiles"][0]["decode_tokens_per_s"].update(value=0), r"decode_tokens_per_s: value 0 must be > 0"),
     (lambda r: r["defaults"].update(utilisation_cap=1.5), r"defaults\.utilisation_cap"),
     (lambda r: r.pop("profiles"), r"missing section 'profiles'"),
+    (lambda r: r["models"]["llama-70b"].pop("tpot_slo_s"), r"models\.llama-70b\.tpot_slo_s: missing"),
+    (lambda r: r["models"]["llama-7b-8b"]["ttft_slo_s"].update(value=0), r"ttft_slo_s: value 0 must be > 0"),
 ])
 def test_bad_catalogue_is_one_readable_error(tmp_path, mutate, message):
     with pytest.raises(InputError, match=message):
         load_catalogue(_write(tmp_path, mutate))
+
+
+def test_model_slo_is_ttft_plus_tpot_per_further_output_token():
+    c = load_catalogue()
+    for model in c.models:
+        ttft_s, tpot_s = c.model_slo_s[model]
+        assert c.slo_s(model, 1) == pytest.approx(ttft_s)
+        assert c.slo_s(model, 301) == pytest.approx(ttft_s + 300 * tpot_s)
+    # every profile's per-user decode speed meets its model's TPOT limit (MLPerf server scenario)
+    for (_, model), p in c.profiles.items():
+        assert 1.0 / p.stream_tokens_per_s <= c.model_slo_s[model][1]

@@ -51,7 +51,9 @@ accelerators:
     idle_w: {value: 10, source: hand}
     accelerators_per_server: {value: 2, source: hand}
 models:
-  m: {}
+  m:
+    ttft_slo_s: {value: 1.0, source: hand}
+    tpot_slo_s: {value: 0.1, source: hand}
 profiles:
   - accelerator: FAST
     model: m
@@ -260,9 +262,25 @@ def test_missing_optional_files_fall_back_to_the_catalogue_defaults_and_say_so(t
     (tmp_path / "hardware.yaml").write_text(CATALOGUE)
     inputs = load_inputs(s, load_catalogue(tmp_path / "hardware.yaml"))
     assert inputs.accelerator_j == ["FAST", "FAST"] and list(inputs.count_j) == [4.0, 4.0]
-    assert inputs.slo_s_ik[0, 0] == 1e6  # delay_max_s of area_type.csv
+    assert inputs.slo_s_ik[0, 0] == pytest.approx(1.0 + 49 * 0.1)  # model m: TTFT 1 s + (50 - 1) tokens x 0.1 s
     assert any("dc_hardware.csv absent" in n for n in inputs.notes)
-    assert any("type_slo.csv absent" in n for n in inputs.notes)
+    assert any("type_slo.csv absent" in n and "TPOT 0.1 s" in n for n in inputs.notes)
+
+
+def test_scalars_can_read_delay_max_s_as_the_per_query_slo(tmp_path):
+    tables, scalars, _ = tiny_tables()
+    s = load_scenario(write_scenario(tmp_path / "plain", tables, {**scalars, "per_query_slo": "delay_max_s"}))
+    (tmp_path / "hardware.yaml").write_text(CATALOGUE)
+    inputs = load_inputs(s, load_catalogue(tmp_path / "hardware.yaml"))
+    assert inputs.slo_s_ik[0, 0] == 1e6  # delay_max_s of area_type.csv
+    assert any("delay_max_s" in n for n in inputs.notes)
+
+
+def test_unknown_per_query_slo_rule_names_the_field(tmp_path):
+    tables, scalars, _ = tiny_tables()
+    s = load_scenario(write_scenario(tmp_path / "plain", tables, {**scalars, "per_query_slo": "p99"}))
+    with pytest.raises(InputError, match=r"scalars\.json, field 'per_query_slo': 'p99' is not one of model"):
+        load_inputs(s)
 
 
 def test_unknown_accelerator_in_dc_hardware_is_one_readable_error(tmp_path):
@@ -341,7 +359,7 @@ def test_hardware_mix_compares_whole_fleets(tmp_path):
     # rel 1e-8: the tie-break stage may use its slack (rel 1e-9 + 1e-12 $) where kWh are equal everywhere
     assert table.loc["fast", "native_energy_usd"] == pytest.approx(0.008, rel=1e-8)
     assert table.loc["slow", "native_energy_usd"] == pytest.approx(0.12 * 0.1, rel=1e-8)
-    assert table.loc["fast", "latency_mean_s"] == pytest.approx(0.80, rel=1e-12)
+    assert table.loc["fast", "latency_mean_s"] == pytest.approx(0.80, rel=1e-9)
 
 
 # --------------------------------------------------------------------------------------------------------------------

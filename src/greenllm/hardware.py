@@ -32,6 +32,7 @@ PROFILE_FIELDS = (
     "energy_j_per_decode_token",
 )
 NULLABLE = ("prefill_tokens_per_s",)
+MODEL_FIELDS = ("ttft_slo_s", "tpot_slo_s")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,14 @@ class Catalogue:
     defaults: dict
     sources: dict[str, str]
     path: Path | None = None
+    # model -> (time-to-first-token limit [s], time-per-output-token limit [s]) of its latency SLO
+    model_slo_s: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def slo_s(self, model: str, tokens_out: float) -> float:
+        """End-to-end latency limit [s] of one query of ``tokens_out`` output tokens under the model's SLO: the
+        longest a query meeting both limits can take, TTFT + (tokens_out - 1) x TPOT."""
+        ttft_s, tpot_s = self.model_slo_s[model]
+        return ttft_s + max(float(tokens_out) - 1.0, 0.0) * tpot_s
 
     def profile(self, accelerator: str, model: str) -> Profile | None:
         """The profile of ``model`` on ``accelerator``, or None when the catalogue has no measurement for it."""
@@ -143,6 +152,16 @@ def _load_cached(path: Path, mtime: float) -> Catalogue:
         accelerators[str(name)] = Accelerator(str(name), values["tdp_w"], values["idle_w"],
                                               int(values["accelerators_per_server"]), srcs)
     models = tuple(str(m) for m in (raw["models"] or {}))
+    model_slo_s = {}
+    for name, spec in (raw["models"] or {}).items():
+        where = f"models.{name}"
+        if not isinstance(spec, dict):
+            raise InputError(f"{path}, {where}: expected a mapping")
+        for f in MODEL_FIELDS:
+            if f not in spec:
+                raise InputError(f"{path}, {where}.{f}: missing (the model's latency SLO)")
+        model_slo_s[str(name)] = tuple(_number(path, f"{where}.{f}", spec[f], sources, positive=True)[0]
+                                       for f in MODEL_FIELDS)
     profiles = {}
     for n, spec in enumerate(raw["profiles"] or []):
         where = f"profiles[{n}]"
@@ -180,7 +199,7 @@ def _load_cached(path: Path, mtime: float) -> Catalogue:
     cap = defaults.get("utilisation_cap")
     if isinstance(cap, bool) or not isinstance(cap, (int, float)) or not 0 < cap <= 1:
         raise InputError(f"{path}, defaults.utilisation_cap: expected a number in (0, 1], got {cap!r}")
-    return Catalogue(accelerators, profiles, models, defaults, sources, path)
+    return Catalogue(accelerators, profiles, models, defaults, sources, path, model_slo_s)
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:

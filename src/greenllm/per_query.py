@@ -44,6 +44,9 @@ J_PER_KWH = 3.6e6  # joules per kilowatt-hour (SI definition)
 S_PER_HOUR = 3600.0  # seconds per one-hour slot
 MEGABITS_PER_KB = 8.0 / 1000.0  # 1 kB = 8000 bit = 0.008 Mbit (decimal prefixes, as bandwidth_mbps)
 
+SLO_SCALAR = "per_query_slo"  # scalars.json: where per-query SLOs come from when type_slo.csv is absent
+SLO_RULES = ("model", "delay_max_s")  # the catalogue model's TTFT/TPOT limits (default), or area_type delay_max_s
+
 OPTIONAL_FILES = {
     "dc_hardware": (FileSpec(("dc",), {"count": 0.0}, strictly_positive=("count",),
                              doc="accelerator type and number installed per data centre"), "accelerator"),
@@ -135,11 +138,23 @@ def load_inputs(s: Scenario, catalogue: Catalogue | None = None) -> PerQueryInpu
         cap_j = (hardware["utilisation_cap"].to_numpy(float) if "utilisation_cap" in hardware.columns
                  else np.full(s.n_dcs, float(d["utilisation_cap"])))
     slo = _read_optional(folder, "type_slo", s.n_types, catalogue) if folder else None
+    slo_rule = (s.scalars or {}).get(SLO_SCALAR, "model")
+    if slo_rule not in SLO_RULES:
+        where = Path(s.path) / "scalars.json" if s.path is not None else "scalars.json"
+        raise InputError(f"{where}, field {SLO_SCALAR!r}: {slo_rule!r} is not one of {', '.join(SLO_RULES)}")
     if slo is None:
         model_k = [d["model"]] * s.n_types
-        slo_s_ik = s.delay_max_s.copy()
-        notes.append(f"type_slo.csv absent: every type is served by {d['model']} and its per-query SLO is the"
-                     f" scenario's delay_max_s (area_type.csv) read as seconds per query")
+        if slo_rule == "delay_max_s":
+            slo_s_ik = s.delay_max_s.copy()
+            why = "the scenario's delay_max_s (area_type.csv) read as seconds per query (scalars.json per_query_slo)"
+        else:
+            slo_s_ik = np.broadcast_to(
+                np.array([catalogue.slo_s(d["model"], f) for f in s.tokens_out])[None, :], (s.n_areas, s.n_types)
+            ).copy()
+            ttft_s, tpot_s = catalogue.model_slo_s[d["model"]]
+            why = (f"{d['model']}'s SLO in {catalogue.path}: TTFT {ttft_s:g} s + (output tokens - 1) x TPOT"
+                   f" {tpot_s:g} s")
+        notes.append(f"type_slo.csv absent: every type is served by {d['model']} and its per-query SLO is {why}")
     else:
         model_k = slo["model"].tolist()
         slo_s_ik = np.broadcast_to(slo["slo_s"].to_numpy(float)[None, :], (s.n_areas, s.n_types)).copy()
