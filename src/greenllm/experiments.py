@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from greenllm.errors import GreenLLMError, InfeasibleError, InputError
-from greenllm.inputs import SCALABLE_FIELDS, Scenario, load_scenario
+from greenllm.inputs import SCALABLE_FIELDS, Scenario
+from greenllm.scenario_cache import load_cached
 from greenllm.solve import solve
 
 OBJECTIVES = ("energy", "carbon", "delay")
@@ -76,7 +77,8 @@ _SCENARIO_CACHE: dict[Path, Scenario] = {}
 
 
 def as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
-    """A Scenario from a Scenario or a scenario folder (loaded once per process)."""
+    """A Scenario from a Scenario or a scenario folder (loaded once per process, through the validated cache of
+    :mod:`greenllm.scenario_cache`)."""
     if isinstance(scenario, Scenario):
         return scenario
     path = Path(scenario).resolve()
@@ -84,7 +86,7 @@ def as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
         raise InputError(f"{scenario}: no such scenario folder; build it first, e.g. `greenllm data build paper_v1`"
                          " (or run the pipeline: `snakemake --cores 2`)")
     if path not in _SCENARIO_CACHE:
-        _SCENARIO_CACHE[path] = load_scenario(path)
+        _SCENARIO_CACHE[path] = load_cached(path)
     return _SCENARIO_CACHE[path]
 
 

@@ -13,7 +13,8 @@ daily water budget of ``scalars.json`` (the paper's Z is per day). Two modes:
 The cost of imperfect forecasts is the realised total of ``forecast`` minus that of ``perfect``, day by day
 (:func:`forecast_cost`). Windows are independent: :func:`solve_window` is one Snakemake job
 (``python -m greenllm.year window FOLDER --day D --mode M --out FILE.json``); :func:`aggregate` and
-:func:`monthly` read the results back as tidy tables.
+:func:`monthly` read the results back as tidy tables. A folder given by path is read through the validated binary
+cache of :mod:`greenllm.scenario_cache`, so the many jobs on one large folder validate its CSV files only once.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from greenllm.errors import GreenLLMError, InfeasibleError, InputError
-from greenllm.inputs import Scenario, load_scenario
+from greenllm.inputs import Scenario
+from greenllm.scenario_cache import input_files, load_cached
 
 HOURS_PER_DAY = 24
 MODES = ("perfect", "forecast")
@@ -100,8 +102,20 @@ def evaluate(actual: Scenario, x: np.ndarray, formulation="paper") -> dict:
 
 
 @functools.lru_cache(maxsize=2)
-def _load(path: str, mtime: float) -> Scenario:
-    return load_scenario(path)
+def _load(path: str, stamp: tuple) -> Scenario:
+    return load_cached(path)
+
+
+def _stamp(path: Path) -> tuple:
+    """(name, mtime_ns, size) of every input file: a change reloads (the disk cache then checks the contents)."""
+    out = []
+    for file in input_files(path):
+        try:
+            info = file.stat()
+            out.append((file.name, info.st_mtime_ns, info.st_size))
+        except OSError:
+            out.append((file.name, None, None))
+    return tuple(out)
 
 
 def _scenario(scenario) -> Scenario:
@@ -110,7 +124,7 @@ def _scenario(scenario) -> Scenario:
     path = Path(scenario)
     if not path.is_dir():
         raise InputError(f"{path}: not a scenario folder (no such directory)")
-    return _load(str(path.resolve()), (path / "demand.csv").stat().st_mtime if (path / "demand.csv").exists() else 0)
+    return _load(str(path.resolve()), _stamp(path))
 
 
 def start_date(s: Scenario) -> pd.Timestamp:

@@ -36,7 +36,7 @@ def build_code(wildcards):
 
 
 SOLVE_CODE = [PACKAGE / f for f in ("inputs.py", "model.py", "backends.py", "solve.py", "verify.py", "results.py",
-                                    "experiments.py")]
+                                    "experiments.py", "scenario_cache.py")]
 """Code a solve job depends on: a change in the model re-solves."""
 PER_QUERY_CODE = [*SOLVE_CODE, PACKAGE / "per_query.py", PACKAGE / "hardware.py", REPO / "config" / "hardware.yaml"]
 """Code and catalogue the per-query solves depend on."""
