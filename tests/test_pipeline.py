@@ -261,18 +261,39 @@ def test_a_stand_in_build_is_skipped_when_the_config_says_so(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "GREENLLM_RAW_DIR": str(env_raw)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("\n") == 1 and done.stdout.startswith("skipped paper_v1: only stand-ins")
+    line = done.stdout.strip()
+    assert len(line) < 250 and line.count("paper_v1") == 2, line  # "skipped paper_v1" and the config key to allow
+    assert "dc_hour.carbon_kg_per_kwh (Electricity Maps" in line and "data/raw/README.md" in line
     status = json.loads((tmp_path / "status.json").read_text())
     assert status["built"] is False and status["stand_in"] is True
+    assert status["stand_in_series"] == ["dc_hour.carbon_kg_per_kwh"]
+    assert "US-NW-NEVP" in status["detail"] and "US-NW-NEVP" in done.stderr  # the builder's whole warning is kept
     assert list((tmp_path / "data" / "processed" / "paper_v1").iterdir()) == []
 
 
-def test_a_variant_is_built_by_its_builder_with_its_options(monkeypatch, tmp_path):
-    """scenarios.NAME.builder/options become `greenllm data build BUILDER --as NAME --option KEY=VALUE`."""
+def _build_script():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("build_scenario", REPO / "workflow" / "scripts" / "build_scenario.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_a_status_reason_does_not_repeat_the_scenario_name():
+    """The end-of-run note prints "note: NAME: REASON"; the builder's lines start with its own name."""
+    plain = _build_script().plain_reason
+    names = ("europe_2018_year", "europe_2018")
+    assert plain("warning: europe_2018: built with flagged stand-ins (see provenance.json):", names) == (
+        "built with flagged stand-ins (see provenance.json)")
+    assert plain("error: europe_2018_year: no data", names) == "no data"
+    assert plain("error: unknown scenario 'x'; known scenarios: a, b", ("x", "")) == (
+        "unknown scenario 'x'; known scenarios: a, b")
+
+
+def test_a_variant_is_built_by_its_builder_with_its_options(monkeypatch, tmp_path):
+    """scenarios.NAME.builder/options become `greenllm data build BUILDER --as NAME --option KEY=VALUE`."""
+    module = _build_script()
     calls = []
     monkeypatch.setattr(module.subprocess, "run", lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(
         cmd, 0, "", ""))

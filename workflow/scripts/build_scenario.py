@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,50 @@ def stand_in_flagged(provenance) -> bool:
     if isinstance(provenance, list):
         return any(stand_in_flagged(v) for v in provenance)
     return False
+
+
+def stand_in_series(provenance) -> dict[str, str]:
+    """{series: its source's short name} of every provenance.json series record flagged {"stand_in": true}."""
+    series = provenance.get("series", {}) if isinstance(provenance, dict) else {}
+    out = {}
+    for name, record in series.items():
+        if isinstance(record, dict) and record.get("stand_in") is True:
+            source = str(record.get("source", "")).strip()
+            out[name] = re.split(r" -> | \(|; |, ", source, maxsplit=1)[0] if source else ""
+    return out
+
+
+def plain_reason(line: str, names) -> str:
+    """A builder's error or warning line as a status reason: without the `error:` / `warning:` prefix, the
+    scenario's (or builder's) name that every line of the summary puts in front anyway, and a trailing colon."""
+    text = line.removeprefix("error: ").removeprefix("warning: ").rstrip(":").strip()
+    for name in names:
+        if name and text.startswith(f"{name}: "):
+            return text[len(name) + 2:]
+    return text
+
+
+def skip_reason(scenario: str, provenance) -> str:
+    """One short line: which series have no raw data offline (and whose data it is), and how to get it. The
+    builder's full warning stays in the log and in the status file (``detail``)."""
+    series = stand_in_series(provenance)
+    what = ", ".join(f"{name} ({source})" if source else name for name, source in series.items()) or "some series"
+    return (f"only stand-ins, no raw data for {what}; place the raw files (data/raw/README.md) or build online, or"
+            f" set scenarios.{scenario}.stand_in: allow")
+
+
+def warning_text(lines) -> str:
+    """The builder's warnings in full (a warning line and the indented lines that continue it)."""
+    out, inside = [], False
+    for line in lines:
+        if line.startswith("warning"):
+            inside = True
+            out.append(line.removeprefix("warning: "))
+        elif inside and line[:1].isspace():
+            out.append(line.strip())
+        else:
+            inside = False
+    return "\n".join(out)
 
 
 def run_build(scenario: str, out_root: Path, *, offline: bool, builder: str = "",
@@ -97,10 +142,11 @@ def main() -> int:
             print("online build failed; trying offline", file=sys.stderr, flush=True)
             done = run_build(args.scenario, out.parent, offline=True, **build)
         lines = [line for line in done.stderr.splitlines() if line.strip()]
+        names = (args.scenario, args.builder)
         if done.returncode != 0:
             errors = [line for line in lines if line.startswith("error:")]
-            reason = (errors[0] if errors else lines[-1] if lines else f"exit code {done.returncode}")
-            reason = reason.removeprefix("error: ").rstrip(":")
+            reason = plain_reason(errors[0] if errors else lines[-1] if lines else f"exit code {done.returncode}",
+                                  names)
             if args.required or done.returncode not in SKIPPABLE_EXIT_CODES:
                 print(f"build {args.scenario} failed: {reason}", file=sys.stderr)
                 return done.returncode
@@ -111,15 +157,19 @@ def main() -> int:
             return 0
         warnings = [line for line in lines if line.startswith("warning")]
         status = {"scenario": args.scenario, "built": True,
-                  "reason": warnings[0].removeprefix("warning: ").rstrip(":") if warnings else "built"}
-    provenance = out / "provenance.json"
-    status["stand_in"] = stand_in_flagged(json.loads(provenance.read_text())) if provenance.exists() else False
+                  "reason": (plain_reason(warnings[0], names).removesuffix(" (see provenance.json)") if warnings
+                             else "built")}
+        if warnings:
+            status["detail"] = warning_text(lines)
+    provenance_path = out / "provenance.json"
+    provenance = json.loads(provenance_path.read_text()) if provenance_path.exists() else {}
+    status["stand_in"] = stand_in_flagged(provenance)
     if status["stand_in"] and args.skip_stand_in:
         shutil.rmtree(out)
         out.mkdir(parents=True)
         status["built"] = False
-        status["reason"] = (f"only stand-ins for missing raw data ({status['reason']}); place the raw files listed in"
-                            f" data/raw/README.md or build online, or set scenarios.{args.scenario}.stand_in: allow")
+        status["reason"] = skip_reason(args.scenario, provenance)
+        status["stand_in_series"] = sorted(stand_in_series(provenance))
         print(f"skipped {args.scenario}: {status['reason']}")
     status_path.write_text(json.dumps(status, indent=1) + "\n")
     return 0
