@@ -420,3 +420,20 @@ def test_tie_break_keeps_the_scheme_optimum_and_provisions_only_what_the_load_ne
         needed = physical_costs(s, tied.x, inputs)
         assert tied.extras["accelerators"].sum() == pytest.approx(needed["accelerator_hours"], rel=1e-6)
         assert tied.water_l == pytest.approx(needed["water_l"], rel=1e-6)
+
+
+def test_optimal_face_and_bound_row_give_the_same_tie_break(tmp_path, monkeypatch):
+    # HiGHS restricts the LP to its optimal face; without duals (MILP, Gurobi) a bound row does the same job
+    from greenllm.backends import HighsBackend
+    from greenllm.synthetic import random_tables
+
+    s = load_scenario(write_scenario(tmp_path / "random", *random_tables(n_areas=4, n_dcs=3, n_types=2, n_hours=6,
+                                                                         seed=3)))
+    s = s.scaled("renewable", 50.0)  # renewables cover most loads: idle accelerators cost nothing there
+    face = solve(s, "weighted", weights=(1 / 3, 1 / 3, 1 / 3), formulation="per_query", solver="highs")
+    monkeypatch.setattr(HighsBackend, "restrict_to_optimal_face", lambda self, values: False)
+    row = solve(s, "weighted", weights=(1 / 3, 1 / 3, 1 / 3), formulation="per_query", solver="highs")
+    assert face.objective == pytest.approx(row.objective, rel=1e-8)
+    assert face.to_dict()["tie_break"]["optimum"] == pytest.approx(row.to_dict()["tie_break"]["optimum"], rel=1e-6)
+    needed = physical_costs(s, face.x, load_inputs(s))
+    assert face.extras["accelerators"].sum() == pytest.approx(needed["accelerator_hours"], rel=1e-6)

@@ -77,9 +77,32 @@ class HighsBackend:
             raise SolverError("HiGHS rejected the model (passModel returned an error)")
         self._h = h
         self._n = lp.n_cols
+        self._milp = lp.integrality is not None and bool(np.any(lp.integrality)) and not relax_integrality
+        self._cost = np.zeros(lp.n_cols)
+
+    def restrict_to_optimal_face(self, values: np.ndarray) -> bool:
+        """After an optimal LP solve: fix every column with a non-zero reduced cost at its value and every row with a
+        non-zero dual at its activity. By LP duality, every feasible point left has the same objective (the face of
+        optimal solutions), so a next objective picks among the optima without a dense bound row. False for a MILP
+        (no duals): the caller then bounds the objective with a row."""
+        if self._milp:
+            return False
+        solution = self._h.getSolution()
+        if not solution.dual_valid:
+            return False
+        tol = 1e-9 * max(1.0, float(np.abs(self._cost).max(initial=0.0)))
+        cols = np.flatnonzero(np.abs(np.asarray(solution.col_dual)) > tol).astype(np.int32)
+        if cols.size:
+            self._h.changeColsBounds(len(cols), cols, values[cols], values[cols])
+        activity = np.asarray(solution.row_value)
+        rows = np.flatnonzero(np.abs(np.asarray(solution.row_dual)) > tol).astype(np.int32)
+        if rows.size:
+            self._h.changeRowsBounds(len(rows), rows, activity[rows], activity[rows])
+        return True
 
     def set_objective(self, cost: np.ndarray) -> None:
-        self._h.changeColsCost(self._n, np.arange(self._n, dtype=np.int32), np.asarray(cost, dtype=float))
+        self._cost = np.asarray(cost, dtype=float)
+        self._h.changeColsCost(self._n, np.arange(self._n, dtype=np.int32), self._cost)
 
     def add_row(self, coefficients: np.ndarray, upper: float) -> None:
         nz = np.flatnonzero(coefficients).astype(np.int32)

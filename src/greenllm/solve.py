@@ -112,6 +112,7 @@ def _stage_plan(scheme, weights, order, lp: LinearProgram):
 # The tie-break stage holds the scheme's objective at its optimum up to a relative slack (plus an absolute one for an
 # optimum of 0), far below any reported digit: the previous stage's solution meets the bound, so the stage is feasible.
 TIE_BREAK_REL, TIE_BREAK_ABS = 1e-9, 1e-12
+TIE_BREAK_CHECK = 1e-7  # after the stage, the scheme's objective must still be within this (relative, + abs) slack
 
 
 def _run(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=True):
@@ -134,13 +135,21 @@ def _run(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=True):
             backend.add_row(cost, objective + tolerance * abs(objective) + abs_tolerance)
     if tie_break and lp.tie_break is not None:
         label, tie_cost = lp.tie_break
-        backend.add_row(plan[-1][1], objective + TIE_BREAK_REL * abs(objective) + TIE_BREAK_ABS)
-        backend.set_objective(tie_cost)
+        last_cost = plan[-1][1]
         started = time.perf_counter()
+        # An LP solver with duals restricts the model to its optimal face (fast, no dense row); otherwise (MILP,
+        # Gurobi) one row bounds the last objective near its optimum, as a lexicographic stage does.
+        restricted = getattr(backend, "restrict_to_optimal_face", lambda _: False)(values)
+        if not restricted:
+            backend.add_row(last_cost, objective + TIE_BREAK_REL * abs(objective) + TIE_BREAK_ABS)
+        backend.set_objective(tie_cost)
         status, tie_values, tie_optimum = backend.solve()
         seconds += time.perf_counter() - started
-        if status != OPTIMAL:  # the previous stage's solution is feasible for this one, so this is a solver failure
-            return status, None, objective, stages, seconds, None
+        kept = status == OPTIMAL and float(last_cost @ tie_values) <= objective + TIE_BREAK_CHECK * (abs(objective) + 1)
+        if not kept:  # the scheme's solution stands; say so rather than return a worse one
+            log.warning("tie-break stage (%s) %s; keeping the scheme's solution", label,
+                        f"ended with status {status!r}" if status != OPTIMAL else "moved the objective")
+            return OPTIMAL, values, objective, stages, seconds, {"objective": label, "optimum": None}
         return OPTIMAL, tie_values, objective, stages, seconds, {"objective": label, "optimum": tie_optimum}
     return OPTIMAL, values, objective, stages, seconds, None
 
