@@ -212,6 +212,18 @@ def test_hardware_mix_figure_has_every_mix_and_a_log_accelerator_axis():
     assert_units_on_every_axis(fig)
 
 
+def test_hardware_mix_figure_keeps_a_narrow_range_linear_and_says_when_all_is_zero():
+    rows = [{"mix": m, "mix_label": label, "accelerators": "9 x A100", "scheme": s, "label": slabel,
+             "status": "optimal", "total_usd": 3e5, "emissions_kg": 0.0, "water_l": 8.0,
+             "accelerator_hours": hours, "latency_mean_s": 4.0}
+            for m, label, hours in (("a", "all A100", 39.6), ("h", "all H100", 27.6))
+            for s, slabel in SCHEMES.items()]
+    fig, _ = plots.hardware_mix(pd.DataFrame(rows))
+    assert not [ax for ax in fig.axes if ax.get_yscale() == "log"]
+    emissions = next(ax for ax in fig.axes if "CO2e" in ax.get_ylabel())
+    assert emissions.get_ylim()[0] == 0 and any("0 for every" in text.get_text() for text in emissions.texts)
+
+
 def test_year_monthly_has_one_line_per_mode_and_monthly_units():
     monthly = pd.DataFrame({"mode": np.repeat(["forecast", "perfect"], 3), "month": np.tile([1, 2, 3], 2),
                             "days": 30, "infeasible_days": 0, "total_usd": np.arange(6.0) + 100,

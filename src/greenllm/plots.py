@@ -468,6 +468,13 @@ def _plain_log_ticks(ax, axis: str = "x") -> None:
     target.set_minor_formatter(NullFormatter())
 
 
+def _mark_all_zero(ax, values: np.ndarray, text: str) -> None:
+    """A panel whose bars are all 0 (e.g. no emissions when renewables cover every load): axis from 0, and say so."""
+    if values.size and np.allclose(values, 0.0):
+        ax.set_ylim(0, 1)
+        ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center")
+
+
 def formulations(records: pd.DataFrame,
                  metrics: Sequence[str] = ("total_usd", "emissions_kg", "water_l", "latency_mean_s"),
                  ) -> tuple[plt.Figure, pd.DataFrame]:
@@ -479,6 +486,7 @@ def formulations(records: pd.DataFrame,
         sns.barplot(data=data, x="scheme", y=metric, hue="formulation_label",
                     palette=_formulation_palette(data["formulation"]), ax=ax)
         ax.set(xlabel="Scheme", ylabel=any_metric_label(metric))
+        _mark_all_zero(ax, data[metric].to_numpy(float), "0 for every scheme and formulation")
     fig.suptitle("Each formulation's allocation, costed under the per-query physics", fontsize="medium")
     _legend(fig, axes[0], spare, ncol=2)
     return fig, data.drop(columns="formulation_label").reset_index(drop=True)
@@ -529,7 +537,8 @@ def formulation_latency(latency: pd.DataFrame, claim_s: float = 2.0,
 def hardware_mix(records: pd.DataFrame,
                  metrics: Sequence[str] = ("total_usd", "emissions_kg", "water_l", "accelerator_hours",
                                            "latency_mean_s")) -> tuple[plt.Figure, pd.DataFrame]:
-    """Per-query results per hardware mix (x) and scheme (colour); accelerator-hours on a log axis."""
+    """Per-query results per hardware mix (x) and scheme (colour); accelerator-hours on a log axis when they span more
+    than a factor of 10 across mixes, else linear from 0 (a log axis would exaggerate a small difference)."""
     data = records[records["status"] == "optimal"][["mix", "mix_label", "accelerators", "scheme", "label",
                                                     *metrics]].reset_index(drop=True)
     colors = _label_colors(data)
@@ -538,9 +547,13 @@ def hardware_mix(records: pd.DataFrame,
         sns.barplot(data=data, x="mix_label", y=metric, hue="label", palette=colors, ax=ax)
         ax.set(xlabel="Hardware mix", ylabel=any_metric_label(metric))
         _wrap_ticks(ax)
-        if metric == "accelerator_hours":
+        values = data[metric].to_numpy(float)
+        positive = values[values > 0]
+        if metric == "accelerator_hours" and positive.size and positive.max() > 10 * positive.min():
             ax.set_yscale("log")
             _plain_log_ticks(ax, "y")
+        else:
+            _mark_all_zero(ax, values, "0 for every mix and scheme")
     _legend(fig, axes[0], spare, ncol=1)
     return fig, data
 
