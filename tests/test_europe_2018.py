@@ -384,3 +384,29 @@ def test_the_days_option_is_parsed_as_a_whole_number():
     assert parse_options("europe_2018", ["days=365", "day=2018-01-01"]) == {"days": 365, "day": "2018-01-01"}
     with pytest.raises(InputError, match="expects a int"):
         parse_options("europe_2018", ["days=many"])
+
+
+def test_hardware_of_the_region_registry_reaches_the_per_query_model(built, scenario, provenance):
+    from greenllm.data.regions import load_regions
+    from greenllm.per_query import load_inputs
+
+    hardware = pd.read_csv(built[0] / "dc_hardware.csv")
+    names = pd.read_csv(built[0] / "datacenters.csv").sort_values("dc")["name"].tolist()
+    regions = load_regions()
+    expected = [(regions[n].hardware[0]["accelerator"], sum(p["count"] for p in regions[n].hardware)) for n in names]
+    assert list(zip(hardware["accelerator"], hardware["count"], strict=True)) == expected
+    inputs = load_inputs(scenario)
+    assert not any("dc_hardware.csv absent" in n for n in inputs.notes)
+    assert provenance["series"]["dc_hardware.count"]["source"].startswith("config/regions.yaml")
+
+
+def test_a_site_with_two_accelerator_types_is_refused_by_name():
+    from types import SimpleNamespace
+
+    from greenllm.data.scenarios.common import dc_hardware_table
+    from greenllm.errors import InputError
+
+    site = SimpleNamespace(id="mixed-site", hardware=({"accelerator": "A100", "count": 8},
+                                                      {"accelerator": "H100-SXM-80GB", "count": 8}))
+    with pytest.raises(InputError, match=r"region 'mixed-site', field 'hardware'.*A100, H100-SXM-80GB"):
+        dc_hardware_table([site])

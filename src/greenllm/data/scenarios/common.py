@@ -476,6 +476,7 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
         "n_types": n_k,
         "n_resources": n_r,
     }
+    tables["dc_hardware"] = dc_hardware_table(regions)
     if days > 1:
         scalars.update({
             "days": days,
@@ -487,6 +488,20 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
             "water_budget_by_day_l": [b for b, _ in per_day_budget],
         })
     return tables, scalars
+
+
+def dc_hardware_table(regions: Sequence) -> pd.DataFrame:
+    """dc_hardware.csv of the per-query formulation (docs/per_query.md) from each region's ``hardware`` in the
+    registry: one accelerator type per site (pools of the same type are summed)."""
+    rows = []
+    for j, region in enumerate(regions):
+        names = sorted({str(pool["accelerator"]) for pool in region.hardware})
+        if len(names) != 1:
+            raise InputError(f"config/regions.yaml, region {region.id!r}, field 'hardware': the per-query model takes"
+                             f" one accelerator type per site; found {', '.join(names) or 'none'}")
+        count = sum(float(pool["count"]) for pool in region.hardware)
+        rows.append({"dc": j, "accelerator": names[0], "count": int(count) if count.is_integer() else count})
+    return pd.DataFrame(rows)
 
 
 DAILY_RECIPE = (
@@ -710,7 +725,14 @@ def recipe_provenance(types: Sequence[TokenLengths], scalars: dict, regions: Seq
                             "synthetic": False, "filled": False, "stand_in": False},
         "scalars.water_budget_l": {"source": "computed from this folder's data", "method": scalars["water_budget_rule"],
                                    "synthetic": False, "filled": False, "stand_in": False},
+        "dc_hardware.accelerator": HARDWARE_RECORD,
+        "dc_hardware.count": HARDWARE_RECORD,
     }
+
+
+HARDWARE_RECORD = {"source": "config/regions.yaml hardware (illustrative sizing, the same at every site)",
+                   "method": "one accelerator type per site, pools summed (dc_hardware_table)",
+                   "synthetic": True, "filled": False, "stand_in": False}
 
 
 def warn(scenario: str, lines: Sequence[str]) -> None:
