@@ -137,6 +137,28 @@ def test_a_notebook_solves_in_process_without_the_pipeline(paper_v1_dir, tmp_pat
     pd.testing.assert_frame_equal(got, committed, rtol=1e-6)
 
 
+def test_notebook_runner_talks_to_its_kernel_over_private_ipc_sockets(tmp_path):
+    """TCP ports raced between notebooks started in parallel ("Address already in use"); each run now gets its own
+    socket folder, removed afterwards."""
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                           "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_code_cell("x = 0", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import json\nfrom ipykernel import get_connection_info\n"
+                                          "info = json.loads(get_connection_info())\n"
+                                          "print(info['transport'], info['ip'], x)")]
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    runs = [subprocess.Popen([sys.executable, str(REPO / "workflow" / "scripts" / "run_notebook.py"),
+                              str(tmp_path / "nb.ipynb"), str(tmp_path / f"out{n}.ipynb"),
+                              "--parameters", json.dumps({"x": n})], stderr=subprocess.PIPE, text=True)
+            for n in range(3)]
+    assert all(run.wait() == 0 for run in runs), [run.stderr.read() for run in runs]
+    lines = ["".join(nbformat.read(tmp_path / f"out{n}.ipynb", as_version=4).cells[-1].outputs[0]["text"]).split()
+             for n in range(3)]
+    assert [line[0] for line in lines] == ["ipc"] * 3 and [line[2] for line in lines] == ["0", "1", "2"]
+    folders = [Path(line[1]).parent for line in lines]
+    assert len(set(folders)) == 3 and not any(folder.exists() for folder in folders)
+
+
 # --- workflow -----------------------------------------------------------------------------------------------------
 
 
