@@ -17,7 +17,7 @@ from greenllm.data.scenarios import common, europe_2018
 from greenllm.data.sources import entsoe_offline, prices
 from greenllm.errors import InputError
 from greenllm.inputs import load_scenario
-from greenllm.solve import solve
+from tests.checks import assert_real_scenario_solves_plausibly
 
 DAY = "2018-03-24"
 SITES = {"europe-west3": "DE", "europe-west9": "FR", "europe-west6": "CH", "vienna-at": "AT",
@@ -274,16 +274,7 @@ def test_the_cli_builds_it_offline(tmp_path, capsys):
 
 @pytest.mark.parametrize("scheme", ["weighted", "lexicographic"])
 def test_the_folder_solves_with_plausible_numbers(scenario, scheme):
-    kwargs = {"weights": (1 / 3, 1 / 3, 1 / 3)} if scheme == "weighted" else {}
-    result = solve(scenario, scheme, solver="highs", **kwargs)
-    assert result.status == "optimal"
-    assert result.water_l <= scenario.water_budget_l * (1 + 1e-6)
-    grid_kwh = result.grid_kw.sum()
-    compute_kwh = scenario.scalars["total_compute_kwh"]
-    assert 0 < grid_kwh <= 1.1 * compute_kwh  # PUE 1.1, part covered on site
-    assert scenario.price_usd_per_kwh.min() * grid_kwh <= result.costs["energy"]
-    assert result.costs["energy"] <= scenario.price_usd_per_kwh.max() * grid_kwh
-    assert 0 < result.emissions_kg <= scenario.carbon_kg_per_kwh.max() * grid_kwh
+    assert_real_scenario_solves_plausibly(scenario, scheme)
 
 
 # --- several days (option `days`): the year of operation reads such a folder day by day ------------------------------

@@ -79,7 +79,7 @@ defaults:
 """
 
 
-def tiny_tables(slo_s=6.0, utilisation_cap=(0.5, 0.5), counts=(4, 4)):
+def tiny_tables(slo_s=6.0, utilisation_cap=(0.5, 0.5), counts=(4, 4), renewable_kw=0.0):
     tables = {
         "areas": pd.DataFrame({"area": [0]}),
         "datacenters": pd.DataFrame({"dc": [0, 1], "pue": [1.0, 1.0], "carbon_tax_usd_per_kg": [0.1, 0.1]}),
@@ -93,7 +93,7 @@ def tiny_tables(slo_s=6.0, utilisation_cap=(0.5, 0.5), counts=(4, 4)):
         "area_type": pd.DataFrame({"area": [0], "type": [0], "delay_max_s": [1e6]}),
         "demand": pd.DataFrame({"hour": [0], "area": [0], "type": [0], "queries": [QUERIES], "token_size_kb": [1.0]}),
         "dc_hour": pd.DataFrame({"hour": [0, 0], "dc": [0, 1], "price_usd_per_kwh": [0.1, 0.2],
-                                 "carbon_kg_per_kwh": [0.5, 0.1], "renewable_kw": [0.0, 0.0],
+                                 "carbon_kg_per_kwh": [0.5, 0.1], "renewable_kw": [renewable_kw] * 2,
                                  "grid_cap_kw": [100.0, 100.0], "wue_l_per_kwh": [1.0, 1.0],
                                  "ewif_l_per_kwh": [0.0, 0.0]}),
     }
@@ -368,15 +368,9 @@ def test_hardware_mix_compares_whole_fleets(tmp_path):
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def make_renewable(tmp_path, renewable_kw=10.0, **kwargs):
-    tables, scalars, extra = tiny_tables(**kwargs)
-    tables["dc_hour"]["renewable_kw"] = renewable_kw
-    folder = write_scenario(tmp_path / "sunny", tables, scalars)
-    for stem, frame in extra.items():
-        frame.to_csv(folder / f"{stem}.csv", index=False)
-    (tmp_path / "hardware.yaml").write_text(CATALOGUE)
-    s = load_scenario(folder)
-    return s, load_inputs(s, load_catalogue(tmp_path / "hardware.yaml"))
+def make_renewable(tmp_path):
+    """The tiny instance with 10 kW of on-site renewables at both sites: more than any load."""
+    return make(tmp_path, name="sunny", renewable_kw=10.0)
 
 
 def test_tie_break_picks_the_least_facility_energy_when_energy_is_free(tmp_path):

@@ -198,12 +198,17 @@ def test_formulation_latency_ecdf_per_scheme_reaches_one_and_reports_the_slo_sha
     assert_units_on_every_axis(fig)
 
 
-def test_hardware_mix_figure_has_every_mix_and_a_log_accelerator_axis():
-    rows = [{"mix": m, "mix_label": label, "accelerators": "9 x A100", "scheme": s, "label": slabel,
-             "status": "optimal", "total_usd": 3e5, "emissions_kg": 1.0, "water_l": 200.0,
+def hardware_mix_rows(a100_hours: float, h100_hours: float, emissions_kg: float) -> list[dict]:
+    """Optimal rows of two mixes (all A100, all H100) for every scheme of SCHEMES."""
+    return [{"mix": m, "mix_label": label, "accelerators": "9 x A100", "scheme": s, "label": slabel,
+             "status": "optimal", "total_usd": 3e5, "emissions_kg": emissions_kg, "water_l": 200.0,
              "accelerator_hours": hours, "latency_mean_s": 4.0}
-            for m, label, hours in (("a", "all A100", 1100.0), ("h", "all H100", 2.4))
+            for m, label, hours in (("a", "all A100", a100_hours), ("h", "all H100", h100_hours))
             for s, slabel in SCHEMES.items()]
+
+
+def test_hardware_mix_figure_has_every_mix_and_a_log_accelerator_axis():
+    rows = hardware_mix_rows(1100.0, 2.4, emissions_kg=1.0)
     rows.append({"mix": "x", "mix_label": "broken", "scheme": "M0", "label": "M0", "status": "infeasible"})
     fig, data = plots.hardware_mix(pd.DataFrame(rows))
     assert len(data) == 6 and "broken" not in set(data["mix_label"])  # infeasible rows have nothing to draw
@@ -213,12 +218,7 @@ def test_hardware_mix_figure_has_every_mix_and_a_log_accelerator_axis():
 
 
 def test_hardware_mix_figure_keeps_a_narrow_range_linear_and_says_when_all_is_zero():
-    rows = [{"mix": m, "mix_label": label, "accelerators": "9 x A100", "scheme": s, "label": slabel,
-             "status": "optimal", "total_usd": 3e5, "emissions_kg": 0.0, "water_l": 8.0,
-             "accelerator_hours": hours, "latency_mean_s": 4.0}
-            for m, label, hours in (("a", "all A100", 39.6), ("h", "all H100", 27.6))
-            for s, slabel in SCHEMES.items()]
-    fig, _ = plots.hardware_mix(pd.DataFrame(rows))
+    fig, _ = plots.hardware_mix(pd.DataFrame(hardware_mix_rows(39.6, 27.6, emissions_kg=0.0)))
     assert not [ax for ax in fig.axes if ax.get_yscale() == "log"]
     emissions = next(ax for ax in fig.axes if "CO2e" in ax.get_ylabel())
     assert emissions.get_ylim()[0] == 0 and any("0 for every" in text.get_text() for text in emissions.texts)

@@ -20,7 +20,7 @@ from greenllm.data.scenarios import common, us_2024
 from greenllm.data.sources import prices
 from greenllm.errors import DataSourceError
 from greenllm.inputs import load_scenario
-from greenllm.solve import solve
+from tests.checks import assert_real_scenario_solves_plausibly
 
 REGIONS = ("us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west2", "us-west3",
            "us-west4")
@@ -251,15 +251,7 @@ def test_provenance_hashes_are_those_of_the_raw_files(built, provenance):
 
 @pytest.mark.parametrize("scheme", ["weighted", "lexicographic"])
 def test_the_folder_solves_with_plausible_numbers(scenario, scheme):
-    kwargs = {"weights": (1 / 3, 1 / 3, 1 / 3)} if scheme == "weighted" else {}
-    result = solve(scenario, scheme, solver="highs", **kwargs)
-    assert result.status == "optimal"
-    assert result.water_l <= scenario.water_budget_l * (1 + 1e-6)
-    grid_kwh = result.grid_kw.sum()
-    assert 0 < grid_kwh <= 1.1 * scenario.scalars["total_compute_kwh"]
-    assert scenario.price_usd_per_kwh.min() * grid_kwh <= result.costs["energy"]
-    assert result.costs["energy"] <= scenario.price_usd_per_kwh.max() * grid_kwh
-    assert 0 < result.emissions_kg <= scenario.carbon_kg_per_kwh.max() * grid_kwh
+    assert_real_scenario_solves_plausibly(scenario, scheme)
 
 
 # --- constants checked against the raw measurements -------------------------------------------------------------

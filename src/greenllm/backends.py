@@ -160,6 +160,10 @@ class GurobiBackend:
     def set_objective(self, cost: np.ndarray) -> None:
         self._m.setObjective(np.asarray(cost, dtype=float) @ self._v)
 
+    def restrict_to_optimal_face(self, values: np.ndarray) -> bool:
+        """Not used with Gurobi: the caller bounds the objective with a row instead (see HighsBackend)."""
+        return False
+
     def add_row(self, coefficients: np.ndarray, upper: float) -> None:
         nz = np.flatnonzero(coefficients)
         self._m.addConstr(coefficients[nz] @ self._v[nz] <= float(upper))

@@ -151,7 +151,6 @@ def _load_cached(path: Path, mtime: float) -> Catalogue:
                              f" tdp_w {values['tdp_w']} W")
         accelerators[str(name)] = Accelerator(str(name), values["tdp_w"], values["idle_w"],
                                               int(values["accelerators_per_server"]), srcs)
-    models = tuple(str(m) for m in (raw["models"] or {}))
     model_slo_s = {}
     for name, spec in (raw["models"] or {}).items():
         where = f"models.{name}"
@@ -162,6 +161,7 @@ def _load_cached(path: Path, mtime: float) -> Catalogue:
                 raise InputError(f"{path}, {where}.{f}: missing (the model's latency SLO)")
         model_slo_s[str(name)] = tuple(_number(path, f"{where}.{f}", spec[f], sources, positive=True)[0]
                                        for f in MODEL_FIELDS)
+    models = tuple(model_slo_s)
     profiles = {}
     for n, spec in enumerate(raw["profiles"] or []):
         where = f"profiles[{n}]"

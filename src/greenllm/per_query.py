@@ -299,11 +299,12 @@ class PerQueryFormulation:
         rows = _RowBuilder()
 
         # Power balance: PUE_j (sum dynamic + idle) - P^g_jt <= P^w_jt   [kW; one-hour slots]
-        pue_jt = s.pue[j_of_jt]
+        facility_x_kwh = s.pue[j] * compute_kwh  # facility energy per share column [kWh]
+        facility_prov_kwh = s.pue[j_of_jt] * idle_kwh_per_col  # and per provisioning column
         rows.add("power_balance",
                  np.concatenate([jt, np.arange(n_jt), np.arange(n_jt)]),
                  np.concatenate([x_col, grid_col, prov_col]),
-                 np.concatenate([s.pue[j] * compute_kwh, -np.ones(n_jt), pue_jt * idle_kwh_per_col]),
+                 np.concatenate([facility_x_kwh, -np.ones(n_jt), facility_prov_kwh]),
                  lower=np.full(n_jt, -INF), upper=s.renewable_kw.ravel())
 
         # Accelerator capacity: busy accelerator-seconds <= cap_j x 3600 s x accelerators provisioned
@@ -340,8 +341,8 @@ class PerQueryFormulation:
         # Tie-break objective [kWh]: facility energy drawn, PUE x (computing above idle + idle draw), plus grid energy
         # bought (so the grid does not drift above what the load needs when that costs nothing).
         tie_kwh = np.zeros(n_cols)
-        tie_kwh[:n_x] = s.pue[j] * compute_kwh
-        tie_kwh[prov_col] = pue_jt * idle_kwh_per_col
+        tie_kwh[:n_x] = facility_x_kwh
+        tie_kwh[prov_col] = facility_prov_kwh
         tie_kwh[grid_col] = 1.0
         installed = inputs.count_j / units
         if self.integer:

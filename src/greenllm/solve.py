@@ -139,8 +139,7 @@ def _run(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=True):
         started = time.perf_counter()
         # An LP solver with duals restricts the model to its optimal face (fast, no dense row); otherwise (MILP,
         # Gurobi) one row bounds the last objective near its optimum, as a lexicographic stage does.
-        restricted = getattr(backend, "restrict_to_optimal_face", lambda _: False)(values)
-        if not restricted:
+        if not backend.restrict_to_optimal_face(values):
             backend.add_row(last_cost, objective + TIE_BREAK_REL * abs(objective) + TIE_BREAK_ABS)
         backend.set_objective(tie_cost)
         status, tie_values, tie_optimum = backend.solve()

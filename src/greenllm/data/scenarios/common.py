@@ -490,6 +490,12 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
     return tables, scalars
 
 
+HARDWARE_RECORD = {"source": "config/regions.yaml hardware (illustrative sizing, the same at every site)",
+                   "method": "one accelerator type per site, pools summed (dc_hardware_table)",
+                   "synthetic": True, "filled": False, "stand_in": False}
+"""Provenance of dc_hardware.csv."""
+
+
 def dc_hardware_table(regions: Sequence) -> pd.DataFrame:
     """dc_hardware.csv of the per-query formulation (docs/per_query.md) from each region's ``hardware`` in the
     registry: one accelerator type per site (pools of the same type are summed)."""
@@ -729,10 +735,6 @@ def recipe_provenance(types: Sequence[TokenLengths], scalars: dict, regions: Seq
         "dc_hardware.count": HARDWARE_RECORD,
     }
 
-
-HARDWARE_RECORD = {"source": "config/regions.yaml hardware (illustrative sizing, the same at every site)",
-                   "method": "one accelerator type per site, pools summed (dc_hardware_table)",
-                   "synthetic": True, "filled": False, "stand_in": False}
 
 
 def warn(scenario: str, lines: Sequence[str]) -> None:
