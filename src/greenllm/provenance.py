@@ -1,0 +1,43 @@
+"""What a scenario folder's ``provenance.json`` says about how it was built, read in one place.
+
+The builders write ``provenance.json`` beside the data files (``docs/inputs.md``). This module answers the questions
+the rest of the code asks of it; today: which flagged stand-ins (replacements for missing real data) the folder was
+built with, so that solves, notebooks and figures can say so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+PROVENANCE_FILE = "provenance.json"
+
+
+def read_provenance(folder: str | Path) -> dict:
+    """The parsed ``provenance.json`` of a scenario folder, or ``{}`` when the folder has none or it is unreadable."""
+    path = Path(folder) / PROVENANCE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def stand_ins(folder: str | Path) -> list[str]:
+    """The flagged stand-ins a scenario folder was built with, one short description each ([] when none).
+
+    Reads the top-level ``stand_ins`` list when the builder wrote one, else names every ``series`` entry flagged
+    ``stand_in``; a folder flagged ``stand_in`` without either says so in one generic entry.
+    """
+    prov = read_provenance(folder)
+    listed = prov.get("stand_ins")
+    if isinstance(listed, list) and listed:
+        return [str(item) for item in listed]
+    series = prov.get("series")
+    found = []
+    if isinstance(series, dict):
+        found = [f"{name}: {entry.get('stand_in_method') or entry.get('method') or 'stand-in'}"
+                 for name, entry in series.items() if isinstance(entry, dict) and entry.get("stand_in")]
+    if not found and prov.get("stand_in") is True:
+        found = ["built with an unspecified flagged stand-in (see provenance.json)"]
+    return found
