@@ -251,7 +251,35 @@ def _check_present_and_numeric(path: Path, frame: pd.DataFrame, spec: FileSpec) 
                 )
 
 
+def _coerce_if_valid(frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame | None:
+    """The frame with keys as int64 and values as float64 when every check of :func:`_schema` holds, else None.
+
+    The same coercion (``astype``) and checks as the pandera schema, in plain numpy: valid files skip importing
+    pandera (a third of a second per process); an invalid one goes to pandera for its failure cases.
+    """
+    try:
+        columns = {key: frame[key].astype(np.int64) for key in spec.keys}
+        columns.update({name: frame[name].astype(np.float64) for name in spec.values})
+    except (ValueError, TypeError, OverflowError):
+        return None
+    for key in spec.keys:
+        if (columns[key].to_numpy() < 0).any():
+            return None
+    for name, lower in spec.values.items():
+        values = columns[name].to_numpy()
+        if not np.isfinite(values).all() or (lower is not None and (values < lower).any()):
+            return None
+        if name in spec.strictly_positive and (values <= 0).any():
+            return None
+    if spec.keys and pd.DataFrame(columns)[list(spec.keys)].duplicated().any():
+        return None
+    return frame.assign(**columns)
+
+
 def _validate_with_pandera(path: Path, frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
+    valid = _coerce_if_valid(frame, spec)
+    if valid is not None:
+        return valid
     import pandera.errors
 
     try:
