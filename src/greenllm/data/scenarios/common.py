@@ -236,6 +236,11 @@ def site_weather(region, path: Path, hours: pd.DatetimeIndex) -> tuple[pd.DataFr
     at stamp t+1; wind, temperature and humidity are instantaneous and are taken at the slot's start t.
     """
     weather = openmeteo.read_archive_json(path)
+    if (weather.index.minute != 0).any():  # a half-hour time zone (e.g. Asia/Kolkata): linear in time to UTC hours
+        attrs = dict(weather.attrs)
+        whole = pd.date_range(weather.index[0].ceil("h"), weather.index[-1].floor("h"), freq="h", name="time_utc")
+        weather = weather.reindex(weather.index.union(whole)).interpolate(method="time").reindex(whole)
+        weather.attrs.update(attrs, interpolated_to_utc_hours=True)
     lat, lon = weather.attrs.get("latitude"), weather.attrs.get("longitude")
     if lat is not None and lon is not None:
         distance = float(great_circle_km(region.latitude, region.longitude, lat, lon))
