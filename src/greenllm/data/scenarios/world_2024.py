@@ -49,7 +49,7 @@ Per site and UTC hour (raw files in the raw cache under RAW_PATHS, named after t
   missing direction takes the measured reverse (a round trip is symmetric); an area's own region takes
   common.RTT_OVERHEAD_S (11.7 ms, the zero-distance intercept of the Green-LLM authors' pings: access, routing and
   queueing); a pair measured in neither direction (africa-south1 opened in January 2024, after the data) takes
-  a + b x great-circle distance, least-squares fitted on the scenario's measured pairs.
+  a + b x great-circle distance, least-squares fitted on every measured pair between registry regions.
 - carbon tax: the paper's base carbon price, 50 $/t (paper_v1.CARBON_TAX_BASE_USD_PER_T), at every site: one
   carbon price for all, so the carbon objective weighs tonnes equally everywhere (the paper's regional factors are
   for US states only).
@@ -234,9 +234,28 @@ def read_rtt_ms(path: str | os.PathLike) -> dict[tuple[str, str], float]:
     return {(s, r): float(v) for s, r, v in zip(raw["sending_region"], raw["receiving_region"], ms, strict=True)}
 
 
-def rtt_matrix_s(regions: Sequence, measured_ms: dict[tuple[str, str], float]) -> tuple[np.ndarray, np.ndarray, dict]:
+def distance_fit(regions: Sequence, measured_ms: dict[tuple[str, str], float]) -> dict:
+    """Least-squares line RTT [s] = intercept + slope x great-circle distance [km] through every measured pair
+    between two of ``regions`` (the registry's Google Cloud regions), for pairs measured in neither direction."""
+    by_id = {r.id: r for r in regions}
+    pairs = [(by_id[a], by_id[b], ms) for (a, b), ms in measured_ms.items() if a in by_id and b in by_id and a != b]
+    if len(pairs) < 2:
+        raise DataSourceError("gcp latency: fewer than two measured pairs between registry regions; cannot fit RTT "
+                              "on distance for the unmeasured pairs")
+    distance = np.array([float(common.great_circle_km(a.latitude, a.longitude, b.latitude, b.longitude))
+                         for a, b, _ in pairs])
+    rtt = np.array([ms / MS_PER_S for _, _, ms in pairs])
+    slope, intercept = np.polyfit(distance, rtt, 1)
+    return {"intercept_s": float(intercept), "slope_s_per_km": float(slope), "pairs_fitted": len(pairs),
+            "method": ("least squares of the measured RTT on great-circle distance over every measured directed pair "
+                       "between two registry regions (config/regions.yaml coordinates)")}
+
+
+def rtt_matrix_s(regions: Sequence, measured_ms: dict[tuple[str, str], float], fit_regions: Sequence | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, dict]:
     """RTT [s] from user area i (at site i) to site j by the module's rule, the rule used per pair ([i, j] codes:
-    "measured", "reverse", "own_region", "distance_fit"), and the fit's coefficients."""
+    "measured", "reverse", "own_region", "distance_fit"), and the distance fit (over ``fit_regions``, default
+    ``regions``; {} when no pair needs it)."""
     ids = [r.id for r in regions]
     n = len(ids)
     distance = common.distance_matrix_km(regions)
@@ -250,18 +269,12 @@ def rtt_matrix_s(regions: Sequence, measured_ms: dict[tuple[str, str], float]) -
                 rtt[i, j], rule[i, j] = measured_ms[(a, b)] / MS_PER_S, "measured"
             elif (b, a) in measured_ms:
                 rtt[i, j], rule[i, j] = measured_ms[(b, a)] / MS_PER_S, "reverse"
-    known = np.isin(rule, ["measured", "reverse"])
+    gap = np.isnan(rtt)
     fit = {}
-    if (~known & (rule != "own_region")).any():
-        if known.sum() < 2:
-            raise DataSourceError("gcp latency: fewer than two measured pairs among the sites; cannot fit RTT on "
-                                  "distance for the unmeasured ones")
-        slope, intercept = np.polyfit(distance[known], rtt[known], 1)
-        gap = np.isnan(rtt)
-        rtt[gap] = intercept + slope * distance[gap]
+    if gap.any():
+        fit = distance_fit(regions if fit_regions is None else fit_regions, measured_ms)
+        rtt[gap] = fit["intercept_s"] + fit["slope_s_per_km"] * distance[gap]
         rule[gap] = "distance_fit"
-        fit = {"intercept_s": float(intercept), "slope_s_per_km": float(slope), "pairs_fitted": int(known.sum()),
-               "method": "least squares of the measured (and reverse) RTT on great-circle distance among the sites"}
     return rtt, rule, fit
 
 
@@ -381,7 +394,8 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     if unknown:
         raise InputError(f"{NAME}: region(s) {', '.join(unknown)} have no green-dcc zone here; choose among "
                          f"{', '.join(REGION_IDS)}")
-    regions = registry.select(registry.load_regions(regions_path), region_ids)
+    known = registry.load_regions(regions_path)
+    regions = registry.select(known, region_ids)
     regions = [dataclasses.replace(r, user_area=USER_AREAS[r.id]) if r.id in USER_AREAS else r for r in regions]
     _check_files(regions, raw_root)
 
@@ -390,7 +404,7 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
         site_hourly[region.id], records[region.id] = _site_series(region, SITE_BY_REGION[region.id], hours,
                                                                   raw_root=raw_root, carbon_signal=carbon_signal)
     rtt_path = raw_path("rtt", raw_root=raw_root)
-    rtt, rule, fit = rtt_matrix_s(regions, read_rtt_ms(rtt_path))
+    rtt, rule, fit = rtt_matrix_s(regions, read_rtt_ms(rtt_path), fit_regions=list(known.values()))
 
     tax_usd_per_kg = paper_v1.CARBON_TAX_BASE_USD_PER_T / paper_v1.KG_PER_T
     sites = [SITE_BY_REGION[r.id] for r in regions]
