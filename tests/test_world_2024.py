@@ -18,6 +18,7 @@ from greenllm.data.scenarios import common, world_2024
 from greenllm.data.sources import openmeteo
 from greenllm.errors import DataSourceError, InputError
 from greenllm.inputs import load_scenario
+from greenllm.provenance import stand_ins
 
 SMALL = ("australia-southeast1", "southamerica-east1", "asia-south1", "asia-southeast1", "africa-south1")
 """A subset that covers a half-hour time zone (Mumbai), the mix-based EWIF (Singapore, South Africa) and the
@@ -57,6 +58,7 @@ def test_provenance_names_no_stand_in(built):
     prov = json.loads((life / "provenance.json").read_text())
     assert prov["stand_in"] is False and prov["stand_ins"] == []
     assert not [name for name, s in prov["series"].items() if s.get("stand_in")]
+    assert stand_ins(life) == []
     assert prov["carbon_signal"]["signal"] == "lifecycle"
     assert "consumption-based" in prov["carbon_signal"]["text"] and "not marginal" in prov["carbon_signal"]["text"]
     for kind in ("carbon", "price"):  # each file pinned to the green-dcc commit, with its checksum
@@ -158,7 +160,8 @@ def test_ewif_from_cited_constants_or_the_hourly_mix(built, real_fixtures):
     hours = pd.DatetimeIndex(pd.to_datetime(dc_hour.loc[dc_hour["dc"] == j, "time_utc"], utc=True))
     em = _em_day(real_fixtures, "SG", hours)
     low, ren = em["Low Carbon Percentage"] / 100, em["Renewable Percentage"] / 100
-    expected = (1 - low) * 205 * 3.785411784e-3 + ren * 1 * 3.785411784e-3 + (low - ren).clip(lower=0) * 672 * 3.785411784e-3
+    l_per_kwh = 3.785411784e-3  # per gal/MWh
+    expected = ((1 - low) * 205 + ren * 1 + (low - ren).clip(lower=0) * 672) * l_per_kwh
     np.testing.assert_allclose(dc_hour.loc[dc_hour["dc"] == j, "ewif_l_per_kwh"], expected.to_numpy(), rtol=1e-9)
 
 

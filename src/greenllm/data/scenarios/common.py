@@ -526,6 +526,19 @@ DAILY_RECIPE = (
 """How a multi-day folder (``days > 1``) is made; written to its scalars.json as ``daily_recipe``."""
 
 
+def window_hours(scenario: str, day, days, year: int, *, why: str = "") -> tuple[pd.DatetimeIndex, int]:
+    """(UTC hours, days) of a window of ``days`` whole days from ``day``, all in ``year``; InputError otherwise
+    (``why`` says why the year is fixed)."""
+    if int(days) != days or days < 1:
+        raise InputError(f"{scenario}: days={days!r}: need a whole number of days >= 1")
+    days = int(days)
+    hours = timeseries.day_hours_utc(day, N_HOURS * days)
+    if hours[0].year != year or hours[-1].year != year:
+        span = f"day {day}" if days == 1 else f"{days} days from {day} (to {hours[-1].date()})"
+        raise InputError(f"{scenario}: {span} is not in {year}{why}")
+    return hours, days
+
+
 def mean_daily_budget(per_day: Sequence[tuple[float, dict]]) -> tuple[float, dict]:
     """One daily water budget [L/day] for a multi-day folder: the mean over days of the per-day rule.
 

@@ -232,13 +232,8 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
 
     if weather not in WEATHER_MODES:
         raise InputError(f"weather={weather!r}: choose one of {', '.join(WEATHER_MODES)}")
-    if int(days) != days or days < 1:
-        raise InputError(f"{NAME}: days={days!r}: need a whole number of days >= 1")
-    days = int(days)
-    hours = timeseries.day_hours_utc(day, common.N_HOURS * days)
-    if hours[0].year != YEAR or hours[-1].year != YEAR:
-        span = f"day {day}" if days == 1 else f"{days} days from {day} (to {hours[-1].date()})"
-        raise InputError(f"{NAME}: {span} is not in {YEAR} (the offline ENTSO-E and SMARD data cover {YEAR})")
+    hours, days = common.window_hours(NAME, day, days, YEAR,
+                                      why=f" (the offline ENTSO-E and SMARD data cover {YEAR})")
     regions = registry.select(registry.load_regions(regions_path), region_ids)
     for region in regions:
         if not region.grid.entsoe_country:

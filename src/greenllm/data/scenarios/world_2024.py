@@ -384,12 +384,7 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
 
     if carbon_signal not in CARBON_SIGNALS:
         raise InputError(f"{NAME}: carbon_signal={carbon_signal!r}: choose one of {', '.join(CARBON_SIGNALS)}")
-    if int(days) != days or days < 1:
-        raise InputError(f"{NAME}: days={days!r}: need a whole number of days >= 1")
-    days = int(days)
-    hours = timeseries.day_hours_utc(day, common.N_HOURS * days)
-    if hours[0].year != YEAR or hours[-1].year != YEAR:
-        raise InputError(f"{NAME}: {days} day(s) from {day} are not in {YEAR}")
+    hours, days = common.window_hours(NAME, day, days, YEAR, why=" (the green-dcc files used here cover 2024)")
     unknown = [r for r in region_ids if r not in SITE_BY_REGION]
     if unknown:
         raise InputError(f"{NAME}: region(s) {', '.join(unknown)} have no green-dcc zone here; choose among "
@@ -414,8 +409,9 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
         "carbon_signal": [carbon_signal] * len(regions),
     }
     types = common.token_lengths()
-    tables, scalars = common.assemble(regions, hours, site_hourly, carbon_tax_usd_per_kg=[tax_usd_per_kg] * len(regions),
-                                      dc_info=dc_info, types=types, seed=seed, days=days)
+    tables, scalars = common.assemble(regions, hours, site_hourly,
+                                      carbon_tax_usd_per_kg=[tax_usd_per_kg] * len(regions), dc_info=dc_info,
+                                      types=types, seed=seed, days=days)
     tables["areas"]["continent"] = [s.continent for s in sites]
     area_dc = tables["area_dc"]
     area_dc["rtt_s"] = rtt[area_dc["area"].to_numpy(), area_dc["dc"].to_numpy()]
