@@ -1,5 +1,6 @@
-# retrieve_*: probe the network once per scenario and, when it is up, download the raw data listed under the
-# scenario's `retrieve:` with `greenllm data fetch` (the build then downloads whatever else its builder needs).
+# retrieve_*: probe each host of the source registry (config/sources.yaml) once per scenario and, when any is up,
+# download the raw data listed under the scenario's `retrieve:` with `greenllm data fetch` (primary, then pinned
+# mirrors; unreachable hosts are skipped). The build then reads the raw cache.
 
 
 rule retrieve_raw_data:
@@ -7,12 +8,13 @@ rule retrieve_raw_data:
         "Retrieve the raw data of {wildcards.scenario} into the raw cache (skipped when offline)"
     input:
         script=SCRIPTS / "retrieve.py",
+        sources="config/sources.yaml",
     output:
         status="results/{scenario}/retrieve_status.json",
     params:
         commands=lambda w: json.dumps(config["scenarios"][w.scenario].get("retrieve", [])),
         network=config["network"],
-        probe_host=config["network_probe_host"],
+        probe_hosts=lambda w: " ".join(f"--probe-host {h}" for h in config.get("network_probe_hosts") or []),
     conda:
         "../envs/greenllm.yaml"
     log:
@@ -21,4 +23,4 @@ rule retrieve_raw_data:
         "benchmarks/retrieve_raw_data/{scenario}.tsv"
     shell:
         "python {input.script} {wildcards.scenario} --status {output.status} --network {params.network}"
-        " --probe-host {params.probe_host} --commands {params.commands:q} 2> {log}"
+        " {params.probe_hosts} --commands {params.commands:q} 2> {log}"
