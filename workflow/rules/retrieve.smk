@@ -8,7 +8,6 @@ rule retrieve_raw_data:
         "Retrieve the raw data of {wildcards.scenario} into the raw cache (skipped when offline)"
     input:
         script=SCRIPTS / "retrieve.py",
-        sources="config/sources.yaml",
     output:
         status="results/{scenario}/retrieve_status.json",
     params:

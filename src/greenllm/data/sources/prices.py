@@ -313,18 +313,15 @@ def fetch_iso_lmp(iso: str, node: str, start, end, *, market: str = "REAL_TIME_5
     settlement-point price archives.
     The rows are saved to `lmp_cache_path` and read back with `read_gridstatus_lmp_csv`, so a later offline run
     needs no network; offline and not cached is a DataSourceError saying where to put the file. The file is recorded
-    in the cache manifest (`cache.register`): with the gridstatus call as its url, or as placed by hand.
+    in the cache manifest (`cache.register`): with the gridstatus call as its url, or as placed by hand. A cached
+    export that changed since it was written, or a hand-placed one that does not parse, is a CorruptCacheError.
     """
     path = lmp_cache_path(iso, node, market, start, end, raw_root)
-    if path.exists() and not refresh:
-        hourly = lmp_to_hourly(read_gridstatus_lmp_csv(path, location=node), start=start, end=end,
-                               max_gap_h=max_gap_h)
-        try:
-            cache.manifest_entry(path, raw_root=raw_root)
-        except DataSourceError:
-            cache.register(path, url=cache.PLACED_BY_HAND, source=GRIDSTATUS_SOURCE, licence=GRIDSTATUS_LICENCE,
-                           raw_root=raw_root)
-        return hourly
+    if path.exists() and not refresh:  # present: checked (sha256 against the manifest, or parsed if by hand)
+        cache.cached_file(path, validate=lambda p: read_gridstatus_lmp_csv(p, location=node), raw_root=raw_root,
+                          source=GRIDSTATUS_SOURCE, licence=GRIDSTATUS_LICENCE)
+        return lmp_to_hourly(read_gridstatus_lmp_csv(path, location=node), start=start, end=end,
+                             max_gap_h=max_gap_h)
     if offline:
         raise DataSourceError(
             f"offline and {path} is not cached: export {iso} {market} LMPs for {node} from {as_utc(start)} to "
