@@ -124,8 +124,6 @@ def availability_rows(region, year: int, *, raw_root: str | os.PathLike | None =
             online.append("primary")
         online += [f"mirror {name}" for name in found["mirrors"]]
         label = f"{item.dataset}({', '.join(f'{k}={v}' for k, v in item.keys.items())})"
-        rows.append((item.region, item.what, label, found["offline"] or "-",
-                     ", ".join(online) or "-" + (f"  [{item.note}]" if item.note else "")))
-        if item.note and online:
-            rows[-1] = rows[-1][:4] + (rows[-1][4] + f"  [{item.note}]",)
+        note = f"  [{item.note}]" if item.note else ""
+        rows.append((item.region, item.what, label, found["offline"] or "-", (", ".join(online) or "-") + note))
     return rows
