@@ -400,7 +400,10 @@ def _fetch_one(url, path: Path, *, params, headers, timeout_s, retries, backoff_
                 raise DataSourceError(f"{source}: {shown_url} served content with sha256 {actual[:12]}..., not the "
                                       f"pinned {sha256[:12]}...; refused")
         if validate is not None:
-            validate(tmp)
+            try:
+                validate(tmp)
+            except DataSourceError as exc:
+                raise DataSourceError(f"{shown_url} served an unusable file: {exc}") from None
         new_entry = _entry(tmp, url=shown_url, source=source, licence=licence)
         os.replace(tmp, path)
     finally:

@@ -279,7 +279,7 @@ def fetch_zone(
         refresh=refresh,
         raw_root=raw_root,
         mirrors=addresses,
-        validate=lambda tmp: check_header(tmp, name=f"{url} ({zone_file_name(zone, year)})"),
+        validate=lambda tmp: check_header(tmp, name=zone_file_name(zone, year)),
     )
 
 
