@@ -47,6 +47,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -70,7 +71,7 @@ RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 """HTTP statuses worth retrying: server errors and "too many requests". Other 4xx fail at once."""
 
 USER_AGENT = (f"greenllm/{__version__} (Green-LLM research compendium; raw-data download; "
-              f"python-requests/{requests.__version__} underneath)")
+              f"python-requests/{metadata.version('requests')} underneath)")
 """Sent with every request. Descriptive on purpose: EIA's CDN has refused the default ``python-requests/x.y``."""
 
 MAX_RETRY_AFTER_S = 300.0
