@@ -40,6 +40,7 @@ from urllib.parse import urlencode
 import requests
 
 from greenllm.errors import DataSourceError, InputError
+from greenllm.outputs import chmod_from_umask
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ def _write_json_atomic(path: Path, payload: dict) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(payload, handle, indent=2, sort_keys=True, ensure_ascii=False)
             handle.write("\n")
+        chmod_from_umask(tmp, directory=False)  # mkstemp makes it 0600
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -264,6 +266,7 @@ def fetch(
         if validate is not None:
             validate(tmp)
         new_entry = _entry(tmp, url=shown_url, source=source, licence=licence)
+        chmod_from_umask(tmp, directory=False)  # mkstemp makes it 0600
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
