@@ -24,6 +24,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.checks import assert_unique_quantities_equal
+
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ["slurm-wlm", "munge"]
 DAEMONS = ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo"]
@@ -36,10 +38,6 @@ OURS = "# greenllm test cluster"
 INSTALL_TIMEOUT_S = 600
 START_TIMEOUT_S = 60
 PIPELINE_TIMEOUT_S = 600
-
-UNIQUE = {"M0": "total_usd", "M3": "total_usd", "M1": "energy_usd", "M2": "carbon_usd", "LEX": "delay_usd"}
-"""Quantities of the base-case table that every optimal solution shares: the weighted optima (M0, M3), the single
-objective optima (M1 energy, M2 carbon) and the last lexicographic stage's optimum (delay)."""
 
 SLURM_CONF = """\
 # greenllm test cluster
@@ -230,7 +228,4 @@ def test_base_case_through_the_slurm_profile_matches_the_committed_table(slurm_c
     jobs = _run(["squeue", "--states=all", "--noheader", "--format=%j|%T"], 30, env=env).stdout.split()
     assert len(jobs) >= 3 and all(job.endswith("|COMPLETED") for job in jobs), jobs  # real SLURM jobs, all done
 
-    ours = pd.read_csv(work / target).set_index("scheme")
-    committed = pd.read_csv(REPO / target).set_index("scheme")
-    for scheme, column in UNIQUE.items():
-        assert ours.loc[scheme, column] == pytest.approx(committed.loc[scheme, column], rel=1e-6), (scheme, column)
+    assert_unique_quantities_equal("base_case", pd.read_csv(work / target), pd.read_csv(REPO / target))
