@@ -118,10 +118,11 @@ def test_figures_readme_lists_every_committed_figure_and_table():
 
 
 def test_every_experiment_of_the_schema_has_targets_and_a_notebook():
-    """Each experiment the schema accepts is enabled in config/config.yaml and run by a plot_* rule."""
+    """Each experiment the schema accepts is enabled in config/config.yaml (but the machine-dependent `scaling`,
+    which `make benchmark` runs) and run by a plot_* rule."""
     schema = yaml.safe_load(SCHEMA.read_text())
     experiments = schema["properties"]["experiments"]["items"]["enum"]
-    assert load_config()["experiments"] == experiments
+    assert [e for e in experiments if e != "scaling"] == [e for e in load_config()["experiments"] if e != "scaling"]
     common = (REPO / "workflow" / "rules" / "common.smk").read_text()
     assert all(f'experiment == "{e}"' in common for e in experiments)
 
