@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,6 +75,10 @@ def parse_options(name: str, pairs: list[str]) -> dict:
     return options
 
 
+PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+"""A scenario folder name (``--as NAME``): one path component, not hidden, not '.' or '..'."""
+
+
 def build_scenario(
     name: str,
     *,
@@ -89,6 +94,9 @@ def build_scenario(
     builders then use cached or hand-placed raw files, or a stand-in they flag on stderr and in provenance.json.
     options: the builder's own keyword options (see ``builder_options``), e.g. ``day="2018-07-15"``.
     """
+    if folder_name is not None and not PLAIN_NAME.fullmatch(folder_name):
+        raise InputError(f"--as {folder_name!r}: a scenario name must be a plain folder name (letters, digits, '_',"
+                         " '-', '.'; not starting with '.'), not a path")
     build = builder(name)
     unknown = sorted(set(options) - set(builder_options(name)))
     if unknown:
