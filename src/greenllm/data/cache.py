@@ -41,6 +41,7 @@ import contextlib
 import datetime as dt
 import email.utils
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -70,7 +71,7 @@ RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 """HTTP statuses worth retrying: server errors and "too many requests". Other 4xx fail at once."""
 
 USER_AGENT = (f"greenllm/{__version__} (Green-LLM research compendium; raw-data download; "
-              f"python-requests/{requests.__version__} underneath)")
+              f"python-requests/{importlib.metadata.version('requests')} underneath)")
 """Sent with every request. Descriptive on purpose: EIA's CDN has refused the default ``python-requests/x.y``."""
 
 MAX_RETRY_AFTER_S = 300.0
