@@ -18,7 +18,8 @@ clock (greenllm.data.workload.demand_from_regions). The registry holds these fig
 whose registry areas are Texas 2020 and Germany 2018, USER_AREAS replaces them with the United States and Germany
 in 2023, so that every weight has the same source and year.
 
-Per site and UTC hour (raw files in the raw cache under RAW_PATHS, named after their green-dcc paths):
+Per site and UTC hour (raw files read from the raw cache through the source registry, config/sources.yaml, datasets
+DATASETS: green_dcc_carbon, green_dcc_prices, green_dcc_weather, gcp_latency; each pinned by sha256 on its mirror):
 
 - carbon intensity: the Electricity Maps hourly zone export (green-dcc's copy: the data portal's 2024 file with
   both columns), ``carbon_signal="lifecycle"`` (default, column "Carbon Intensity gCO2eq/kWh (LCA)") or
@@ -55,8 +56,11 @@ Per site and UTC hour (raw files in the raw cache under RAW_PATHS, named after t
   for US states only).
 
 Everything else (workload recipe, bandwidth, synthetic inputs, water budget) is greenllm.data.scenarios.common.
-No network: the files come from the raw cache (``greenllm data build world_2024 --offline``); a missing file stops the
-build with one message listing every missing file and where it comes from.
+No network: the files come from the raw cache (``greenllm data build world_2024 --offline``) under the registry's
+cache paths (registry.cached: a present but bad file is an error naming it, never "missing"); a missing file stops
+the build with one message listing every missing file, its cache path and pinned address. provenance.json records per
+file its dataset, sha256, the address that served it (registry.served_by; "placed by hand" for a primed cache) and
+whether it matches the mirror's pinned sha256.
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ from greenllm.data.fuel_factors import FUEL_FACTORS, MACKNICK
 from greenllm.data.regions import UserArea
 from greenllm.data.scenarios import common, paper_v1
 from greenllm.data.sources import electricitymaps, openmeteo, prices
+from greenllm.data.sources import registry as sources
 from greenllm.errors import DataSourceError, InputError
 
 NAME = "world_2024"
@@ -95,14 +100,11 @@ GCP_LATENCY_SOURCE = ("measured median round-trip times between Google Cloud reg
                       "and Spatial Workload Shifting in the Cloud', EuroSys 2024")
 GCP_LATENCY_LICENCE = "Apache-2.0"
 
-RAW_PATHS = {
-    "carbon": "green_dcc/carbon_intensity/{zone}/{year}/{zone}_{year}_hourly.csv",
-    "price": "green_dcc/electricity_prices/standardized/{zone}/{year}/{zone}_electricity_prices_{year}.csv",
-    "weather": "green_dcc/weather/{zone}/{year}.json",
-    "rtt": "gcp_latency/raw_gcp_latency.csv",
-}
-"""Raw cache paths (relative to the raw root): green-dcc's paths under data/ with ``green_dcc/`` in front, and the
-decarbonization-potential latency file."""
+DATASETS = {"carbon": "green_dcc_carbon", "price": "green_dcc_prices", "weather": "green_dcc_weather",
+            "rtt": "gcp_latency"}
+"""Kind of raw file -> its dataset in the source registry (config/sources.yaml), which names its cache path, its
+pinned mirror and the sha256 of every file there. Carbon is green-dcc's Electricity Maps export (``green_dcc_carbon``),
+not the Green-LLM authors' export of the same zones (``electricitymaps_hourly``, paper_v1): the two differ."""
 
 
 @dataclass(frozen=True)
@@ -167,22 +169,64 @@ SIGNAL_TEXT = {
 MS_PER_S = 1000.0
 
 
+def _keys(kind: str, zone: str, year: int) -> dict:
+    return {} if kind == "rtt" else {"zone": zone, "year": int(year)}
+
+
+def cache_name(kind: str, zone: str = "", year: int = YEAR) -> str:
+    """The registry cache path (relative to the raw root) of a raw file of ``kind`` (carbon, price, weather, rtt)."""
+    return sources.dataset(DATASETS[kind]).cache_name(**_keys(kind, zone, year))
+
+
 def raw_path(kind: str, zone: str = "", raw_root=None, year: int = YEAR) -> Path:
-    """Where a raw file of ``kind`` (carbon, price, weather, rtt) is in the raw cache."""
-    return cache.resolve_raw_root(raw_root) / RAW_PATHS[kind].format(zone=zone, year=int(year))
+    """Where a raw file of ``kind`` is in the raw cache."""
+    return cache.resolve_raw_root(raw_root) / cache_name(kind, zone, year)
+
+
+def pinned(kind: str, zone: str = "", year: int = YEAR) -> tuple[str, str]:
+    """(URL, sha256) of a raw file on the registry's pinned mirror (green-dcc or decarbonization-potential at a
+    commit); InputError if no mirror holds it."""
+    addresses = sources.dataset(DATASETS[kind]).mirror_addresses(**_keys(kind, zone, year))
+    if not addresses:
+        raise InputError(f"{NAME}: source registry dataset {DATASETS[kind]!r} pins no file for "
+                         f"{zone or 'it'} {year}")
+    return addresses[0]
 
 
 def raw_url(kind: str, zone: str = "", year: int = YEAR) -> str:
-    """The immutable public address of a raw file (green-dcc or decarbonization-potential at a commit)."""
-    if kind == "rtt":
-        return GCP_LATENCY_URL
-    relative = RAW_PATHS[kind].format(zone=zone, year=int(year)).removeprefix("green_dcc/")
-    return f"https://raw.githubusercontent.com/{GREEN_DCC}/{GREEN_DCC_COMMIT}/data/{relative}"
+    """The immutable public address of a raw file (its pinned mirror in the source registry)."""
+    return pinned(kind, zone, year)[0]
 
 
 # --------------------------------------------------------------------------------------------------------------------
 # Readers
 # --------------------------------------------------------------------------------------------------------------------
+def read_price_file(path: str | os.PathLike) -> pd.DataFrame | pd.Series:
+    """A green-dcc standardized price file, checked: whole-hour files as prices.read_standardized_price_csv (a frame);
+    files stamped at hh:30 UTC as a Series of price [$/kWh] on those stamps. DataSourceError if unusable."""
+    path = Path(path)
+    try:
+        head = pd.read_csv(path, nrows=1, dtype=str, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataSourceError(f"{path}: cannot read price file ({exc})") from None
+    if head.empty:
+        raise DataSourceError(f"{path}: price file has no rows")
+    first = pd.to_datetime(head.iloc[0, 0], utc=True, errors="coerce", format="ISO8601")
+    if pd.isna(first):
+        raise DataSourceError(f"{path}: first column is not a timestamp ({head.iloc[0, 0]!r})")
+    if first.minute == 0:
+        return prices.read_standardized_price_csv(path)
+    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    column = "Price (USD/MWh)"
+    if column not in raw.columns:
+        raise DataSourceError(f'{path}: price file lacks column "{column}"')
+    stamps = pd.DatetimeIndex(pd.to_datetime(raw.iloc[:, 0], utc=True, errors="coerce", format="ISO8601"))
+    if stamps.isna().any() or not (stamps.minute == 30).all():
+        raise DataSourceError(f"{path}: mixed whole-hour and half-hour UTC stamps")
+    return pd.Series(pd.to_numeric(raw[column], errors="coerce").to_numpy() * prices.USD_PER_KWH_PER_USD_PER_MWH,
+                     index=stamps)
+
+
 def read_price(path: str | os.PathLike, hours: pd.DatetimeIndex) -> tuple[pd.Series, str]:
     """Hourly price [$/kWh] on the UTC slots ``hours`` from a green-dcc standardized file, and how it was read.
 
@@ -190,22 +234,9 @@ def read_price(path: str | os.PathLike, hours: pd.DatetimeIndex) -> tuple[pd.Ser
     [t, t+1) overlaps the published hours starting t-0:30 and t+0:30 by half each and takes their mean.
     """
     path = Path(path)
-    head = pd.read_csv(path, nrows=1, dtype=str, encoding="utf-8-sig")
-    if head.empty:
-        raise DataSourceError(f"{path}: price file has no rows")
-    first = pd.Timestamp(head.iloc[0, 0])
-    if first.minute == 0:
-        table = prices.read_standardized_price_csv(path)
-        return timeseries.window(table, hours, where=str(path))["price_usd_per_kwh"], "as published (whole hours)"
-    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    column = "Price (USD/MWh)"
-    if column not in raw.columns:
-        raise DataSourceError(f'{path}: price file lacks column "{column}"')
-    stamps = pd.DatetimeIndex(pd.to_datetime(raw.iloc[:, 0], utc=True, format="ISO8601"))
-    if not (stamps.minute == 30).all():
-        raise DataSourceError(f"{path}: mixed whole-hour and half-hour UTC stamps")
-    values = pd.Series(pd.to_numeric(raw[column], errors="coerce").to_numpy() * prices.USD_PER_KWH_PER_USD_PER_MWH,
-                       index=stamps)
+    values = read_price_file(path)
+    if isinstance(values, pd.DataFrame):
+        return timeseries.window(values, hours, where=str(path))["price_usd_per_kwh"], "as published (whole hours)"
     half = pd.Timedelta(minutes=30)
     before = values.reindex(hours - half).to_numpy()
     after = values.reindex(hours + half).to_numpy()
@@ -296,38 +327,45 @@ def _mix_ewif(table: pd.DataFrame, zone: str, where: str) -> pd.Series:
 # --------------------------------------------------------------------------------------------------------------------
 # Build
 # --------------------------------------------------------------------------------------------------------------------
-def _check_files(regions, raw_root) -> None:
-    missing = []
-    for region in regions:
-        zone = SITE_BY_REGION[region.id].zone
-        for kind in ("carbon", "price", "weather"):
-            path = raw_path(kind, zone, raw_root)
-            if not path.exists():
-                missing.append(f"{kind} of {region.id} ({zone}): {path} (from {raw_url(kind, zone)})")
-    path = raw_path("rtt", raw_root=raw_root)
-    if not path.exists():
-        missing.append(f"round-trip times: {path} (from {raw_url('rtt')})")
+VALIDATORS = {"carbon": electricitymaps.check_header, "price": read_price_file,
+              "weather": lambda path: openmeteo.read_archive_json(path), "rtt": read_rtt_ms}
+"""What a raw file of each kind must pass to be accepted into the cache (a file placed by hand)."""
+
+
+def _cached_files(regions, raw_root) -> dict[tuple[str, str], Path]:
+    """{(kind, zone): path} of every raw file the build reads, through the source registry's cache (registry.cached):
+    a present but bad file is a CorruptCacheError naming it; the missing ones are one DataSourceError listing each
+    with its cache path and pinned address."""
+    wanted = [(kind, SITE_BY_REGION[r.id].zone, r.id) for r in regions for kind in ("carbon", "price", "weather")]
+    wanted.append(("rtt", "", ""))
+    found, missing = {}, []
+    for kind, zone, region in wanted:
+        path = sources.cached(DATASETS[kind], raw_root=raw_root, validate=VALIDATORS[kind], **_keys(kind, zone, YEAR))
+        if path is not None:
+            found[(kind, zone)] = path
+            continue
+        what = "round-trip times" if kind == "rtt" else f"{kind} of {region} ({zone})"
+        missing.append(f"{what}: {raw_path(kind, zone, raw_root)} (registry dataset {DATASETS[kind]}; from "
+                       f"{raw_url(kind, zone)})")
     if missing:
         raise DataSourceError(f"{NAME}: {len(missing)} raw file(s) missing from the raw cache "
                               f"{cache.resolve_raw_root(raw_root).absolute()}:\n  - " + "\n  - ".join(missing))
+    return found
 
 
 def _file_record(path: Path, raw_root, kind: str, zone: str = "") -> dict:
-    """Provenance of a raw file: the cache manifest's record, else path, url, sha256 and bytes."""
-    try:
-        record = common.raw_file_record(path, raw_root)
-    except (DataSourceError, InputError, KeyError, OSError):
-        record = {}
-    root = cache.resolve_raw_root(raw_root)
-    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    return {"path": shown, "url": raw_url(kind, zone), "sha256": cache.sha256_file(path),
-            "bytes": path.stat().st_size, **{k: v for k, v in record.items() if k not in ("path", "sha256", "bytes")},
-            "pinned_url": raw_url(kind, zone)}
+    """Provenance of a raw file: registry dataset, cache path, sha256, bytes, the address that served it (the cache
+    manifest's, via registry.served_by: a URL, or "placed by hand") and its pinned mirror address and sha256."""
+    entry = cache.manifest_entry(path, raw_root=raw_root)
+    url, sha256 = pinned(kind, zone)
+    return {"dataset": DATASETS[kind], "path": entry["path"], "sha256": entry["sha256"], "bytes": entry["bytes"],
+            "served_by": sources.served_by(path, raw_root=raw_root), "pinned_url": url,
+            "matches_pinned_sha256": entry["sha256"] == sha256}
 
 
-def _site_series(region, site: Site, hours, *, raw_root, carbon_signal: str) -> tuple[pd.DataFrame, dict]:
+def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: str) -> tuple[pd.DataFrame, dict]:
     zone = site.zone
-    carbon_path = raw_path("carbon", zone, raw_root)
+    carbon_path = files[("carbon", zone)]
     raw = electricitymaps.read_zone_csv(carbon_path)
     zone_ids = sorted(set(raw["zone_id"].dropna()) - {""})
     day = electricitymaps.clean(raw, start=hours[0], end=hours[-1] + pd.Timedelta(hours=1))
@@ -343,10 +381,10 @@ def _site_series(region, site: Site, hours, *, raw_root, carbon_signal: str) -> 
                      "fossil_fuel": FOSSIL_FUEL[zone][1], "renewable_fuel": RENEWABLE_FUEL[zone][1],
                      "mean_l_per_kwh": float(ewif.mean())}
 
-    price_path = raw_path("price", zone, raw_root)
+    price_path = files[("price", zone)]
     price, price_method = read_price(price_path, hours)
 
-    weather_path = raw_path("weather", zone, raw_root)
+    weather_path = files[("weather", zone)]
     weather, weather_info = common.site_weather(region, weather_path, hours)
     frame = pd.DataFrame({
         "price_usd_per_kwh": price.to_numpy(float),
@@ -392,13 +430,13 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     known = registry.load_regions(regions_path)
     regions = registry.select(known, region_ids)
     regions = [dataclasses.replace(r, user_area=USER_AREAS[r.id]) if r.id in USER_AREAS else r for r in regions]
-    _check_files(regions, raw_root)
+    files = _cached_files(regions, raw_root)
 
     site_hourly, records = {}, {}
     for region in regions:
-        site_hourly[region.id], records[region.id] = _site_series(region, SITE_BY_REGION[region.id], hours,
+        site_hourly[region.id], records[region.id] = _site_series(region, SITE_BY_REGION[region.id], hours, files,
                                                                   raw_root=raw_root, carbon_signal=carbon_signal)
-    rtt_path = raw_path("rtt", raw_root=raw_root)
+    rtt_path = files[("rtt", "")]
     rtt, rule, fit = rtt_matrix_s(regions, read_rtt_ms(rtt_path), fit_regions=list(known.values()))
 
     tax_usd_per_kg = paper_v1.CARBON_TAX_BASE_USD_PER_T / paper_v1.KG_PER_T
