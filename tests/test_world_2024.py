@@ -98,7 +98,7 @@ def test_direct_option_and_bad_option(built, tmp_path):
 
 
 def test_carbon_is_green_dcc_export_not_the_authors(built):
-    """US-TEX-ERCO has two Electricity Maps exports in the registry; world_2024 reads green-dcc's, under its own name."""
+    """US-TEX-ERCO has two Electricity Maps exports in the registry; world_2024 reads green-dcc's (own cache name)."""
     assert world_2024.cache_name("carbon", "US-TEX-ERCO") == "green_dcc_carbon/US-TEX-ERCO_2024_hourly.csv"
     raw, _, _ = built
     assert not (raw / "electricitymaps").exists()

