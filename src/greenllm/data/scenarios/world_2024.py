@@ -13,7 +13,7 @@ Los Angeles and us-east4 Ashburn, beyond common.WEATHER_MAX_DISTANCE_KM: their W
 another place's). ``region_ids`` chooses a subset of SITES.
 
 User area i is the population its site j = i serves first: the country, or the state for the two Australian
-regions, weighted by population (World Bank WDI SP.POP.TOTL 2023; ABS June 2023 for the states), on its own local
+regions, weighted by population (WDI_2023; ABS_2023 for the states; figures in config/regions.yaml), on its own local
 clock (greenllm.data.workload.demand_from_regions). The registry holds these figures; for us-south1 and europe-west3,
 whose registry areas are Texas 2020 and Germany 2018, USER_AREAS replaces them with the United States and Germany
 in 2023, so that every weight has the same source and year.
@@ -30,16 +30,18 @@ DATASETS: green_dcc_carbon, green_dcc_prices, green_dcc_weather, gcp_latency; ea
   CDEC, IESO HOEP, ERCOT DAM HB_HUBAVG, ENTSO-E DE-LU, POSOCO/IEX, JEPX Tokyo, KPX SMP, USEP, Eskom). Mumbai's file
   is stamped on India's half hours (hh:30 UTC = local hour start): UTC slot [t, t+1) takes the mean of the two
   published hours it overlaps by half each.
-- EWIF: a per-country constant [L/kWh] from EcoLogits' table of electricity water-consumption factors (EWIF_SOURCE;
-  its US value 3.14 L/kWh is the US grid average of Reig et al., WRI 2020). Singapore and South Africa are not in
-  that table: their EWIF is the hour's generation shares in the same Electricity Maps file (fossil = 100 - "Low
-  Carbon Percentage", nuclear = low-carbon - renewable, renewable) x the Macknick et al. (2012) medians of the zone's
+- EWIF: a per-country constant [L/kWh], the ``wue`` column of EcoLogits 0.9.0's electricity_mixes.csv (EWIF_SOURCE;
+  per-country averages after the WRI method of Reig et al. 2020). Singapore and South Africa are not in that table:
+  their EWIF is the hour's generation shares in the same Electricity Maps file (fossil = 100 - "Low Carbon
+  Percentage", nuclear = low-carbon - renewable, renewable) x the Macknick et al. (2012) medians of the zone's
   fossil fuel (FOSSIL_FUEL: natural gas in Singapore, coal in South Africa), nuclear and its renewables (solar for
   Singapore; wind for South Africa), see greenllm.data.fuel_factors.
 - solar, wind, WUE: green-dcc's Open-Meteo 2024 archive file of the zone (CC BY 4.0; temperature, humidity, cloud
   cover, 10 m wind, one point per zone, within common.WEATHER_MAX_DISTANCE_KM of the site):
-  solar = pvlib clear-sky (Ineichen) GHI attenuated by cloud cover with the linear model of Larson, Nonnenmacher and
-  Coimbra (2016), GHI = (0.35 + 0.65 (1 - cloud/100)) GHI_clear (greenllm.data.renewables.LARSON_CLOUD_OFFSET), Erbs
+  solar = pvlib clear-sky (Ineichen) GHI attenuated by cloud cover with the linear model GHI = (0.35 + 0.65 (1 -
+  cloud/100)) GHI_clear (greenllm.data.renewables.LARSON_CLOUD_OFFSET; pvlib.forecast's cloud_cover_to_ghi_linear,
+  offset 35 %, which cites Larson, Nonnenmacher and Coimbra 2016, "Day-ahead forecasting of solar power output from
+  photovoltaic plants in the American Southwest", Renewable Energy 91, 11-20), Erbs
   decomposition, PVWatts; wind = windpowerlib power curve of the registry turbine at hub height, the 10 m speed
   corrected with the power law v_hub = v_10 (h_hub / 10 m)^(1/7) (windpowerlib's Hellman default; the 1/7 exponent of
   neutral flow over open terrain, Peterson and Hennessey 1978, J. Appl. Meteor. 17, 390-394); WUE = Li et al.'s
@@ -134,18 +136,24 @@ SITES = (
 REGION_IDS = tuple(s.region_id for s in SITES)
 SITE_BY_REGION = {s.region_id: s for s in SITES}
 
+WDI_2023 = ('World Bank, World Development Indicators, indicator SP.POP.TOTL ("Population, total", midyear), 2023 '
+            "values, WDI database update of July 2024 (data.worldbank.org/indicator/SP.POP.TOTL; CC BY 4.0)")
+ABS_2023 = ('Australian Bureau of Statistics, "National, state and territory population, June 2023" (released 14 '
+            "December 2023): estimated resident population on 30 June 2023")
+"""The population sources of the user areas (config/regions.yaml cites the same, with every figure in persons)."""
 USER_AREAS = {
-    "us-south1": UserArea("United States", 334.91, 2023, "World Bank WDI SP.POP.TOTL 2023"),
-    "europe-west3": UserArea("Germany", 84.48, 2023, "World Bank WDI SP.POP.TOTL 2023"),
+    "us-south1": UserArea("United States", 334.91, 2023, f"{WDI_2023}: 334,914,895"),
+    "europe-west3": UserArea("Germany", 84.48, 2023, f"{WDI_2023}: 84,482,267"),
 }
 """User areas that replace the registry's for this scenario (same source and year as the other ten)."""
 
-EWIF_SOURCE = ("EcoLogits electricity_wue_list.csv (github.com/genai-impact/ecologits at "
-               "222df362a740b42f10d81055ec1137ac7d5e6698, ecologits/data/, MPL-2.0): water consumed per kWh of the "
-               "country's electricity [L/kWh]; its USA value 3.14 is the US grid average of Reig, Luo, Christensen "
-               "and Sinistore (2020), 'Guidance for calculating water use embedded in purchased electricity', WRI")
-EWIF_L_PER_KWH = {"AUS": 4.73, "BRA": 18.58, "CAN": 8.18, "CHL": 10.52, "DEU": 1.93, "IND": 3.44, "JPN": 2.31,
-                  "KOR": 1.89, "USA": 3.14}
+EWIF_SOURCE = ("EcoLogits release 0.9.0 (github.com/genai-impact/ecologits, tag 0.9.0 = commit "
+               "701c998470aa1b123b0dddca4dfbd2906b0785ad, 2025-11-13, MPL-2.0), file "
+               "ecologits/data/electricity_mixes.csv, column wue: water consumed per kWh of the country's electricity "
+               "[L/kWh], averaged per country after Reig, Luo, Christensen and Sinistore (2020), 'Guidance for "
+               "calculating water use embedded in purchased electricity', WRI (EcoLogits methodology docs)")
+EWIF_L_PER_KWH = {"AUS": 4.7293, "BRA": 18.6033, "CAN": 8.1662, "CHL": 10.5226, "DEU": 1.947, "IND": 3.4368,
+                  "JPN": 2.3063, "KOR": 1.8877, "USA": 3.1321}
 """Country -> EWIF [L/kWh], from EWIF_SOURCE."""
 FOSSIL_FUEL = {"SG": ("gas", "natural gas: about 95 % of Singapore's electricity (Energy Market Authority, "
                              "Singapore Energy Statistics 2023, chapter 2)"),
