@@ -340,6 +340,22 @@ def test_mirror_that_does_not_hold_a_file_is_not_offered():
     assert registry.dataset("electricitymaps_hourly").mirror_addresses(zone="KR", year=2021) == []
 
 
+def test_price_check_accepts_the_half_hour_file_and_refuses_an_html_page(real_fixtures, tmp_path):
+    """green-dcc's India file is stamped at hh:30 UTC: the registry's check must not refuse the pinned bytes."""
+    india = real_fixtures / "green_dcc" / "electricity_prices" / "standardized" / "IN-WE" / "2024" / \
+        "IN-WE_electricity_prices_2024.csv"
+    if not india.exists():
+        pytest.skip(f"{india} absent")
+    with pytest.raises(DataSourceError, match="whole-hour"):
+        prices.read_standardized_price_csv(india)
+    series = plan._validator("green_dcc_prices")(india)
+    assert len(series) == 8784 and (series.index.minute == 30).all()
+    page = tmp_path / "IN-WE_electricity_prices_2024.csv"
+    page.write_text("<html><body>rate limited</body></html>\n")
+    with pytest.raises(DataSourceError):
+        plan._validator("green_dcc_prices")(page)
+
+
 def test_two_exports_of_a_zone_year_have_two_cache_paths():
     """Green_LLM's and green-dcc's Electricity Maps exports differ (US-TEX-ERCO 2024): never one cache name."""
     authors, green_dcc = registry.dataset("electricitymaps_hourly"), registry.dataset("green_dcc_carbon")

@@ -209,32 +209,6 @@ def raw_url(kind: str, zone: str = "", year: int = YEAR) -> str:
 # --------------------------------------------------------------------------------------------------------------------
 # Readers
 # --------------------------------------------------------------------------------------------------------------------
-def read_price_file(path: str | os.PathLike) -> pd.DataFrame | pd.Series:
-    """A green-dcc standardized price file, checked: whole-hour files as prices.read_standardized_price_csv (a frame);
-    files stamped at hh:30 UTC as a Series of price [$/kWh] on those stamps. DataSourceError if unusable."""
-    path = Path(path)
-    try:
-        head = pd.read_csv(path, nrows=1, dtype=str, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataSourceError(f"{path}: cannot read price file ({exc})") from None
-    if head.empty:
-        raise DataSourceError(f"{path}: price file has no rows")
-    first = pd.to_datetime(head.iloc[0, 0], utc=True, errors="coerce", format="ISO8601")
-    if pd.isna(first):
-        raise DataSourceError(f"{path}: first column is not a timestamp ({head.iloc[0, 0]!r})")
-    if first.minute == 0:
-        return prices.read_standardized_price_csv(path)
-    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    column = "Price (USD/MWh)"
-    if column not in raw.columns:
-        raise DataSourceError(f'{path}: price file lacks column "{column}"')
-    stamps = pd.DatetimeIndex(pd.to_datetime(raw.iloc[:, 0], utc=True, errors="coerce", format="ISO8601"))
-    if stamps.isna().any() or not (stamps.minute == 30).all():
-        raise DataSourceError(f"{path}: mixed whole-hour and half-hour UTC stamps")
-    return pd.Series(pd.to_numeric(raw[column], errors="coerce").to_numpy() * prices.USD_PER_KWH_PER_USD_PER_MWH,
-                     index=stamps)
-
-
 def read_price(path: str | os.PathLike, hours: pd.DatetimeIndex) -> tuple[pd.Series, str]:
     """Hourly price [$/kWh] on the UTC slots ``hours`` from a green-dcc standardized file, and how it was read.
 
@@ -242,7 +216,7 @@ def read_price(path: str | os.PathLike, hours: pd.DatetimeIndex) -> tuple[pd.Ser
     [t, t+1) overlaps the published hours starting t-0:30 and t+0:30 by half each and takes their mean.
     """
     path = Path(path)
-    values = read_price_file(path)
+    values = prices.read_standardized_price_file(path)
     if isinstance(values, pd.DataFrame):
         return timeseries.window(values, hours, where=str(path))["price_usd_per_kwh"], "as published (whole hours)"
     half = pd.Timedelta(minutes=30)
@@ -335,7 +309,7 @@ def _mix_ewif(table: pd.DataFrame, zone: str, where: str) -> pd.Series:
 # --------------------------------------------------------------------------------------------------------------------
 # Build
 # --------------------------------------------------------------------------------------------------------------------
-VALIDATORS = {"carbon": electricitymaps.check_header, "price": read_price_file,
+VALIDATORS = {"carbon": electricitymaps.check_header, "price": prices.read_standardized_price_file,
               "weather": lambda path: openmeteo.read_archive_json(path), "rtt": read_rtt_ms}
 """What a raw file of each kind must pass to be accepted into the cache (a file placed by hand)."""
 

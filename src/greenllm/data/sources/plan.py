@@ -75,7 +75,7 @@ def _validator(dataset: str):
 
     return {"electricitymaps_hourly": lambda p: electricitymaps.check_header(p),
             "green_dcc_carbon": lambda p: electricitymaps.check_header(p),
-            "green_dcc_prices": prices.read_standardized_price_csv,
+            "green_dcc_prices": prices.read_standardized_price_file,
             "green_dcc_weather": lambda p: openmeteo.read_archive_json(p),
             "openmeteo_archive": lambda p: openmeteo.read_archive_json(p, required=openmeteo.HOURLY_VARIABLES)}.get(
         dataset)
