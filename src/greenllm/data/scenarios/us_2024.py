@@ -41,6 +41,7 @@ from greenllm.data import regions as registry
 from greenllm.data.fuel_factors import MACKNICK
 from greenllm.data.scenarios import common, paper_v1
 from greenllm.data.sources import eia930, electricitymaps, openmeteo, prices
+from greenllm.data.sources import registry as sources
 from greenllm.errors import DataSourceError, InputError
 
 NAME = "us_2024"
@@ -54,9 +55,8 @@ LMP_MARKETS = {"PJM": "REAL_TIME_HOURLY", "MISO": "REAL_TIME_HOURLY_FINAL", "ERC
 """gridstatus market per ISO: real-time prices everywhere (WEIM load aggregation points have no day-ahead price;
 gridstatus' ERCOT get_lmp returns SCED real-time LMPs and ignores the market, which only names the cache file)."""
 
-STANDARDIZED_SUBDIR = "prices"
-STANDARDIZED_URL = ("https://raw.githubusercontent.com/HewlettPackard/green-dcc/main/data/electricity_prices/"
-                    "standardized/{zone}/{year}/{zone}_electricity_prices_{year}.csv")
+STANDARDIZED_DATASET = "green_dcc_prices"
+"""green-dcc's standardized prices in the source registry (config/sources.yaml): cache path, pinned mirror, sha256."""
 STANDARDIZED_SOURCE = "HewlettPackard/green-dcc standardized hourly electricity prices (ISO/ENTSO-E data)"
 STANDARDIZED_LICENCE = "MIT (green-dcc); underlying ISO data under the publishers' terms"
 GREEN_DCC_NODES = {"US-CAL-CISO": ("CAISO", "TH_NP15_GEN-APND", "DAY_AHEAD_HOURLY"),
@@ -74,7 +74,8 @@ PAPER_SITES = {site.dc_name: site for site in paper_v1.SITES}
 
 
 def standardized_price_path(zone: str, year: int = YEAR, raw_root=None) -> Path:
-    return cache.resolve_raw_root(raw_root) / STANDARDIZED_SUBDIR / f"{zone}_electricity_prices_{int(year)}.csv"
+    name = sources.dataset(STANDARDIZED_DATASET).cache_name(zone=zone, year=int(year))
+    return cache.resolve_raw_root(raw_root) / name
 
 
 def balance_half(day: pd.Timestamp) -> str:
@@ -113,18 +114,18 @@ def _price_source(region, hours, *, raw_root, offline: bool, gathered: _Gathered
         return {"kind": "gridstatus", "path": lmp_path, "hourly": hourly, "iso": iso, "node": node, "market": market}
     zone = region.grid.electricitymaps_zone
     std_path = standardized_price_path(zone, YEAR, raw_root)
-    if std_path.exists():
-        path = cache.fetch(STANDARDIZED_URL.format(zone=zone, year=YEAR), std_path, source=STANDARDIZED_SOURCE,
-                           licence=STANDARDIZED_LICENCE, offline=True, raw_root=raw_root,
-                           validate=prices.read_standardized_price_csv)
+    path = sources.cached(STANDARDIZED_DATASET, raw_root=raw_root, validate=prices.read_standardized_price_csv,
+                          zone=zone, year=YEAR)
+    if path is not None:
         table = prices.read_standardized_price_csv(path)
         hourly = timeseries.window(table, hours, where=str(path))
         std_iso, std_node, std_market = GREEN_DCC_NODES.get(zone, (None, None, None))
         return {"kind": "standardized", "path": path, "hourly": hourly, "zone": zone, "iso": std_iso,
                 "node": std_node, "market": std_market, "registry_node": node, "same_node": std_node == node}
     if offline:
+        pinned = sources.dataset(STANDARDIZED_DATASET).mirror_addresses(zone=zone, year=YEAR)
         alternative = (f", or green-dcc's standardized hourly prices for {zone} at {std_path} (from "
-                       f"{STANDARDIZED_URL.format(zone=zone, year=YEAR)})" if zone in GREEN_DCC_ZONES else "")
+                       f"{pinned[0][0]})" if zone in GREEN_DCC_ZONES and pinned else "")
         gathered.missing.append(("price", (
             f"price of {region.id}: place a gridstatus export of {iso} {market} LMPs at {node} for "
             f"[{start:%Y-%m-%d %H:%M}, {end:%Y-%m-%d %H:%M}) UTC at {lmp_path} (columns interval_start_utc, "
