@@ -183,3 +183,26 @@ def test_with_the_raw_data_the_folder_is_rebuilt_and_an_identical_build_leaves_i
     _, status = run_script("paper_v1", tmp_path, raw, "--skip-stand-in")
     assert status["folder"] == "unchanged"
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+
+
+def test_offline_the_pipeline_keeps_a_committed_folder_and_plans_all_its_figures(paper_v1_dir, tmp_path):
+    """A fresh clone offline with an empty raw cache: the committed data/processed/paper_v1 (stand_in: skip, whose
+    offline build has only a stand-in intensity) is kept byte for byte, and every figure of it is planned."""
+    committed = tmp_path / "data" / "processed" / "paper_v1"
+    shutil.copytree(paper_v1_dir, committed)
+    before = snapshot(committed)
+    (tmp_path / "override.yaml").write_text((REPO / "config" / "test.yaml").read_text())
+    env = {**os.environ, "GREENLLM_RAW_DIR": str(tmp_path / "raw"), "PYTHONPATH": str(REPO / "src")}
+    statuses = ["results/paper_v1/build_status.json", "results/europe_2018_year/build_status.json"]
+    done = snakemake(tmp_path, "--cores", "1", *statuses, env=env)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert snapshot(committed) == before
+    status = json.loads((tmp_path / statuses[0]).read_text())
+    assert status["built"] is True and status["folder"] == "kept"
+    done = snakemake(tmp_path, "-n", env=env)
+    text = done.stdout + done.stderr
+    assert done.returncode == 0, text[-3000:]
+    for target in ("figures/paper_v1/base_case_costs.png", "tables/paper_v1/base_case.csv",
+                   "figures/paper_v1/sweep_renewable.png", "figures/europe_2018_year/year_monthly.png"):
+        assert target in text, target
+    assert "skipped" not in text
