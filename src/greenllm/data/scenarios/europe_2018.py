@@ -252,6 +252,7 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     """
     from greenllm.inputs import write_scenario
 
+    raw_root = common.raw_root_path(raw_root)
     if weather not in WEATHER_MODES:
         raise InputError(f"weather={weather!r}: choose one of {', '.join(WEATHER_MODES)}")
     if int(days) != days or days < 1:
@@ -261,7 +262,6 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     if hours[0].year != YEAR or hours[-1].year != YEAR:
         span = f"day {day}" if days == 1 else f"{days} days from {day} (to {hours[-1].date()})"
         raise InputError(f"{NAME}: {span} is not in {YEAR} (the offline ENTSO-E and SMARD data cover {YEAR})")
-    raw_root = common.raw_root_path(raw_root)
     regions = registry.select(registry.load_regions(regions_path), region_ids)
     common.check_supported(NAME, regions, supports)
 
