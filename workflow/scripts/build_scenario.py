@@ -13,9 +13,9 @@ With --source it copies a ready scenario folder (validated with load_scenario).
 The build goes to a staging folder beside --out; --out (e.g. a committed data/processed/SCENARIO) is replaced only
 by a build that is not worse, and never emptied:
 
-- a build whose stand-ins (provenance.json) are among those of the existing folder replaces it, unless its content
-  is the same (then the folder is not touched); a build with other stand-ins never replaces a folder, so a folder
-  built from real data is KEPT when the raw data are missing (offline, empty raw cache);
+- a build whose stand-ins (provenance.json `stand_ins`) are all stand-ins of the existing folder too replaces it,
+  unless its content is the same (then the folder is not touched); a build with any other stand-in never replaces
+  a folder, so a folder built from real data is KEPT when the raw data are missing (offline, empty raw cache);
 - a build that fails with a data or input error (exit code 2: missing raw files offline, bad data) keeps an
   existing folder as it is; without one, a scenario that is not --required is skipped (a status
   {"built": false, "reason": ...} and one line on stdout);
@@ -120,7 +120,11 @@ def read_provenance(folder: Path):
 
 
 def stand_in_set(provenance) -> set[str]:
-    """The series a folder's provenance flags as stand-ins (a flagged record outside `series` counts as "other")."""
+    """What a folder stands in for: the builder's `stand_ins` lines (one per site or group of sites, so a stand-in
+    at one more site is a new line), else the series flagged as stand-ins (a flagged record elsewhere: "other")."""
+    listed = provenance.get("stand_ins") if isinstance(provenance, dict) else None
+    if isinstance(listed, list) and listed:
+        return {str(line) for line in listed}
     series = set(stand_in_series(provenance))
     return series or ({"other"} if stand_in_flagged(provenance) else set())
 
@@ -185,8 +189,9 @@ def settle(scenario: str, new: Path | None, out: Path, *, failure: str = "", ski
     new_stand_ins = stand_in_set(provenance)
     if current is not None and not new_stand_ins <= stand_in_set(current):
         return {"built": True, "folder": "kept", "stand_in": stand_in_flagged(current),
-                "reason": (f"kept {where} as it is: this build had stand-ins for {', '.join(sorted(new_stand_ins))}"
-                           " where it has real data; place the raw files (data/raw/README.md) or build online")}
+                "reason": (f"kept {where} as it is: this build had stand-ins for "
+                           f"{', '.join(sorted(stand_in_series(provenance))) or 'some series'} where it has real data;"
+                           " place the raw files (data/raw/README.md) or build online")}
     if new_stand_ins and skip_stand_in:  # (an existing folder here has stand-ins too: left as it is)
         return {"built": False, "folder": "skipped", "stand_in": True, "reason": skip_reason(scenario, provenance),
                 "stand_in_series": sorted(stand_in_series(provenance))}
