@@ -206,3 +206,34 @@ def test_offline_the_pipeline_keeps_a_committed_folder_and_plans_all_its_figures
                    "figures/paper_v1/sweep_renewable.png", "figures/europe_2018_year/year_monthly.png"):
         assert target in text, target
     assert "skipped" not in text
+
+
+def _settle():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_scenario", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.settle
+
+
+def _folder(path: Path, stand_ins: list[str], data: str) -> Path:
+    path.mkdir(parents=True)
+    (path / "scalars.json").write_text("{}\n")
+    (path / "dc_hour.csv").write_text(data)
+    (path / "provenance.json").write_text(json.dumps({"stand_in": bool(stand_ins), "stand_ins": stand_ins}))
+    return path
+
+
+def test_a_build_replaces_a_folder_only_with_no_stand_in_the_folder_lacks(tmp_path):
+    settle = _settle()
+    out = _folder(tmp_path / "out" / "s", ["site-a: weather"], "old\n")
+    more = _folder(tmp_path / "more" / "s", ["site-a: weather", "site-b: weather"], "new\n")
+    assert settle("s", more, out)["folder"] == "kept" and (out / "dc_hour.csv").read_text() == "old\n"
+    same = _folder(tmp_path / "same" / "s", ["site-a: weather"], "new\n")
+    assert settle("s", same, out)["folder"] == "rebuilt" and (out / "dc_hour.csv").read_text() == "new\n"
+    real = _folder(tmp_path / "real" / "s", [], "real\n")
+    status = settle("s", real, out)
+    assert status["folder"] == "rebuilt" and status["stand_in"] is False
+    worse = _folder(tmp_path / "worse" / "s", ["site-a: weather"], "worse\n")
+    assert settle("s", worse, out)["folder"] == "kept" and (out / "dc_hour.csv").read_text() == "real\n"
