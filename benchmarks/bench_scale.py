@@ -21,7 +21,6 @@ from pathlib import Path
 from greenllm.experiments.extensions import growth_exponent
 from greenllm.experiments.scale import FORMULATIONS, one_point, write_instance
 
-HERE = Path(__file__).resolve().parent
 
 
 exponent = growth_exponent
