@@ -1,7 +1,7 @@
-# Shared helpers of the compendium workflow: paths, scheme specs, the outputs of each experiment, and the list
-# of targets that `rule all` asks for (gated on which scenarios could be built).
+# Shared helpers of the compendium workflow: paths, the code each job depends on, the solve points of each experiment
+# and their files (from greenllm.experiments), and the list of targets that `rule all` asks for (gated on which
+# scenarios could be built).
 
-import datetime as dt
 import json
 import shlex
 import sys
@@ -19,7 +19,7 @@ shell.prefix(f'set -euo pipefail; export PATH="{Path(sys.executable).parent}:$PA
              f' export PYTHONPATH="{REPO / "src"}${{{{PYTHONPATH:+:$PYTHONPATH}}}}"; ')
 
 from greenllm.experiments.points import batches, model_options, point_table
-from greenllm.experiments.spec import calendar_months, fmt, order_key, scheme_specs as _scheme_specs, weights_key
+from greenllm.experiments.spec import calendar_months, scheme_specs as _scheme_specs
 
 SCRIPTS = REPO / "workflow" / "scripts"
 NOTEBOOKS = REPO / "notebooks"
