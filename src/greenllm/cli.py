@@ -1,4 +1,8 @@
-"""The ``greenllm`` command: ``greenllm solve SCENARIO_DIR ...`` and ``greenllm data ...``.
+"""The ``greenllm`` command: solve a scenario, build data, run experiment points, a year of operation.
+
+This module owns the top-level parser, ``greenllm solve SCENARIO_DIR ...`` and the error handling; the other
+subcommands register themselves from their own modules (:data:`COMMANDS`): ``greenllm data ...``,
+``greenllm experiment ...``, ``greenllm year ...``.
 
 User errors print one line ``error: ...`` on stderr and exit with a code (2 bad input, 3 infeasible, 4 solver,
 5 verification); nothing prints a traceback.
@@ -7,6 +11,7 @@ User errors print one line ``error: ...`` on stderr and exit with a code (2 bad 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -16,6 +21,8 @@ from greenllm.errors import GreenLLMError, InputError
 from greenllm.inputs import SCALABLE_FIELDS
 from greenllm.options import FORMULATION_NAMES, SLO_RULES
 
+COMMANDS = (("greenllm.data.cli", "add_data_commands"), ("greenllm.experiments.cli", "register"))
+"""(module, function) of each subcommand family; the function adds its parsers to the top-level subparsers."""
 SCHEMES = ("energy", "carbon", "delay", "weighted", "lexicographic")
 SCALE_FIELDS = tuple(SCALABLE_FIELDS)
 
@@ -102,6 +109,7 @@ def _options(args, scenario):
 
 def _run_solve(args) -> int:
     from greenllm.inputs import load_scenario
+    from greenllm.provenance import stand_ins
     from greenllm.solve import solve
 
     if args.scheme == "weighted" and args.weights is None:
@@ -124,10 +132,15 @@ def _run_solve(args) -> int:
     result = solve(scenario, args.scheme, weights=args.weights, order=args.order, tolerance=args.tolerance,
                    abs_tolerance=args.abs_tolerance, solver=args.solver, threads=args.threads,
                    formulation=formulation, options=options)
+    flagged = stand_ins(args.scenario)
+    if flagged:
+        print(f"warning: {args.scenario}: built with {len(flagged)} flagged stand-in(s) for missing real data:"
+              f" {'; '.join(flagged)}", file=sys.stderr)
     if args.json:
         out = result.to_dict()
         if args.scale:
             out["scale"] = {name: factor for name, factor in args.scale}
+        out["stand_ins"] = flagged
         print(json.dumps(out))
     else:
         c = result.costs
@@ -144,12 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_solve(sub)
-    try:
-        from greenllm.data.cli import add_data_commands
-    except ImportError:  # the data layer is optional for solving
-        add_data_commands = None
-    if add_data_commands is not None:
-        add_data_commands(sub)
+    for module, function in COMMANDS:
+        getattr(importlib.import_module(module), function)(sub)
     return parser
 
 
