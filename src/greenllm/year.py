@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from greenllm.arguments import check_output_dir, parse_non_negative, parse_weights
 from greenllm.errors import GreenLLMError, InfeasibleError, InputError
 from greenllm.inputs import Scenario
 from greenllm.model import resolve_formulation
@@ -207,12 +208,6 @@ def forecast_summary(frame: pd.DataFrame) -> dict:
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def _weights(text: str):
-    from fractions import Fraction
-
-    return tuple(float(Fraction(p.strip())) for p in text.split(","))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m greenllm.year", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -221,9 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--day", type=int, required=True)
     w.add_argument("--mode", choices=MODES, default="perfect")
     w.add_argument("--scheme", default="weighted")
-    w.add_argument("--weights", type=_weights, default=(1 / 3, 1 / 3, 1 / 3))
+    w.add_argument("--weights", type=parse_weights, default=(1 / 3, 1 / 3, 1 / 3))
     w.add_argument("--order", type=lambda t: tuple(t.split(",")), default=None)
-    w.add_argument("--tolerance", type=float, default=1e-3)
+    w.add_argument("--tolerance", type=parse_non_negative, default=1e-3)
     w.add_argument("--formulation", choices=("paper", "per_query"), default="paper")
     w.add_argument("--solver", default="highs")
     w.add_argument("--out", required=True)
@@ -238,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             row = solve_window(args.scenario, args.day, mode=args.mode, scheme=args.scheme, weights=args.weights,
                                order=args.order, tolerance=args.tolerance, formulation=args.formulation,
                                solver=args.solver)
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            check_output_dir(Path(args.out).parent, "--out")
             Path(args.out).write_text(json.dumps(row, default=float) + "\n")
         else:
             frame = aggregate(args.files)
