@@ -152,7 +152,7 @@ def test_a_non_string_option_is_one_message(tiny, field, value):
     (-1, "-1 is negative"),
     ("5", "'5' is not a number"),
     (True, "True is not a number"),
-])
+], ids=["2^64", "10^400", "negative", "string", "bool"])
 def test_a_water_budget_out_of_range_or_of_the_wrong_type_is_one_message(tiny, value, why):
     edit_scalars(tiny, water_budget_l=value)
     code, line = run("solve", tiny, "--scheme", "energy")
@@ -160,7 +160,8 @@ def test_a_water_budget_out_of_range_or_of_the_wrong_type_is_one_message(tiny, v
     assert line.startswith(f"error: {tiny / 'scalars.json'}, field 'water_budget_l': ") and line.endswith(why)
 
 
-@pytest.mark.parametrize("weights", ["1e400,1,1", "1e999999999,1,1", "inf,1,1", "nan,1,1", "9" * 5000 + ",1,1"])
+@pytest.mark.parametrize("weights", ["1e400,1,1", "1e999999999,1,1", "inf,1,1", "nan,1,1", "9" * 5000 + ",1,1"],
+                         ids=["1e400", "1e999999999", "inf", "nan", "5000 digits"])
 def test_huge_or_non_finite_weights_exit_2_at_once(tiny, weights):
     code, line = run("solve", tiny, "--scheme", "weighted", "--weights", weights)
     assert code == 2
