@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from fractions import Fraction
 from pathlib import Path
 
+from greenllm.arguments import check_output_dir, parse_non_negative, parse_weights
 from greenllm.errors import InputError
 
 
@@ -30,7 +30,7 @@ def register(subparsers) -> None:
     run.add_argument("--out", required=True, help="records file to write (docs/records.md)")
     run.add_argument("--tables", default=None, help="folder for the side tables (hourly, latency, allocation)")
     run.add_argument("--solver", default="highs")
-    run.add_argument("--tolerance", type=float, default=1e-3, help="relative lexicographic tolerance")
+    run.add_argument("--tolerance", type=parse_non_negative, default=1e-3, help="relative lexicographic tolerance")
     run.set_defaults(func=_run)
 
     from greenllm.year import MODES
@@ -43,9 +43,9 @@ def register(subparsers) -> None:
     w.add_argument("--day", type=int, required=True)
     w.add_argument("--mode", choices=MODES, default="perfect")
     w.add_argument("--scheme", default="weighted")
-    w.add_argument("--weights", type=_weights, default=(1 / 3, 1 / 3, 1 / 3))
+    w.add_argument("--weights", type=parse_weights, default=(1 / 3, 1 / 3, 1 / 3))
     w.add_argument("--order", type=lambda t: tuple(t.split(",")), default=None)
-    w.add_argument("--tolerance", type=float, default=1e-3)
+    w.add_argument("--tolerance", type=parse_non_negative, default=1e-3)
     w.add_argument("--formulation", choices=("paper", "per_query"), default="paper")
     w.add_argument("--solver", default="highs")
     w.add_argument("--out", required=True)
@@ -56,13 +56,6 @@ def register(subparsers) -> None:
     a.add_argument("--monthly-csv")
     a.add_argument("--summary-json")
     a.set_defaults(func=_year_aggregate)
-
-
-def _weights(text: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(Fraction(p.strip())) for p in text.split(","))
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"expected numbers E,C,D, got {text!r}") from None
 
 
 def _points(text: str) -> list[dict]:
@@ -85,6 +78,7 @@ def _run(args) -> int:
         raise InputError(f"{args.scenario}: no such scenario folder")
     records = run_points(args.scenario, points, solver=args.solver, tolerance=args.tolerance,
                          tables_dir=args.tables)
+    check_output_dir(Path(args.out).parent, "--out")
     write_batch(args.out, records)
     return 0
 
@@ -97,6 +91,7 @@ def _year_window(args) -> int:
     row = year.solve_window(args.scenario, args.day, mode=args.mode, scheme=args.scheme, weights=args.weights,
                             order=args.order, tolerance=args.tolerance, formulation=args.formulation,
                             solver=args.solver)
+    check_output_dir(Path(args.out).parent, "--out")
     write_records(args.out, [row_record(row, scheme=args.scheme, stand_ins=scenario_stand_ins(args.scenario))])
     return 0
 
