@@ -77,6 +77,7 @@ def one_point(folder: Path, formulation: str, scheme: str) -> dict:
     from greenllm.model import build, resolve_formulation
     from greenllm.solve import solve
 
+    baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # interpreter + imports, no instance
     s = load_scenario(folder)
     f = resolve_formulation(formulation, s)
     started = time.perf_counter()
@@ -87,7 +88,7 @@ def one_point(folder: Path, formulation: str, scheme: str) -> dict:
     return {"routes": int(np.prod(lp.shape_x)), "kept": int(lp.n_x), "variables": int(lp.n_cols),
             "constraints": int(lp.n_rows), "nonzeros": int(len(lp.row_value)), "build_s": build_s,
             "solve_s": result.solve_seconds, "objective": result.objective,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "baseline_mb": baseline_mb}
 
 
 def exponent(x, y) -> float:

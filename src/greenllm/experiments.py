@@ -33,6 +33,7 @@ from greenllm.errors import GreenLLMError, InfeasibleError, InputError
 from greenllm.inputs import SCALABLE_FIELDS, Scenario
 from greenllm.scenario_cache import load_cached
 from greenllm.solve import solve
+from greenllm.year import MODES as YEAR_MODES
 
 OBJECTIVES = ("energy", "carbon", "delay")
 """The three cost components, in the order of the weight vectors (E, C, D)."""
@@ -513,7 +514,7 @@ def year_months(scenario) -> list[int]:
 
 
 def year_windows(scenario, scheme: str = "M0", *, specs: Mapping[str, Mapping] | None = None,
-                 modes: Iterable[str] = ("perfect", "forecast"), days: Iterable[int] | None = None,
+                 modes: Iterable[str] | None = None, days: Iterable[int] | None = None,
                  month: int | None = None, formulation: str = "paper", solver: str = "highs",
                  tolerance: float = 1e-3) -> list[dict]:
     """Solve the daily windows of a multi-day folder (:func:`greenllm.year.solve_window`), one row per (day, mode).
@@ -529,7 +530,7 @@ def year_windows(scenario, scheme: str = "M0", *, specs: Mapping[str, Mapping] |
     days = list(days) if days is not None else year_days(s, month)
     rows = []
     for day in days:
-        for mode in modes:
+        for mode in modes or year.MODES:
             row = year.solve_window(s, day, mode=mode, scheme=kind, formulation=formulation, solver=solver,
                                     **kwargs)
             rows.append({**row, "scheme": name, "scheme_kind": kind, "label": spec["label"]})
@@ -788,7 +789,7 @@ def _parser() -> argparse.ArgumentParser:
     y.add_argument("scenario")
     y.add_argument("--schemes", required=True, help="JSON {name: spec} with exactly one scheme")
     y.add_argument("--month", type=int, default=None, help="calendar month 1-12 (default: every day)")
-    y.add_argument("--mode", action="append", choices=("perfect", "forecast"), required=True)
+    y.add_argument("--mode", action="append", choices=YEAR_MODES, required=True)
     y.add_argument("--formulation", choices=("paper", "per_query"), default="paper")
     y.add_argument("--solver", default="highs")
     y.add_argument("--tolerance", type=float, default=1e-3)

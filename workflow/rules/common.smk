@@ -40,7 +40,7 @@ SOLVE_CODE = [PACKAGE / f for f in ("inputs.py", "model.py", "backends.py", "sol
 """Code a solve job depends on: a change in the model re-solves."""
 PER_QUERY_CODE = [*SOLVE_CODE, PACKAGE / "per_query.py", PACKAGE / "hardware.py", REPO / "config" / "hardware.yaml"]
 """Code and catalogue the per-query solves depend on."""
-YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py"]
+YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml"]
 SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py", REPO / "benchmarks" / "bench_scale.py"]
 PLOT_CODE = [PACKAGE / "experiments.py", PACKAGE / "plots.py"]
 """Code a notebook run depends on (besides the notebook itself)."""
@@ -62,7 +62,7 @@ wildcard_constraints:
     order=r"[a-z]+-[a-z]+-[a-z]+",
     name=r"[A-Za-z0-9_]+",
     mix=r"[A-Za-z0-9_]+",
-    mode=r"perfect|forecast",
+    mode=r"[a-z_]+",
     month=r"[0-9]{2}",
 
 
@@ -237,7 +237,7 @@ def year_months(scenario):
 
 def year_results(scenario):
     """One window file per (mode, month): results/SCENARIO/year/MODE/MM.json."""
-    return [f"results/{scenario}/year/{mode}/{month:02d}.json" for mode in ("perfect", "forecast")
+    return [f"results/{scenario}/year/{mode}/{month:02d}.json" for mode in config["year"]["modes"]
             for month in year_months(scenario)]
 
 
