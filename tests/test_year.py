@@ -82,6 +82,17 @@ def test_a_plan_that_breaks_capacity_is_redispatched_not_costed(folder):
     assert year.broken_limits(year.evaluate(tight, ran["x"])) == []
 
 
+def test_a_forecast_day_without_a_plan_is_dispatched_hour_by_hour(folder):
+    s = load_scenario(folder)
+    actual = year.day_scenario(s, 1)
+    from greenllm.solve import solve
+
+    ran = year.operate(actual, actual, None, lambda part: solve(part, "energy").x)
+    assert ran["redispatched"][0] == 0 and ran["infeasible_hour"] is None  # hour 0 re-plans the day
+    assert year.broken_limits(year.evaluate(actual, ran["x"])) == []
+    assert np.allclose(ran["x"].sum(axis=1), 1.0)  # every query served
+
+
 def test_a_day_no_allocation_can_serve_is_infeasible_without_costs(folder):
     s = load_scenario(folder)
     starved = dataclasses.replace(s, capacity=s.capacity * 1e-6)

@@ -433,7 +433,7 @@ def latency_ecdf(latency: pd.DataFrame, labels: Mapping[str, str] | None = None,
            ylabel="Share of queries served within [-]", ylim=(0, 1.02))
     if assumption:
         ax.set_title(assumption, fontsize="small")
-    ax.legend(frameon=False, fontsize="small", loc="upper left")
+    ax.legend(frameon=False, fontsize="small", loc="lower right")
     fig.tight_layout()
     return fig, data.assign(assumption=assumption or "")
 
@@ -698,18 +698,18 @@ def hardware_mix(records: pd.DataFrame,
     others = [m for m in dict.fromkeys(data["mix"]) if m != reference]
     fig, axes, _ = _grid(len(drawn), ncols=min(len(drawn), 4), width=3.8, height=3.6)
     palette = sns.color_palette(PALETTE, 10)
+    group_colors: dict[str, tuple] = {}  # one colour per group of schemes, the same in every panel
     for ax, metric in zip(axes, drawn, strict=True):
         part = out[(out["metric"] == metric) & out["mix"].isin(others)]
         curves = {s: part[part["scheme"] == s]["change_pct"].to_numpy() for s in dict.fromkeys(part["scheme"])}
         groups = _merge_identical(curves, rtol=1e-6)
         width = 0.8 / len(groups)
         for n, group in enumerate(groups):
-            values = curves[group[0]]
             name = " = ".join(group)
-            ax.bar(np.arange(len(others)) + (n - (len(groups) - 1) / 2) * width, values, width=width,
-                   color=palette[n], label=name)
+            color = group_colors.setdefault(name, palette[len(group_colors) % 10])
+            ax.bar(np.arange(len(others)) + (n - (len(groups) - 1) / 2) * width, curves[group[0]], width=width,
+                   color=color, label=name)
         ax.axhline(0.0, color="0.3", linewidth=0.8)
-        ax.legend(frameon=False, fontsize="x-small", loc="best", title="schemes", title_fontsize="x-small")
         labels = [data.loc[data["mix"] == m, "mix_label"].iloc[0] for m in others]
         ax.set_xticks(range(len(others)), labels)
         _wrap_ticks(ax)
@@ -718,7 +718,10 @@ def hardware_mix(records: pd.DataFrame,
     note = _zero_note(zero, "mix and scheme")
     fig.suptitle(f"Each mix against the reference mix '{ref_label}' under the same scheme"
                  + (f"\n{note}" if note else ""), fontsize="medium")
-    fig.tight_layout()
+    handles = [plt.Rectangle((0, 0), 1, 1, color=color) for color in group_colors.values()]
+    fig.legend(handles, list(group_colors), title="schemes (identical changes share a bar)", loc="lower center",
+               ncol=len(group_colors), frameon=False, bbox_to_anchor=(0.5, -0.02), fontsize="small")
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig, out.assign(reference_mix=reference, not_drawn_all_zero=",".join(zero))
 
 

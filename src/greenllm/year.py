@@ -108,7 +108,7 @@ def n_days(s: Scenario) -> int:
 
 
 def hours_scenario(s: Scenario, first: int, stop: int, water_budget_l: float | None = None) -> Scenario:
-    """Hours ``first`` .. ``stop - 1`` of ``s`` as a scenario of their own (optionally with another water budget [L])."""
+    """Hours ``first`` .. ``stop - 1`` of ``s`` as a scenario of their own (optionally another water budget [L])."""
     window = slice(first, stop)
     changes = {name: np.ascontiguousarray(getattr(s, name)[:, window]) for name in HOURLY_FIELDS}
     changes.update({name: np.ascontiguousarray(getattr(s, name)[:, :, window]) for name in DEMAND_FIELDS})
@@ -286,26 +286,31 @@ def _with_hour(forecast: Scenario, actual: Scenario) -> Scenario:
     return dataclasses.replace(forecast, **changes)
 
 
-def operate(actual: Scenario, decided_on: Scenario, x_plan: np.ndarray, solve_hours, formulation="paper") -> dict:
+def operate(actual: Scenario, decided_on: Scenario, x_plan: np.ndarray | None, solve_hours,
+            formulation="paper") -> dict:
     """Run the day-ahead shares ``x_plan`` [i, j, k, t] hour by hour on the ``actual`` day, with recourse.
 
     Before hour t runs, its shares are checked on the actual hour against the water left of the day's budget; if
-    they break a limit, hours t..23 are re-solved (``solve_hours(scenario) -> x``) with the past fixed: hour t on its
-    actual inputs, later hours on ``decided_on`` (the forecast), budget = Z - water used so far. If that is
-    infeasible, hour t alone is re-solved on its actual inputs. Returns ``x`` (what ran), ``redispatched`` (hours),
-    ``infeasible_hour`` (None, or the first hour no allocation could serve; ``x`` is then incomplete).
+    they break a limit, or there is no plan for the hour (``x_plan`` None: the forecast day had no feasible plan),
+    hours t..23 are re-solved (``solve_hours(scenario) -> x``) with the past fixed: hour t on its actual inputs,
+    later hours on ``decided_on`` (the forecast), budget = Z - water used so far. If that is infeasible, hour t alone
+    is re-solved on its actual inputs. Returns ``x`` (what ran), ``redispatched`` (hours), ``infeasible_hour``
+    (None, or the first hour no allocation could serve; ``x`` is then incomplete).
     """
-    plan = np.array(x_plan, copy=True)
+    shape = (actual.n_areas, actual.n_dcs, actual.n_types, actual.n_hours)
+    plan = np.zeros(shape) if x_plan is None else np.array(x_plan, copy=True)
+    planned = np.full(actual.n_hours, x_plan is not None)
     ran = np.zeros_like(plan)
     water_used_l, redispatched = 0.0, []
     for t in range(actual.n_hours):
         remaining_l = actual.water_budget_l - water_used_l
         hour = hours_scenario(actual, t, t + 1, water_budget_l=remaining_l)
-        if broken_limits(evaluate(hour, plan[..., t:t + 1], formulation)):
+        if not planned[t] or broken_limits(evaluate(hour, plan[..., t:t + 1], formulation)):
             redispatched.append(t)
             ahead = _with_hour(hours_scenario(decided_on, t, actual.n_hours, water_budget_l=remaining_l), hour)
             try:
                 plan[..., t:] = solve_hours(ahead)
+                planned[t:] = True
             except InfeasibleError:
                 try:
                     plan[..., t:t + 1] = solve_hours(hour)
@@ -321,9 +326,10 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
                  solver: str = "highs") -> dict:
     """Plan one day (a window) on the mode's inputs, operate it on the actual day with recourse; one flat row.
 
-    Columns: day, date, month, mode, status (``optimal``, or ``infeasible`` when the plan or its recourse cannot
-    serve the day: no costs then), forecast_available, ``redispatched_hours``, the realised ``total_usd``,
-    ``energy_usd``, ``carbon_usd``, ``delay_usd`` [$/day], ``emissions_kg`` [kg/day], ``water_l`` [L/day] and limit
+    Columns: day, date, month, mode, ``day_ahead`` (``optimal``, or ``infeasible`` when the forecast day has no
+    feasible plan: every hour is then dispatched on the day), status (``optimal``, or ``infeasible`` when even
+    recourse cannot serve the day: no costs then), forecast_available, ``redispatched_hours``, the realised
+    ``total_usd``, ``energy_usd``, ``carbon_usd``, ``delay_usd`` [$/day], ``emissions_kg`` [kg/day], ``water_l`` [L/day] and limit
     excesses of what ran (see :func:`evaluate`; 0 up to the solver tolerance), the planned ``planned_total_usd``
     (the optimum on the inputs decided on) and ``solve_seconds`` of the day-ahead solve.
     """
@@ -342,20 +348,20 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
                    solver=solver, formulation=formulation)
     try:
         result = solve(decide_on, scheme, **options)
-    except InfeasibleError as err:
-        row.update(status="infeasible", reason=f"day-ahead plan: {err}", redispatched_hours=0)
-        return row
-    row.update(planned_total_usd=result.costs["total"], planned_energy_usd=result.costs["energy"],
-               solve_seconds=result.solve_seconds)
-    f = result.extras.get("inputs")
+        row.update(day_ahead="optimal", planned_total_usd=result.costs["total"],
+                   planned_energy_usd=result.costs["energy"], solve_seconds=result.solve_seconds)
+        x_plan, f = result.x, result.extras.get("inputs")
+    except InfeasibleError as err:  # no plan on the forecast: every hour is dispatched on the day itself
+        row.update(day_ahead="infeasible", reason=f"day-ahead plan: {err}")
+        x_plan, f = None, None
     costing = formulation if f is None else _per_query_like(formulation, f)
-    ran = operate(actual, decide_on, result.x, lambda part: solve(part, scheme, **options).x, costing)
+    ran = operate(actual, decide_on, x_plan, lambda part: solve(part, scheme, **options).x, costing)
     row["redispatched_hours"] = len(ran["redispatched"])
     if ran["infeasible_hour"] is not None:
         row.update(status="infeasible",
                    reason=f"hour {ran['infeasible_hour']}: no allocation serves the actual demand within the limits")
         return row
-    row["status"] = result.status
+    row["status"] = "optimal"
     row.update(evaluate(actual, ran["x"], costing))
     return row
 
