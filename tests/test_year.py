@@ -123,6 +123,15 @@ def test_blend_mixes_yesterday_and_last_week(tmp_path):
     assert np.array_equal(early, s.price_usd_per_kwh[:, 48:72])
     errors = year.forecast_errors(s)
     assert set(errors["model"]) == {"persistence", "blend", "trace_error"} and (errors["mae"] > 0).all()
+    assert (errors["days"] == 9 - 7).all()  # days 7 and 8, when the blend has last week
+
+
+def test_forecast_errors_of_a_short_scenario_start_on_day_one(folder):
+    errors = year.forecast_errors(load_scenario(folder))  # three days: no week of history
+    assert (errors["days"] == 2).all()
+    blend = errors[errors["model"] == "blend"].set_index("field")["mae"]
+    persistence = errors[errors["model"] == "persistence"].set_index("field")["mae"]
+    assert np.allclose(blend, persistence)
 
 
 def test_demand_error_parameters_are_recomputed_from_the_azure_traces(real_fixtures):

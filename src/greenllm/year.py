@@ -182,10 +182,14 @@ def forecast_scenario(s: Scenario, day: int, mode: str = "persistence") -> tuple
 
 def forecast_errors(scenario, days=None) -> pd.DataFrame:
     """How far each forecast model is off over the days: mean absolute error and MAE relative to the mean actual
-    value [%], per input field and model, over the days every model has a forecast for (from day 7 on)."""
+    value [%], per input field and model, over the days every model has a forecast for (from day 7 on; from day 1
+    in a scenario of a week or less, where the blend is persistence). No rows for a one-day scenario."""
     s = _scenario(scenario)
-    days = list(range(DAYS_PER_WEEK, n_days(s))) if days is None else list(days)
+    first = DAYS_PER_WEEK if n_days(s) > DAYS_PER_WEEK else 1
+    days = list(range(first, n_days(s))) if days is None else list(days)
     rows = []
+    if not days:
+        return pd.DataFrame(columns=["group", "field", "model", "days", "mae", "mae_pct_of_mean"])
     for group, fields in SIGNAL_GROUPS.items():
         models = ("trace_error",) if group == "demand" else SIGNAL_MODELS
         for name in fields:
