@@ -8,6 +8,7 @@ import pytest
 
 from greenllm import experiments as ex
 from greenllm.cli import main
+from greenllm import year
 from greenllm.errors import InputError
 from greenllm.inputs import load_scenario
 from greenllm.solve import solve
@@ -297,19 +298,20 @@ def test_year_days_and_months_follow_the_start_date(three_days):
 
 
 def test_year_windows_and_summary(three_days):
-    rows = ex.year_windows(three_days, "M0", month=1)
-    assert [(r["day"], r["mode"]) for r in rows] == [(0, "perfect"), (0, "forecast"), (1, "perfect"),
-                                                     (1, "forecast")]
+    rows = ex.year_windows(three_days, "M0", month=1, modes=("perfect", "price_persistence"))
+    assert [(r["day"], r["mode"]) for r in rows] == [(0, "perfect"), (0, "price_persistence"), (1, "perfect"),
+                                                     (1, "price_persistence")]
     assert all(r["scheme"] == "M0" and r["scheme_kind"] == "weighted" for r in rows)
     frame = pd.DataFrame(rows)
     summary = ex.year_summary(frame).set_index("mode")
-    assert summary.index.tolist() == ["perfect", "forecast"]
+    assert summary.index.tolist() == ["perfect", "price_persistence"]
     perfect = sum(r["total_usd"] for r in rows if r["mode"] == "perfect")
-    forecast = sum(r["total_usd"] for r in rows if r["mode"] == "forecast")
+    forecast = sum(r["total_usd"] for r in rows if r["mode"] == "price_persistence")
     assert summary.loc["perfect", "total_usd"] == pytest.approx(perfect)
-    assert summary.loc["forecast", "extra_usd"] == pytest.approx(forecast - perfect)
-    # day 0 has no previous day: the forecast decides on the day itself, as perfect foresight does
+    assert summary.loc["price_persistence", "extra_usd"] == pytest.approx(forecast - perfect)
+    # day 0 has no previous day: the price forecast decides on the day itself, as perfect foresight does
     assert rows[1]["forecast_available"] is False and rows[1]["total_usd"] == pytest.approx(rows[0]["total_usd"])
+    assert len(ex.year_windows(three_days, "M0", days=[1])) == len(year.MODES)  # every mode by default
 
 
 def test_year_summary_counts_days_over_each_limit_and_leaves_infeasible_days_out():
@@ -329,11 +331,11 @@ def test_year_summary_counts_days_over_each_limit_and_leaves_infeasible_days_out
 
 def test_year_windows_job_writes_one_row_per_day_and_mode(three_days, tmp_path):
     out = tmp_path / "02.json"
-    point = {"kind": "year", "schemes": {"M1": {"scheme": "energy"}}, "mode": "forecast", "month": 2,
+    point = {"kind": "year", "schemes": {"M1": {"scheme": "energy"}}, "mode": "persistence", "month": 2,
              "formulation": "paper"}
     assert run_points(three_days, [point], out) == 0
     rows = [r["values"] for r in json.loads(out.read_text())["records"]]
-    assert [(r["day"], r["mode"], r["scheme"], r["date"]) for r in rows] == [(2, "forecast", "M1", "2018-02-01")]
+    assert [(r["day"], r["mode"], r["scheme"], r["date"]) for r in rows] == [(2, "persistence", "M1", "2018-02-01")]
     assert ex.read_year_rows([out])["total_usd"].iloc[0] == rows[0]["total_usd"]
 
 

@@ -46,7 +46,7 @@ SOLVE_CODE = [*(PACKAGE / f for f in ("inputs.py", "model.py", "backends.py", "s
 """Code a solve job depends on: a change in the model re-solves."""
 PER_QUERY_CODE = [*SOLVE_CODE, PACKAGE / "per_query.py", PACKAGE / "hardware.py", REPO / "config" / "hardware.yaml"]
 """Code and catalogue the per-query solves depend on."""
-YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py"]
+YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml"]
 SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py"]
 PLOT_CODE = [*EXPERIMENT_CODE, PACKAGE / "plots.py"]
 """Code a notebook run depends on (besides the notebook itself)."""

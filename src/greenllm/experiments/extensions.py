@@ -112,7 +112,7 @@ def year_months(scenario) -> list[int]:
 
 
 def year_windows(scenario, scheme: str = "M0", *, specs: Mapping[str, Mapping] | None = None,
-                 modes: Iterable[str] = ("perfect", "forecast"), days: Iterable[int] | None = None,
+                 modes: Iterable[str] | None = None, days: Iterable[int] | None = None,
                  month: int | None = None, formulation: str = "paper", solver: str = "highs",
                  tolerance: float = 1e-3) -> list[dict]:
     """Solve the daily windows of a multi-day folder (:func:`greenllm.year.solve_window`), one row per (day, mode).
@@ -128,7 +128,7 @@ def year_windows(scenario, scheme: str = "M0", *, specs: Mapping[str, Mapping] |
     days = list(days) if days is not None else year_days(s, month)
     rows = []
     for day in days:
-        for mode in modes:
+        for mode in modes or year.MODES:
             row = year.solve_window(s, day, mode=mode, scheme=kind, formulation=formulation, solver=solver,
                                     **kwargs)
             rows.append({**row, "scheme": name, "scheme_kind": kind, "label": spec["label"]})

@@ -87,7 +87,7 @@ def point_table(config: Mapping, point_set: str, scenario: str, *, months: Seque
         section = config["year"]
         return [{"kind": "year", "schemes": _specs(config, [section["scheme"]]), "mode": mode, "month": int(m),
                  "formulation": section.get("formulation", "paper")}
-                for mode in ("perfect", "forecast") for m in months]
+                for mode in section.get("modes", ("perfect", "persistence")) for m in months]
     if point_set == "scaling":
         section = config["scaling"]
         return [{"kind": "scaling", "formulation": r["formulation"], "n": int(n), "scheme": section["scheme"]}
