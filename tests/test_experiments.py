@@ -391,8 +391,8 @@ def test_a_sweep_is_one_row_per_factor_with_the_configured_schemes(config):
 
 def test_the_year_has_one_row_per_mode_and_month_and_the_scheme_set_follows_the_scenario(config):
     rows = ex.point_table(config, "year", "europe_2018_year", months=[1, 2])
-    assert [(r["mode"], r["month"]) for r in rows] == [("perfect", 1), ("perfect", 2), ("forecast", 1),
-                                                       ("forecast", 2)]
+    modes = config["year"]["modes"]
+    assert [(r["mode"], r["month"]) for r in rows] == [(mode, month) for mode in modes for month in (1, 2)]
     assert [list(r["schemes"]) for r in ex.point_table(config, "schemes", "paper_v1")] == [
         [n] for n in config["base_case"]]
     assert [list(r["schemes"]) for r in ex.point_table(config, "schemes", "europe_2018")] == [

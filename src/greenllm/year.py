@@ -330,11 +330,11 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
         result = solve(decide_on, scheme, **options)
         row.update(day_ahead="optimal", planned_total_usd=result.costs["total"],
                    planned_energy_usd=result.costs["energy"], solve_seconds=result.solve_seconds)
-        x_plan, f = result.x, result.extras.get("inputs")
+        x_plan, f = result.x, result.formulation_object
     except InfeasibleError as err:  # no plan on the forecast: every hour is dispatched on the day itself
         row.update(day_ahead="infeasible", reason=f"day-ahead plan: {err}")
         x_plan, f = None, None
-    costing = formulation if f is None else _per_query_like(formulation, f)
+    costing = formulation if f is None else f  # the plan's formulation (per-query: its hardware and SLO inputs)
     ran = operate(actual, decide_on, x_plan, lambda part: solve(part, scheme, **options).x, costing)
     row["redispatched_hours"] = len(ran["redispatched"])
     if ran["infeasible_hour"] is not None:
