@@ -135,6 +135,14 @@ def scenario_dir(scenario):
     return f"data/processed/{scenario}"
 
 
+def built_scenario(scenario):
+    """The scenario folder as a job input, once its build has run. The folder is not an output of the build job (a
+    committed folder must survive an offline build), so an input function waits for the checkpoint instead: a target
+    asked for directly (e.g. one table through the SLURM profile) still builds or keeps its scenario first."""
+    checkpoints.build_scenario.get(scenario=scenario)
+    return scenario_dir(scenario)
+
+
 def year_months(scenario):
     """Calendar months of the built multi-day folder (from its scalars.json: start_date, n_hours); waits for the
     build (a checkpoint), so the months follow the folder whatever its options."""
@@ -184,7 +192,7 @@ def solve_inputs(wildcards):
     """A solve job reads its scenario folder (none for the scaling points) and, for the Pareto front, the anchors."""
     inputs = {"code": solve_code(wildcards)}
     if wildcards.scenario != SCALING:
-        inputs["scenario"] = scenario_dir(wildcards.scenario)
+        inputs["scenario"] = built_scenario(wildcards.scenario)
     if wildcards.point_set == "pareto":
         inputs["anchors"] = anchor_files(wildcards.scenario)
     return inputs

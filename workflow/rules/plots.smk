@@ -28,7 +28,7 @@ PLOTS = {
     "inputs": dict(
         experiment="inputs", notebook="01_inputs.ipynb", subcategory="Inputs", message="Plot the inputs",
         figures={"inputs_dc_hour": "inputs_dc_hour", "inputs_demand": "inputs_demand"},
-        inputs=lambda w: {"scenario": scenario_dir(w.scenario)},
+        inputs=lambda w: {"scenario": built_scenario(w.scenario)},
         params=lambda w, input: dict(scenario=scenario_dir(w.scenario), figures_dir=f"figures/{w.scenario}",
                                      peak_hours=config["scenarios"][w.scenario].get("peak_hours"))),
     "base_case": dict(
