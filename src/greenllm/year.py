@@ -118,12 +118,14 @@ def start_date(s: Scenario) -> pd.Timestamp:
 
 def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "weighted",
                  weights=(1 / 3, 1 / 3, 1 / 3), order=None, tolerance: float = 1e-3, formulation="paper",
-                 solver: str = "highs") -> dict:
+                 solver: str = "highs", options=None) -> dict:
     """Solve one day (a window) and cost the decision on the actual day; one flat JSON-able row.
 
     Columns: day, date, month, mode, status, forecast_available, the realised ``total_usd``, ``energy_usd``,
     ``carbon_usd``, ``delay_usd``, ``emissions_kg``, ``water_l`` and limit excesses (see :func:`evaluate`), the
-    planned ``planned_total_usd`` (the optimum on the signals decided on) and ``solve_seconds``.
+    planned ``planned_total_usd`` (the optimum on the signals decided on) and ``solve_seconds``. ``options``: the
+    :class:`~greenllm.options.ModelOptions` of the solve (None: what the folder asks for); ``formulation`` overrides
+    its formulation.
     """
     if mode not in MODES:
         raise InputError(f"--mode: unknown mode {mode!r}; choose {' or '.join(MODES)}")
@@ -136,7 +138,7 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
            "forecast_available": available}
     try:
         result = solve(decide_on, scheme, weights=weights if scheme == "weighted" else None, order=order,
-                       tolerance=tolerance, solver=solver, formulation=formulation)
+                       tolerance=tolerance, solver=solver, formulation=formulation, options=options)
     except InfeasibleError as err:
         row.update(status="infeasible", reason=str(err))
         return row
