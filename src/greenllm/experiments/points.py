@@ -176,7 +176,8 @@ def _run_point(scenario, point: Mapping, *, solver: str, tolerance: float,
     else:
         raise InputError(f"point of unknown kind {kind!r}")
     records = [row_record(r, scheme=r.get("scheme_kind") or schemes[r["scheme"]]["scheme"], model=model,
-                          name=r.get("scheme"), label=r.get("label"), stand_ins=flagged) for r in frame.to_dict("records")]
+                          name=r.get("scheme"), label=r.get("label"), stand_ins=flagged)
+               for r in frame.to_dict("records")]
     return records, tables
 
 
