@@ -1,6 +1,7 @@
 """greenllm.experiments: the experiments behind every figure and table, in-process and as pipeline solve jobs."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -207,8 +208,10 @@ def test_solve_job_reports_bad_input_as_one_line(paper_v1_dir, tmp_path, capsys)
 def test_read_records_flattens_records_in_file_order_and_filters_schemes(paper_v1, tmp_path):
     summary = solve(paper_v1, "weighted", weights=(0.2, 0.6, 0.2), solver="highs").to_dict()
     ex.write_records(tmp_path / "a.json", [ex.solve_record(summary, name="w")])
-    ex.write_records(tmp_path / "b.json", [ex.infeasible_record("no water", scheme="energy", name="M9"),
-                                           ex.row_record({"scheme": "X", "total_usd": 1.5}, scheme="energy")])
+    model = {"formulation": "paper", "grid_within_load": False, "per_query_slo": "mlperf"}
+    ex.write_records(tmp_path / "b.json", [ex.infeasible_record("no water", scheme="energy", name="M9", model=model),
+                                           ex.row_record({"scheme": "X", "total_usd": 1.5}, scheme="energy",
+                                                         model=model)])
     frame = ex.read_records([tmp_path / "a.json", tmp_path / "b.json"])
     assert frame["scheme"].tolist() == ["w", "M9", "X"]
     assert frame["total_usd"].iloc[0] == pytest.approx(summary["costs"]["total"])
@@ -411,6 +414,22 @@ def test_batches_keep_the_order_and_one_point_per_job_fans_out():
 def test_model_options_become_the_flags_of_every_solve_job(config):
     assert ex.model_options({**config, "solver": "gurobi", "tolerance": 0.01}) == [
         "--solver", "gurobi", "--tolerance", "0.01"]
+    assert ex.model_options(config, "world_2024")[-1] == "--grid-within-load"
+    assert ex.model_options(config, "paper_v1")[-1] == "--no-grid-within-load"
+    scenarios = {"s": {"model": {"grid_within_load": True, "per_query_slo": "delay_max_s"}}, "t": {}}
+    assert ex.model_options({**config, "scenarios": scenarios}, "s")[4:] == [
+        "--grid-within-load", "--slo", "delay_max_s"]
+    assert ex.model_options({**config, "scenarios": scenarios}, "t") == ex.model_options(config)
+
+
+def test_the_real_data_scenarios_say_in_the_config_what_their_folders_ask_for(config):
+    from greenllm.options import provenance_options
+
+    for name in ("europe_2018", "europe_2018_year", "us_2024", "world_2024"):
+        assert config["scenarios"][name]["model"] == {"grid_within_load": True}
+    for name in ("europe_2018", "us_2024", "world_2024"):
+        folder = Path(__file__).resolve().parents[1] / "data" / "processed" / name
+        assert provenance_options(folder) == {"grid_within_load": True}
 
 
 def test_the_configured_schemes_are_the_paper_schemes(config):

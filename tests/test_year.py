@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -186,6 +187,20 @@ def test_window_command_writes_a_row_that_aggregates(folder, tmp_path):
     days_csv = tmp_path / "days.csv"
     assert main(["year", "aggregate", str(out), "--days-csv", str(days_csv)]) == 0
     assert pd.read_csv(days_csv)["total_usd"].item() == pytest.approx(row["total_usd"])
+    assert record["model"] == {"formulation": "paper", "grid_within_load": False, "per_query_slo": "mlperf"}
+
+
+def test_window_command_takes_the_model_options_and_records_them(folder, tmp_path):
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parents[1] / "docs" / "record.schema.json").read_text())
+    out = tmp_path / "day1.json"
+    assert main(["year", "window", str(folder), "--day", "1", "--formulation", "per_query", "--grid-within-load",
+                 "--slo", "delay_max_s", "--out", str(out)]) == 0
+    (record,) = json.loads(out.read_text())["records"]
+    jsonschema.validate(record, schema)
+    assert record["model"] == {"formulation": "per_query", "grid_within_load": True, "per_query_slo": "delay_max_s"}
+    assert record["values"]["formulation"] == "per_query"
 
 
 def test_per_query_windows_cost_with_the_per_query_physics(folder):

@@ -305,7 +305,7 @@ def operate(actual: Scenario, decided_on: Scenario, x_plan: np.ndarray | None, s
 
 def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "weighted",
                  weights=(1 / 3, 1 / 3, 1 / 3), order=None, tolerance: float = 1e-3, formulation="paper",
-                 solver: str = "highs") -> dict:
+                 solver: str = "highs", options=None) -> dict:
     """Plan one day (a window) on the mode's inputs, operate it on the actual day with recourse; one flat row.
 
     Columns: day, date, month, mode, ``day_ahead`` (``optimal``, or ``infeasible`` when the forecast day has no
@@ -313,7 +313,9 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
     recourse cannot serve the day: no costs then), forecast_available, ``redispatched_hours``, the realised
     ``total_usd``, ``energy_usd``, ``carbon_usd``, ``delay_usd`` [$/day], ``emissions_kg`` [kg/day], ``water_l`` [L/day] and limit
     excesses of what ran (see :func:`evaluate`; 0 up to the solver tolerance), the planned ``planned_total_usd``
-    (the optimum on the inputs decided on) and ``solve_seconds`` of the day-ahead solve.
+    (the optimum on the inputs decided on) and ``solve_seconds`` of the day-ahead solve. ``options``: the
+    :class:`~greenllm.options.ModelOptions` of every solve (None: what the folder asks for); ``formulation`` overrides
+    its formulation.
     """
     if mode not in MODES:
         raise InputError(f"--mode: unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -324,10 +326,10 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
     row = {"day": day, "date": date.date().isoformat(), "month": int(date.month), "mode": mode, "scheme": scheme,
            "formulation": formulation if isinstance(formulation, str) else getattr(formulation, "name", "paper"),
            "forecast_available": available}
-    options = dict(weights=weights if scheme == "weighted" else None, order=order, tolerance=tolerance,
-                   solver=solver, formulation=formulation)
+    solve_kwargs = dict(weights=weights if scheme == "weighted" else None, order=order, tolerance=tolerance,
+                        solver=solver, formulation=formulation, options=options)
     try:
-        result = solve(decide_on, scheme, **options)
+        result = solve(decide_on, scheme, **solve_kwargs)
         row.update(day_ahead="optimal", planned_total_usd=result.costs["total"],
                    planned_energy_usd=result.costs["energy"], solve_seconds=result.solve_seconds)
         x_plan, f = result.x, result.formulation_object
@@ -335,7 +337,7 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
         row.update(day_ahead="infeasible", reason=f"day-ahead plan: {err}")
         x_plan, f = None, None
     costing = formulation if f is None else f  # the plan's formulation (per-query: its hardware and SLO inputs)
-    ran = operate(actual, decide_on, x_plan, lambda part: solve(part, scheme, **options).x, costing)
+    ran = operate(actual, decide_on, x_plan, lambda part: solve(part, scheme, **solve_kwargs).x, costing)
     row["redispatched_hours"] = len(ran["redispatched"])
     if ran["infeasible_hour"] is not None:
         row.update(status="infeasible",

@@ -18,6 +18,7 @@ sys.path.insert(0, str(REPO / "src"))
 shell.prefix(f'set -euo pipefail; export PATH="{Path(sys.executable).parent}:$PATH";'
              f' export PYTHONPATH="{REPO / "src"}${{{{PYTHONPATH:+:$PYTHONPATH}}}}"; ')
 
+from greenllm.data.build import SCENARIOS as BUILDERS
 from greenllm.experiments.points import batches, model_options, point_table
 from greenllm.experiments.spec import calendar_months, scheme_specs as _scheme_specs
 
@@ -32,12 +33,14 @@ def builder_name(scenario):
 
 
 def build_code(wildcards):
-    """Code a scenario build depends on: the data layer, except the other scenarios' builders. A change rebuilds
-    the scenario (and so everything after it)."""
+    """Code a scenario build depends on: the data layer, except the other scenarios' builder modules (the shared
+    modules of greenllm/data/scenarios count for every build). A change rebuilds the scenario (and so everything
+    after it)."""
     builders = PACKAGE / "data" / "scenarios"
-    own = builder_name(wildcards.scenario)
+    modules = {name: spec.partition(":")[0].rpartition(".")[2] for name, spec in BUILDERS.items()}
+    others = set(modules.values()) - {modules.get(builder_name(wildcards.scenario))}
     return sorted(path for path in [PACKAGE / "inputs.py", *(PACKAGE / "data").rglob("*.py")]
-                  if path.parent != builders or path.stem in ("__init__", "common", own))
+                  if path.parent != builders or path.stem not in others)
 
 
 EXPERIMENT_CODE = sorted((PACKAGE / "experiments").glob("*.py"))
