@@ -76,6 +76,20 @@ def test_standalone_defaults_write_to_a_git_ignored_scratch_folder(path):
         assert ignored.returncode == 0, f"{name} = {values[name]} is not git-ignored"
 
 
+def test_every_plot_rule_passes_the_output_folders_its_notebook_has():
+    """Only the pipeline writes figures/ and tables/: each row of PLOTS passes every output folder its notebook
+    declares, itself or through nb_common (workflow/rules/common.smk), so no rule relies on a default."""
+    common = (REPO / "workflow" / "rules" / "common.smk").read_text().split("def nb_common", 1)[1].split("\ndef ")[0]
+    assert '"figures_dir": f"figures/{scenario}"' in common and '"tables_dir": f"tables/{scenario}"' in common
+    rows = (REPO / "workflow" / "rules" / "plots.smk").read_text().split('notebook="')[1:]
+    assert len(rows) == len(NOTEBOOK_FILES)
+    for row in rows:
+        name, row = row.split('"', 1)
+        params = row.split("params=", 1)[1].split("),\n", 1)[0]
+        for folder in output_dirs(NOTEBOOKS / name):
+            assert "_common(w)" in params or f"{folder}=" in params, f"{name}: the plot rule omits {folder}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda p: p.name)
 def test_the_cell_after_the_parameters_shows_the_header(path):
     """So the first output says where the run writes and warns of stand-ins."""
