@@ -1,0 +1,100 @@
+"""The serving model at realistic scale (paper_v1's nine regions, 10^8 queries a day): plausibility, the SLO, the
+optimiser against the baselines, and the LP against the accounting."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from greenllm import baselines
+from greenllm.errors import InputError
+from greenllm.fleet import FleetOptions, account
+from greenllm.fleet_experiments import best_baseline_margin, fleet_for, policies, slo_cost
+from greenllm.fleet_lp import SCHEMES, FleetSolver
+
+OPTIONS = FleetOptions(queries_per_day=1e8, accelerators_per_site=1024, batch_limits=(8, 32, 128, 512))
+
+
+@pytest.fixture(scope="module")
+def fleet(paper_v1_dir):
+    return fleet_for(paper_v1_dir, OPTIONS)
+
+
+@pytest.fixture(scope="module")
+def solver(fleet):
+    return FleetSolver(fleet)
+
+
+@pytest.fixture(scope="module")
+def table(fleet, solver):
+    return policies(fleet, solver)[0]
+
+
+def test_sites_are_megawatts_with_a_thousand_accelerators(fleet):
+    assert (fleet.site_mw() > 1).all() and (fleet.installed_j >= 1000).all()
+
+
+def test_energy_per_query_is_plausible_at_scale(table):
+    # published per-prompt figures span 0.05-0.3 Wh (docs/serving.md); far outside 0.01-10 Wh means a unit error
+    assert table["energy_wh_per_query"].between(0.01, 10).all(), table[["policy", "energy_wh_per_query"]]
+
+
+def test_emissions_are_not_zero_while_the_grid_supplies_power(table):
+    grid = table["grid_kwh"] > 0
+    assert grid.all()
+    assert (table.loc[grid, "emissions_kg"] > 0).all()
+
+
+def test_the_slo_binds(fleet):
+    cost = slo_cost(fleet, "min_emissions")
+    assert cost["pairs_pruned"] > 0
+    assert cost["without_slo"] < cost["with_slo"] * (1 - 1e-3)  # the SLO costs emissions
+    assert cost["share_breaking_slo_without"] > 0  # the free optimum uses pairs the SLO forbids
+
+
+def test_every_policy_serves_all_demand_within_capacity_and_slo(fleet, table):
+    assert table["slo_met"].all() and table["capacity_ok"].all()
+
+
+def test_optimised_schemes_beat_every_baseline_on_their_first_objective(table):
+    margin = best_baseline_margin(table)
+    assert (margin["optimised"] <= margin["baseline_value"] * (1 + 1e-6)).all(), margin
+
+
+def test_lp_objective_equals_the_account_of_its_allocation(fleet, solver):
+    for name, order in SCHEMES.items():
+        acc = account(fleet, solver.solve(order))
+        for metric in order:
+            assert getattr(acc, metric) == pytest.approx(solver.stages[metric], rel=1e-5, abs=1e-6), (name, metric)
+        assert acc.facility_kwh == pytest.approx(solver.stages["facility_kwh"], rel=1e-5)
+
+
+def test_latency_limits_hold_in_the_account(fleet, solver, table):
+    fastest = table.set_index("policy").loc["min_latency"]
+    free = table.set_index("policy").loc["min_emissions"]
+    mean_limit = 0.5 * (fastest["latency_mean_s"] + free["latency_mean_s"])
+    solver.latency_limits(mean_s=mean_limit)
+    q = solver.solve(SCHEMES["min_emissions"])
+    solver.latency_limits()
+    acc = account(fleet, q)
+    assert acc.latency_mean_s <= mean_limit * (1 + 1e-6)
+    assert free["emissions_kg"] < acc.emissions_kg  # faster costs emissions: the front is not flat
+
+    p95_limit = 0.5 * (fastest["latency_p95_s"] + free["latency_p95_s"])
+    solver.latency_limits(p95_s=p95_limit)
+    q = solver.solve(SCHEMES["min_emissions"])
+    solver.latency_limits()
+    assert account(fleet, q).latency_p95_s <= p95_limit * (1 + 1e-6)
+
+
+def test_baselines_are_feasible_points_of_the_same_capacity(fleet):
+    for name, policy in baselines.POLICIES.items():
+        acc = account(fleet, policy(fleet))
+        assert acc.capacity_ok and acc.served_share == pytest.approx(1.0), name
+
+
+def test_bad_options_are_one_error():
+    with pytest.raises(InputError, match="queries_per_day"):
+        dataclasses.replace(OPTIONS, queries_per_day=-1)
+    with pytest.raises(InputError, match="tpot_statistic"):
+        dataclasses.replace(OPTIONS, tpot_statistic="mean")
