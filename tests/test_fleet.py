@@ -9,7 +9,7 @@ import pytest
 from greenllm import baselines
 from greenllm.errors import InputError
 from greenllm.fleet import FleetOptions, account
-from greenllm.fleet_experiments import best_baseline_margin, fleet_for, policies, slo_cost
+from greenllm.fleet_experiments import best_baseline_margin, fleet_for, fronts, policies, slo_cost, validation
 from greenllm.fleet_lp import SCHEMES, FleetSolver
 
 OPTIONS = FleetOptions(queries_per_day=1e8, accelerators_per_site=1024, batch_limits=(8, 32, 128, 512))
@@ -98,3 +98,32 @@ def test_bad_options_are_one_error():
         dataclasses.replace(OPTIONS, queries_per_day=-1)
     with pytest.raises(InputError, match="tpot_statistic"):
         dataclasses.replace(OPTIONS, tpot_statistic="mean")
+
+
+def test_fronts_respect_their_limits_and_trade_latency_for_emissions(fleet, solver, table):
+    front = fronts(fleet, solver, table, points=4, objectives=("emissions_kg",))
+    for measure, part in front.groupby("measure"):
+        assert (part[measure] <= part["epsilon_s"] * (1 + 1e-6)).all(), part[[measure, "epsilon_s"]]
+        emissions = part.sort_values("epsilon_s")["emissions_kg"].to_numpy()
+        assert (np.diff(emissions) <= 1e-6 * emissions[:-1]).all()  # a looser limit never costs more
+        assert emissions[0] > emissions[-1]  # and the fastest point costs more than the free one
+
+
+def test_validation_compares_like_with_like(table):
+    from greenllm.serving import load_serving
+
+    rows = validation(table, load_serving())
+    google_water = rows[(rows["reference"].str.startswith("Google")) & (rows["metric"] == "water_ml_per_query")]
+    assert (google_water["compared_with"] == "water_onsite_ml_per_query").all()
+    assert (rows["ratio_low"] <= rows["ratio_high"]).all() and (rows["ratio_low"] > 0).all()
+
+
+def test_figures_draw_the_tables(fleet, solver, table):
+    from greenllm import fleet_plots
+    from greenllm.serving import load_serving
+
+    fig, data = fleet_plots.policies(table)
+    assert len(data) == len(table) and len(fig.axes) == 4
+    rows = validation(table, load_serving())
+    fig, data = fleet_plots.validation(rows, ["min_emissions", "nearest"])
+    assert set(data["scheme"]) == {"min_emissions", "nearest"}

@@ -109,7 +109,7 @@ def slo_cost(fleet: Fleet, scheme: str = "min_emissions") -> dict:
             "latency_p95_without_s": without.latency_p95_s}
 
 
-def validation(table: pd.DataFrame, catalogue: ServingCatalogue, mean_tokens_out: float) -> pd.DataFrame:
+def validation(table: pd.DataFrame, catalogue: ServingCatalogue) -> pd.DataFrame:
     """Each scheme's per-query figures against each published reference that gives the same quantity: ratio
     ours / published (low and high end of a published range). Samsi et al.'s J per output token is compared with
     the scheme's GPU energy per output token (their boundary)."""
@@ -120,14 +120,10 @@ def validation(table: pd.DataFrame, catalogue: ServingCatalogue, mean_tokens_out
             if ref.j_per_output_token is not None:
                 pairs.append(("gpu_j_per_output_token", ref.j_per_output_token))
             for metric, (low, high) in pairs:
-                ours = float(r[metric])
-                rows.append({"scheme": r["policy"], "kind": r["kind"], "reference": ref.name, "metric": metric,
+                compared = ref.water_metric if metric == "water_ml_per_query" else metric
+                ours = float(r[compared])
+                rows.append({"scheme": r["policy"], "kind": r["kind"], "reference": ref.name,
+                             "metric": metric, "compared_with": compared,
                              "ours": ours, "published_low": low, "published_high": high,
                              "ratio_low": ours / high, "ratio_high": ours / low, "boundary": ref.boundary})
-    out = pd.DataFrame(rows)
-    out.attrs["mean_tokens_out"] = mean_tokens_out
-    return out
-
-
-def mean_tokens_out(catalogue: ServingCatalogue) -> float:
-    return float(sum(c.share * c.tokens_out for c in catalogue.classes))
+    return pd.DataFrame(rows)

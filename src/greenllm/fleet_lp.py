@@ -33,7 +33,9 @@ SCHEMES = {  # optimised schemes: name -> lexicographic order (the first objecti
     "min_latency": ("latency_mean_s", "emissions_kg"),
 }
 STAGE_REL, STAGE_ABS = 1e-6, 1e-9  # slack that keeps an earlier stage at its optimum
-P95_SHARE = 0.05  # at most 5 % of queries above the p95 bound
+# At most 5 % of queries above the p95 bound, less 1e-5: more than the solver's feasibility tolerance (1e-7), so the
+# weighted quantile of the account (the first latency with at least 95 % of queries at or below it) is within it.
+P95_SHARE = 0.05 - 1e-5
 
 
 @dataclass

@@ -100,6 +100,7 @@ class TokenClass:
     slo_tier: str
 
 
+WATER_METRICS = ("water_ml_per_query", "water_onsite_ml_per_query")
 REFERENCE_FIELDS = ("energy_wh_per_query", "water_ml_per_query", "co2_g_per_query", "j_per_output_token")
 
 
@@ -114,6 +115,7 @@ class Reference:
     water_ml_per_query: tuple[float, float] | None = None
     co2_g_per_query: tuple[float, float] | None = None
     j_per_output_token: tuple[float, float] | None = None
+    water_metric: str = "water_ml_per_query"  # ours to compare with: on-site plus generation, or on-site only
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,8 @@ def _accelerators(path, raw, sources) -> dict[str, Accelerator]:
                 raise InputError(f"{path}, accelerators.{name}.{f}: missing")
             values[f] = _sourced(path, f"accelerators.{name}.{f}", spec[f], sources, positive=True)
         if values["idle_w"] > values["tdp_w"]:
-            raise InputError(f"{path}, accelerators.{name}.idle_w: {values['idle_w']} W exceeds tdp_w {values['tdp_w']} W")
+            raise InputError(f"{path}, accelerators.{name}.idle_w: {values['idle_w']} W exceeds"
+                             f" tdp_w {values['tdp_w']} W")
         values["accelerators_per_server"] = int(values["accelerators_per_server"])
         out[str(name)] = Accelerator(str(name), **values)
     return out
@@ -346,7 +349,11 @@ def _references(path, raw, sources) -> tuple[Reference, ...]:
             if low > high:
                 raise InputError(f"{path}, {where}.{f}: low {low} exceeds high {high}")
             vals[f] = (low, high)
-        out.append(Reference(str(spec.get("name")), sources[spec["source"]], str(spec.get("boundary", "")), **vals))
+        water_metric = spec.get("water_metric", "water_ml_per_query")
+        if water_metric not in WATER_METRICS:
+            raise InputError(f"{path}, {where}.water_metric: {water_metric!r} is not one of {', '.join(WATER_METRICS)}")
+        out.append(Reference(str(spec.get("name")), sources[spec["source"]], str(spec.get("boundary", "")),
+                             water_metric=water_metric, **vals))
     return tuple(out)
 
 
