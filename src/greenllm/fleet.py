@@ -93,6 +93,8 @@ class Fleet:
     pair_k: np.ndarray
     pair_point: list[str]  # operating point name per pair
     pair_batch: np.ndarray
+    batch_limits: np.ndarray  # every batch limit in use, ascending; pair_o indexes it
+    pair_o: np.ndarray
     latency_s: np.ndarray
     ttft_s: np.ndarray
     slo_ok: np.ndarray  # the pair meets its class's SLO (all kept pairs do unless options.slo is False)
@@ -164,11 +166,14 @@ def build_fleet(s: Scenario, catalogue: ServingCatalogue, options: FleetOptions)
                     rows.append((i, j, k, point.name, point.batch_limit, latency[i], ttft, bool(ok[i]), busy, active))
     if not rows:
         raise InputError("serving: no (area, site, class, operating point) meets the SLO")
+    rows.sort(key=lambda r: (r[0], r[1], r[4], r[2]))  # pairs in (area, site, batch limit, class) order
     cols = list(zip(*rows, strict=True))
+    batch_limits = np.unique(np.array(cols[4]))
     idle = np.array([catalogue.accelerators[a].idle_w for a in accelerator_j])
     fleet = Fleet(s, catalogue, options, [c.name for c in classes], accelerator_j, installed_j, queries_ikt,
                   np.zeros((s.n_dcs, s.n_hours)),
                   np.array(cols[0]), np.array(cols[1]), np.array(cols[2]), list(cols[3]), np.array(cols[4]),
+                  batch_limits, np.searchsorted(batch_limits, np.array(cols[4])),
                   np.array(cols[5], float), np.array(cols[6], float), np.array(cols[7], bool),
                   np.array(cols[8], float), np.array(cols[9], float), idle, n_total)
     served = np.zeros((s.n_areas, len(classes)), bool)

@@ -1,8 +1,9 @@
 """The serving LP on a :class:`~greenllm.fleet.Fleet`: which share of each (area, class, hour)'s queries runs on which
 site at which operating point, with accelerators provisioned and grid power drawn per site and hour.
 
-Variables: y[p, t] in [0, 1] share of lambda_{ikt} on pair p = (i, j, k, o) (only pairs within the SLO exist);
-a[j, t] in [0, installed_j] accelerators provisioned; g[j, t] >= 0 grid energy [kWh per one-hour slot].
+Variables, in this column order: y[p, t] in [0, 1] share of lambda_{ikt} on pair p = (i, j, k, o) (only pairs
+within the SLO exist; pairs in (area, site, batch limit, class) order); g[j, t] >= 0 grid energy [kWh per one-hour
+slot]; a[j, t] in [0, installed_j] accelerators provisioned.
 
     full service    sum_{p in (i, k)} y[p, t] = 1                                             per (i, k, t)
     capacity        peak_to_mean sum_p lambda busy_p y[p, t] <= 3600 s a[j, t]                per (j, t)
@@ -46,6 +47,7 @@ class FleetLP:
     col_lower: np.ndarray
     col_upper: np.ndarray
     costs: dict[str, np.ndarray]
+    families: dict[str, tuple[int, int]]  # constraint family -> row range
     lam: np.ndarray  # [p, t] queries per hour of each share column's (area, class)
     n_y: int
     shape_jt: tuple[int, int]
@@ -55,7 +57,7 @@ def build_lp(fleet: Fleet) -> FleetLP:
     s = fleet.scenario
     n_p, n_t, n_j = fleet.n_pairs, s.n_hours, s.n_dcs
     n_y, n_jt = n_p * n_t, n_j * n_t
-    a0, g0 = n_y, n_y + n_jt
+    g0, a0 = n_y, n_y + n_jt
     lam = fleet.pair_queries()  # [p, t]
     y_col = np.arange(n_y).reshape(n_p, n_t)
     t_idx = np.broadcast_to(np.arange(n_t), (n_p, n_t))
@@ -86,7 +88,9 @@ def build_lp(fleet: Fleet) -> FleetLP:
 
     rows, cols, vals, lower, upper = [], [], [], [], []
     offset = 0
-    for r, c, v, lo, up in blocks:
+    families = {}
+    for name, (r, c, v, lo, up) in zip(("full_service", "capacity", "power_balance"), blocks, strict=True):
+        families[name] = (offset, offset + len(lo))
         rows.append(r + offset)
         cols.append(c)
         vals.append(v)
@@ -99,16 +103,16 @@ def build_lp(fleet: Fleet) -> FleetLP:
 
     def on_grid(per_jt: np.ndarray) -> np.ndarray:
         c = np.zeros(n_cols)
-        c[g0:] = per_jt.ravel()
+        c[g0:a0] = per_jt.ravel()
         return c
 
     facility = np.zeros(n_cols)
     facility[:n_y] = fac_y.ravel()
-    facility[a0:g0] = fac_a
+    facility[a0:] = fac_a
     water_per_it = s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh  # [j, t] litres per IT kWh
     water = np.zeros(n_cols)
     water[:n_y] = (fac_y / pue_p[:, None] * water_per_it[fleet.pair_j]).ravel()
-    water[a0:g0] = (fac_a.reshape(n_j, n_t) / s.pue[:, None] * water_per_it).ravel()
+    water[a0:] = (fac_a.reshape(n_j, n_t) / s.pue[:, None] * water_per_it).ravel()
     latency = np.zeros(n_cols)
     latency[:n_y] = (lam * fleet.latency_s[:, None]).ravel() / fleet.total_queries
     emissions = on_grid(s.carbon_kg_per_kwh)
@@ -117,8 +121,8 @@ def build_lp(fleet: Fleet) -> FleetLP:
              "total_usd": energy + on_grid(s.carbon_kg_per_kwh * s.carbon_tax_usd_per_kg[:, None]),
              "water_l": water, "latency_mean_s": latency, "facility_kwh": facility}
     col_lower = np.zeros(n_cols)
-    col_upper = np.concatenate([np.ones(n_y), np.repeat(fleet.installed_j, n_t), np.full(n_jt, np.inf)])
-    return FleetLP(matrix, np.concatenate(lower), np.concatenate(upper), col_lower, col_upper, costs, lam, n_y,
+    col_upper = np.concatenate([np.ones(n_y), np.full(n_jt, np.inf), np.repeat(fleet.installed_j, n_t)])
+    return FleetLP(matrix, np.concatenate(lower), np.concatenate(upper), col_lower, col_upper, costs, families, lam, n_y,
                    (n_j, n_t))
 
 
