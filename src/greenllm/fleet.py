@@ -16,7 +16,7 @@ and an allocation (queries per pair and hour) is accounted for by :func:`account
     provisioned_jt = peak_to_mean x busy_jt / 3600 s                              [accelerators]
     it_kwh_jt      = ((1 + host) sum_p q_pt active_p + idle_w (3600 provisioned_jt - busy_jt)) / 3.6e6
     facility_kwh   = PUE_j it_kwh;  grid_kwh = max(0, facility_kwh - renewable_kwh)
-    emissions_kg   = grid_kwh x carbon_kg_per_kwh;  energy_usd = grid_kwh x price_usd_per_kwh
+    emissions_kg   = grid_kwh x carbon_kg_per_kwh;  energy_usd = grid_kwh x max(price_usd_per_kwh, 0)
     water_l        = it_kwh (WUE_jt + PUE_j EWIF_jt)      (Li et al. 2023: on-site plus electricity generation)
 """
 
@@ -227,6 +227,12 @@ class Account:
                 "peak_accelerators": self.peak_accelerators, "capacity_ok": self.capacity_ok}
 
 
+def billed_price(s: Scenario) -> np.ndarray:
+    """Electricity price the fleet pays per site and hour [$/kWh]: negative day-ahead prices count as free power, not
+    as revenue, so that no allocation burns energy to earn money."""
+    return np.maximum(s.price_usd_per_kwh, 0.0)
+
+
 def site_hour_loads(fleet: Fleet, q_pt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(busy accelerator-seconds, GPU + host joules while busy) per site and hour, each [j, t], of queries q_pt."""
     n_j, n_t = fleet.scenario.n_dcs, fleet.scenario.n_hours
@@ -263,7 +269,7 @@ def account(fleet: Fleet, q_pt: np.ndarray, provisioned: np.ndarray | None = Non
         queries=served,
         facility_kwh=float(facility.sum()),
         grid_kwh=float(grid.sum()),
-        energy_usd=float((grid * s.price_usd_per_kwh).sum()),
+        energy_usd=float((grid * billed_price(s)).sum()),
         carbon_usd=float((grid * s.carbon_kg_per_kwh * s.carbon_tax_usd_per_kg[:, None]).sum()),
         emissions_kg=emissions,
         water_l=float((it * (s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh)).sum()),

@@ -6,12 +6,13 @@ within the SLO exist; pairs in (area, site, batch limit, class) order); g[j, t] 
 slot]; a[j, t] in [0, installed_j] accelerators provisioned.
 
     full service    sum_{p in (i, k)} y[p, t] = 1                                             per (i, k, t)
-    capacity        peak_to_mean sum_p lambda busy_p y[p, t] <= 3600 s a[j, t]                per (j, t)
+    provisioning    peak_to_mean sum_p lambda busy_p y[p, t] = 3600 s a[j, t]                 per (j, t)
+                    (exactly the accelerators the load's within-hour peak needs; a <= installed is the capacity)
     power balance   0 <= F[j, t] - g[j, t] <= renewable_kwh[j, t]                              per (j, t)
                     F = PUE_j / 3.6e6 (sum_p lambda y ((1 + host) active_p - idle_w busy_p) + idle_w 3600 a)
     latency (eps)   sum lambda y latency_p <= eps_mean Q;  sum_{latency_p > x} lambda y <= 0.05 Q  (p95 <= x)
 
-Objectives (linear): emissions_kg = sum g CI, energy_usd = sum g price, total_usd = energy_usd + carbon tax x
+Objectives (linear): emissions_kg = sum g CI, energy_usd = sum g max(price, 0), total_usd = energy_usd + carbon tax x
 emissions, water_l, latency_mean_s; a scheme minimises them in a lexicographic order and finally facility energy
 (so no accelerator is provisioned without need and the allocation's account equals the LP's numbers).
 """
@@ -24,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from greenllm.errors import InfeasibleError, SolverError
-from greenllm.fleet import J_PER_KWH, S_PER_HOUR, Fleet
+from greenllm.fleet import J_PER_KWH, S_PER_HOUR, Fleet, billed_price
 
 OBJECTIVES = ("emissions_kg", "total_usd", "energy_usd", "water_l", "latency_mean_s", "facility_kwh")
 SCHEMES = {  # optimised schemes: name -> lexicographic order (the first objective is the one it puts first)
@@ -76,7 +77,7 @@ def build_lp(fleet: Fleet) -> FleetLP:
     blocks.append((np.concatenate([jt_row.ravel(), np.arange(n_jt)]),
                    np.concatenate([y_col.ravel(), a0 + np.arange(n_jt)]),
                    np.concatenate([cap_vals.ravel(), np.full(n_jt, -S_PER_HOUR)]),
-                   np.full(n_jt, -np.inf), np.zeros(n_jt)))
+                   np.zeros(n_jt), np.zeros(n_jt)))
     # power balance, rows (j, t)
     pue_p = s.pue[fleet.pair_j]
     fac_y = (pue_p / J_PER_KWH * ((1 + host) * fleet.active_j - idle_w[fleet.pair_j] * fleet.busy_s))[:, None] * lam
@@ -89,7 +90,7 @@ def build_lp(fleet: Fleet) -> FleetLP:
     rows, cols, vals, lower, upper = [], [], [], [], []
     offset = 0
     families = {}
-    for name, (r, c, v, lo, up) in zip(("full_service", "capacity", "power_balance"), blocks, strict=True):
+    for name, (r, c, v, lo, up) in zip(("full_service", "provisioning", "power_balance"), blocks, strict=True):
         families[name] = (offset, offset + len(lo))
         rows.append(r + offset)
         cols.append(c)
@@ -116,7 +117,7 @@ def build_lp(fleet: Fleet) -> FleetLP:
     latency = np.zeros(n_cols)
     latency[:n_y] = (lam * fleet.latency_s[:, None]).ravel() / fleet.total_queries
     emissions = on_grid(s.carbon_kg_per_kwh)
-    energy = on_grid(s.price_usd_per_kwh)
+    energy = on_grid(billed_price(s))
     costs = {"emissions_kg": emissions, "energy_usd": energy,
              "total_usd": energy + on_grid(s.carbon_kg_per_kwh * s.carbon_tax_usd_per_kg[:, None]),
              "water_l": water, "latency_mean_s": latency, "facility_kwh": facility}
@@ -143,6 +144,7 @@ class FleetSolver:
         self.h = h
         self._eps_rows: list[int] = []
         self.stages: dict[str, float] = {}  # optimum of each stage of the last solve
+        self.values: np.ndarray | None = None  # column values of the last solve
 
     def _add_row(self, coef: np.ndarray, upper: float) -> int:
         idx = np.flatnonzero(coef)
@@ -177,11 +179,12 @@ class FleetSolver:
         return np.array(self.h.getSolution().col_value)
 
     def solve(self, order: tuple[str, ...]) -> np.ndarray:
-        """Lexicographic over ``order`` then facility energy; returns queries per pair and hour [p, t]."""
+        """Lexicographic over ``order``; returns queries per pair and hour [p, t]. Every order ends with emissions or
+        cost, which leave no grid energy beyond what the load needs, so the account equals the LP's numbers."""
         stage_rows = []
         self.stages = {}
         try:
-            for name in (*order, "facility_kwh"):
+            for name in order:
                 cost = self.lp.costs[name]
                 values = self._solve(cost)
                 optimum = float(cost @ values)
@@ -190,4 +193,5 @@ class FleetSolver:
         finally:
             self._drop_rows(stage_rows)
         y = values[: self.lp.n_y].reshape(self.lp.lam.shape)
+        self.values = values
         return y * self.lp.lam
