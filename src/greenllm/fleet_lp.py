@@ -123,8 +123,8 @@ def build_lp(fleet: Fleet) -> FleetLP:
              "water_l": water, "latency_mean_s": latency, "facility_kwh": facility}
     col_lower = np.zeros(n_cols)
     col_upper = np.concatenate([np.ones(n_y), np.full(n_jt, np.inf), np.repeat(fleet.installed_j, n_t)])
-    return FleetLP(matrix, np.concatenate(lower), np.concatenate(upper), col_lower, col_upper, costs, families, lam, n_y,
-                   (n_j, n_t))
+    return FleetLP(matrix, np.concatenate(lower), np.concatenate(upper), col_lower, col_upper, costs, families, lam,
+                   n_y, (n_j, n_t))
 
 
 class FleetSolver:
