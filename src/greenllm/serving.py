@@ -235,6 +235,11 @@ def _mapping(path: Path, where: str, value) -> dict:
     return value
 
 
+def _member(path: Path, where: str, value, known, what: str) -> None:
+    if value not in known:
+        raise InputError(f"{path}, {where}: {value!r} is not one of {what} ({', '.join(known)})")
+
+
 def _source_key(path: Path, where: str, spec: dict, sources: dict) -> None:
     if spec.get("source") not in sources:
         raise InputError(f"{path}, {where}.source: {spec.get('source')!r} is not listed under 'sources'")
@@ -280,10 +285,8 @@ def _operating_points(path, raw, accelerators, models) -> tuple[OperatingPoint, 
     for n, spec in enumerate(raw):
         where = f"operating_points[{n}]"
         spec = _mapping(path, where, spec)
-        if spec.get("accelerator") not in accelerators:
-            raise InputError(f"{path}, {where}.accelerator: {spec.get('accelerator')!r} is not under 'accelerators'")
-        if spec.get("model") not in models:
-            raise InputError(f"{path}, {where}.model: {spec.get('model')!r} is not under 'models'")
+        _member(path, f"{where}.accelerator", spec.get("accelerator"), accelerators, "accelerators")
+        _member(path, f"{where}.model", spec.get("model"), models, "models")
         values = {f: _num(path, f"{where}.{f}", spec.get(f), positive=True)
                   for f in ("batch_limit", "accelerators_per_replica", "tokens_per_s_replica", "tpot_s", "tpot_p99_s",
                             "j_per_token", "power_w")}
@@ -314,10 +317,8 @@ def _workload(path, raw, models, sources) -> tuple[tuple[TokenClass, ...], float
     for n, spec in enumerate(raw.get("classes") or []):
         where = f"workload.classes[{n}]"
         spec = _mapping(path, where, spec)
-        if spec.get("model") not in models:
-            raise InputError(f"{path}, {where}.model: {spec.get('model')!r} is not under 'models'")
-        if spec.get("slo_tier") not in SLO_TIERS:
-            raise InputError(f"{path}, {where}.slo_tier: {spec.get('slo_tier')!r} is not one of {', '.join(SLO_TIERS)}")
+        _member(path, f"{where}.model", spec.get("model"), models, "models")
+        _member(path, f"{where}.slo_tier", spec.get("slo_tier"), SLO_TIERS, "the SLO tiers")
         classes.append(TokenClass(str(spec.get("name")), str(spec.get("trace")),
                                   _num(path, f"{where}.share", spec.get("share"), positive=True, at_most=1.0),
                                   _num(path, f"{where}.tokens_in", spec.get("tokens_in")),
