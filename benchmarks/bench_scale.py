@@ -5,14 +5,14 @@
 Instances: ``greenllm.synthetic.random_tables`` with N areas = N data centres, 5 types, 24 hours (seed N). The
 per-query instance places areas and sites at random in a 4000 km x 2000 km box, sets RTT from the distance
 (fibre at 200,000 km/s, x2 for the round trip, +2 ms), gives half the sites A100s and half H100s (64 each,
-dc_hardware.csv) and sets each (area, type) SLO (area_type.csv delay_max_s, read per query: scalars.json
-``per_query_slo: delay_max_s``) to its fastest route's
+dc_hardware.csv) and sets each (area, type) SLO (area_type.csv delay_max_s, read per query: model option
+``per_query_slo="delay_max_s"``) to its fastest route's
 latency + 5 ms: routes to sites more than ~500 km farther than the best one are pruned. The paper instance keeps the
 synthetic table as it is (no pruning exists in the paper's model). ``per_query_loose`` is the per-query instance
 with the synthetic table's loose SLOs (50-100 s): nothing is pruned, which shows what pruning buys.
 
 Each (size, formulation) runs in a fresh subprocess, so the peak resident memory (ru_maxrss) is that point's own.
-Goal (issue 5): the largest per-query size solves in < 2 min and < 4 GB; build < 10 % of solve.
+Goal: the largest per-query size solves in < 2 min and < 4 GB; build < 10 % of solve.
 Timings, not assertions: run it on a quiet machine.
 """
 
@@ -37,6 +37,8 @@ SLO_MARGIN_S = 0.005  # SLO = fastest route + 5 ms
 ACCELERATORS = ("A100", "H100-SXM-80GB")
 ACCELERATORS_PER_DC = 64
 
+SLO_RULE = "delay_max_s"  # per-(area, type) SLOs from area_type.csv, read as seconds per query
+
 
 def write_instance(folder: Path, n: int, formulation: str) -> Path:
     import pandas as pd
@@ -47,7 +49,6 @@ def write_instance(folder: Path, n: int, formulation: str) -> Path:
     tables, scalars = random_tables(n_areas=n, n_dcs=n, n_types=5, n_hours=24, seed=n)
     per_query = formulation.startswith("per_query")
     if per_query:
-        scalars = {**scalars, "per_query_slo": "delay_max_s"}  # per-(area, type) SLOs from area_type.csv
         from greenllm.inputs import load_scenario
         from greenllm.per_query import load_inputs, route_latency_s
 
@@ -61,7 +62,7 @@ def write_instance(folder: Path, n: int, formulation: str) -> Path:
                                  "count": ACCELERATORS_PER_DC})
         hardware.to_csv(folder / "dc_hardware.csv", index=False)
         s = load_scenario(folder)
-        latency = route_latency_s(s, load_inputs(s))
+        latency = route_latency_s(s, load_inputs(s, slo=SLO_RULE))
         fastest_ik = latency.min(axis=(1, 3))  # over sites and hours
         if formulation == "per_query":
             tables["area_type"]["delay_max_s"] = (fastest_ik + SLO_MARGIN_S).ravel()  # rows are (area, type)
@@ -75,15 +76,17 @@ def one_point(folder: Path, formulation: str, scheme: str) -> dict:
     """Runs in the child: load, build (timed), solve (timed by the driver, build excluded)."""
     from greenllm.inputs import load_scenario
     from greenllm.model import build, resolve_formulation
+    from greenllm.options import ModelOptions
     from greenllm.solve import solve
 
     s = load_scenario(folder)
-    f = resolve_formulation(formulation, s)
+    options = ModelOptions(formulation=formulation.removesuffix("_loose"), per_query_slo=SLO_RULE)
+    f = resolve_formulation(None, s, options)
     started = time.perf_counter()
-    lp = build(s, f)
+    lp = build(s, f, options)
     build_s = time.perf_counter() - started
     weights = (1 / 3, 1 / 3, 1 / 3) if scheme == "weighted" else None
-    result = solve(s, scheme, weights=weights, solver="highs", formulation=f, verify=False)
+    result = solve(s, scheme, weights=weights, solver="highs", formulation=f, options=options, verify=False)
     return {"routes": int(np.prod(lp.shape_x)), "kept": int(lp.n_x), "variables": int(lp.n_cols),
             "constraints": int(lp.n_rows), "nonzeros": int(len(lp.row_value)), "build_s": build_s,
             "solve_s": result.solve_seconds, "objective": result.objective,

@@ -3,17 +3,13 @@
     python benchmarks/bench_solve.py [--sizes 25 50 100] [--repeat 3] [--scenario DIR]
 
 Prints two tables: (1) load / build / solve seconds per size with build as a share of solve (goal: < 10 %);
-(2) the whole `greenllm solve` process against a bare highspy script on the same CSVs (goal: ratio <= 1.5).
+(2) the whole `greenllm solve` process against the bare highspy script of bench_cli_overhead.py (goal: ratio <= 1.5).
 Timings, not assertions: run it on a quiet machine.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -45,16 +41,6 @@ def stage_times(folder: Path, repeat: int) -> dict:
             "load_s": min(loads), "build_s": min(builds), "solve_s": min(solves), "objective": result.objective}
 
 
-def process_seconds(command: list[str], repeat: int) -> tuple[float, str]:
-    times, out = [], ""
-    for _ in range(repeat):
-        started = time.perf_counter()
-        proc = subprocess.run(command, capture_output=True, text=True, check=True)
-        times.append(time.perf_counter() - started)
-        out = proc.stdout
-    return statistics.median(times), out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[25, 50, 100],
@@ -80,18 +66,15 @@ def main() -> None:
               f"{r['build_s']:.3f} | {r['solve_s']:.3f} | {r['build_s'] / r['solve_s']:.1%} |")
 
     if args.scenario.is_dir():
-        ours, out = process_seconds([sys.executable, "-m", "greenllm", "-q", "solve", str(args.scenario), "--scheme",
-                                     "weighted", "--weights", "1/3,1/3,1/3", "--json"], args.repeat)
-        bare, bare_out = process_seconds([sys.executable, str(HERE / "bare_highspy.py"), str(args.scenario)],
-                                         args.repeat)
-        ours_obj, bare_obj = (json.loads(o.strip().splitlines()[-1])["objective"] for o in (out, bare_out))
+        from bench_cli_overhead import compare
+
+        r = compare(args.scenario, args.repeat)
         print()
         print("| whole process (median) | seconds | objective |")
         print("|---|---:|---:|")
-        print(f"| greenllm solve (auto solver, validation, verification) | {ours:.2f} | {ours_obj:.10f} |")
-        print(f"| bare highspy script | {bare:.2f} | {bare_obj:.10f} |")
-        print(f"| ratio (goal <= 1.5) | {ours / bare:.2f} | |")
-
+        print(f"| greenllm solve (validation, verification) | {r['greenllm_s']:.2f} | {r['greenllm_objective']:.10f} |")
+        print(f"| bare highspy script | {r['bare_s']:.2f} | {r['bare_objective']:.10f} |")
+        print(f"| ratio (goal <= 1.5) | {r['ratio']:.2f} | |")
 
 if __name__ == "__main__":
     main()

@@ -206,3 +206,22 @@ def test_unknown_tables_are_refused(tmp_path):
     tables["weather"] = pd.DataFrame({"x": [1]})
     with pytest.raises(InputError, match="unknown tables weather"):
         write_scenario(tmp_path / "w", tables, scalars)
+
+
+def test_the_fast_check_coerces_exactly_as_the_pandera_schema(tmp_path):
+    """Valid files skip pandera: the plain-numpy path must give the same frame, bit for bit, and defer every
+    invalid file to pandera."""
+    import pandas as pd
+
+    from greenllm import inputs
+
+    folder = write_scenario(tmp_path / "s", *random_tables(seed=3))
+    for stem, spec in FILES.items():
+        frame = pd.read_csv(folder / f"{stem}.csv", dtype=str, keep_default_na=False, na_values=[""])
+        fast = inputs._coerce_if_valid(frame, spec)
+        assert fast is not None, stem
+        pd.testing.assert_frame_equal(fast, inputs._schema(spec).validate(frame, lazy=True), check_exact=True)
+    frame = pd.read_csv(folder / "dc_hour.csv", dtype=str)
+    for column, bad in (("renewable_kw", "-1"), ("price_usd_per_kwh", "inf"), ("dc", "-2")):
+        assert inputs._coerce_if_valid(frame.assign(**{column: bad}), FILES["dc_hour"]) is None
+    assert inputs._coerce_if_valid(pd.concat([frame, frame.iloc[:1]]), FILES["dc_hour"]) is None

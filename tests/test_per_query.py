@@ -135,7 +135,7 @@ def test_energy_optimum_serves_everything_at_the_efficient_site(tmp_path):
     # dc0: 3600 x 40 J = 0.04 kWh above idle; 720 acc-s / (0.5 x 3600 s) = 0.4 accelerators x 100 W = 0.04 kWh
     # dc1 would cost (0.08 + 4 x 10 W x 1 h) kWh x 0.2 $/kWh = 0.024 $ > 0.08 kWh x 0.1 $/kWh = 0.008 $
     assert result.x[0, :, 0, 0] == pytest.approx([1.0, 0.0], abs=1e-9)
-    assert result.extras["accelerators"][:, 0] == pytest.approx([0.4, 0.0], abs=1e-9)
+    assert result.provisioning.accelerators_jt[:, 0] == pytest.approx([0.4, 0.0], abs=1e-9)
     assert result.grid_kw[:, 0] == pytest.approx([0.08, 0.0], abs=1e-9)
     assert result.costs["energy"] == pytest.approx(0.008, rel=1e-9)
     assert result.costs["delay"] == pytest.approx(QUERIES * 0.80 * 1.0, rel=1e-9)  # $1 per query-second
@@ -168,7 +168,7 @@ def test_integer_servers_change_the_optimum_and_report_the_relaxation_gap(tmp_pa
     s, inputs = make(tmp_path)
     result = solve(s, "energy", formulation=PerQueryFormulation(inputs, integer=True), solver="highs")
     assert result.x[0, :, 0, 0] == pytest.approx([0.0, 1.0], abs=1e-9)
-    assert result.extras["servers"][:, 0] == pytest.approx([0.0, 2.0], abs=1e-9)
+    assert result.provisioning.servers_jt[:, 0] == pytest.approx([0.0, 2.0], abs=1e-9)
     assert result.costs["energy"] == pytest.approx(0.024, rel=1e-9)
     relax = result.to_dict()["lp_relaxation"]
     assert relax["objective"] == pytest.approx(0.008, rel=1e-9)
@@ -204,7 +204,7 @@ def solved(tmp_path):
 
 def test_verifier_accepts_the_solution(solved):
     s, inputs, r = solved
-    checks = check_per_query(s, inputs, r.x, r.grid_kw, r.extras["accelerators"])
+    checks = check_per_query(s, inputs, r.x, r.grid_kw, r.provisioning.accelerators_jt)
     assert all(c.ok for c in checks)
 
 
@@ -221,7 +221,7 @@ def test_verifier_rejects_an_overloaded_site(solved):
     s, inputs, r = solved
     x = r.x.copy()
     x[0, :, 0, 0] = [1.0, 0.0]  # dc0 may only take half
-    checks = {c.name: c for c in check_per_query(s, inputs, x, r.grid_kw + 10, r.extras["accelerators"])}
+    checks = {c.name: c for c in check_per_query(s, inputs, x, r.grid_kw + 10, r.provisioning.accelerators_jt)}
     assert not checks["accelerator capacity"].ok
     assert checks["every query served: sum_j x lambda = lambda"].ok
 
@@ -238,10 +238,10 @@ def test_verifier_rejects_a_misreported_delay_cost(solved):
 def test_verifier_rejects_fractional_servers(tmp_path):
     s, inputs = make(tmp_path)
     r = solve(s, "energy", formulation=PerQueryFormulation(inputs, integer=True), solver="highs")
-    acc = r.extras["accelerators"].copy()
+    acc = r.provisioning.accelerators_jt.copy()
     acc[1, 0] = 3.0  # 1.5 servers of 2
     checks = {c.name: c for c in check_per_query(s, inputs, r.x, r.grid_kw, acc,
-                                                 accelerators_per_server=r.extras["accelerators_per_server"])}
+                                                 accelerators_per_server=r.provisioning.accelerators_per_server_j)}
     assert not checks["whole servers"].ok
 
 
@@ -267,20 +267,28 @@ def test_missing_optional_files_fall_back_to_the_catalogue_defaults_and_say_so(t
     assert any("type_slo.csv absent" in n and "TPOT 0.1 s" in n for n in inputs.notes)
 
 
-def test_scalars_can_read_delay_max_s_as_the_per_query_slo(tmp_path):
+def test_the_slo_option_can_read_delay_max_s_as_the_per_query_slo(tmp_path):
     tables, scalars, _ = tiny_tables()
-    s = load_scenario(write_scenario(tmp_path / "plain", tables, {**scalars, "per_query_slo": "delay_max_s"}))
+    s = load_scenario(write_scenario(tmp_path / "plain", tables, scalars))
     (tmp_path / "hardware.yaml").write_text(CATALOGUE)
-    inputs = load_inputs(s, load_catalogue(tmp_path / "hardware.yaml"))
+    inputs = load_inputs(s, load_catalogue(tmp_path / "hardware.yaml"), slo="delay_max_s")
     assert inputs.slo_s_ik[0, 0] == 1e6  # delay_max_s of area_type.csv
     assert any("delay_max_s" in n for n in inputs.notes)
 
 
+def test_deprecated_scalars_slo_is_still_read(tmp_path, capsys):
+    tables, scalars, _ = tiny_tables()
+    s = load_scenario(write_scenario(tmp_path / "plain", tables, {**scalars, "per_query_slo": "delay_max_s"}))
+    (tmp_path / "hardware.yaml").write_text(CATALOGUE)
+    inputs = load_inputs(s, load_catalogue(tmp_path / "hardware.yaml"))
+    assert inputs.slo_s_ik[0, 0] == 1e6
+    assert "per_query_slo are deprecated model options" in capsys.readouterr().err
+
+
 def test_unknown_per_query_slo_rule_names_the_field(tmp_path):
     tables, scalars, _ = tiny_tables()
-    s = load_scenario(write_scenario(tmp_path / "plain", tables, {**scalars, "per_query_slo": "p99"}))
-    with pytest.raises(InputError, match=r"scalars\.json, field 'per_query_slo': 'p99' is not one of model"):
-        load_inputs(s)
+    with pytest.raises(InputError, match=r"scalars\.json, field 'per_query_slo': 'p99' is not one of mlperf"):
+        write_scenario(tmp_path / "plain", tables, {**scalars, "per_query_slo": "p99"})
 
 
 def test_unknown_accelerator_in_dc_hardware_is_one_readable_error(tmp_path):
@@ -379,7 +387,7 @@ def test_tie_break_picks_the_least_facility_energy_when_energy_is_free(tmp_path)
     assert result.objective == pytest.approx(0.0, abs=1e-9)
     # dc0: 40 J x 3600 = 0.04 kWh + 0.4 accelerators x 100 W = 0.08 kWh; dc1: 0.08 kWh + 4 x 10 W = 0.12 kWh
     assert result.x[0, :, 0, 0] == pytest.approx([1.0, 0.0], abs=1e-9)
-    assert result.extras["accelerators"][:, 0] == pytest.approx([0.4, 0.0], abs=1e-9)
+    assert result.provisioning.accelerators_jt[:, 0] == pytest.approx([0.4, 0.0], abs=1e-9)
     # tie-break = facility energy + grid energy bought (0: renewables cover the load)
     assert result.to_dict()["tie_break"] == {"objective": "facility_plus_grid_kwh", "optimum": pytest.approx(0.08)}
     assert result.grid_kw == pytest.approx(0.0, abs=1e-12)
@@ -399,7 +407,7 @@ def test_tie_break_with_whole_servers(tmp_path):
     # dc0's smallest unit is a 4 x FAST server: 0.4 kWh idle + 0.04 kWh; dc1 needs 2 servers of 2 SLOW: 0.12 kWh.
     s, inputs = make_renewable(tmp_path)
     result = solve(s, "energy", formulation=PerQueryFormulation(inputs, integer=True), solver="highs")
-    assert result.extras["servers"][:, 0] == pytest.approx([0.0, 2.0], abs=1e-9)
+    assert result.provisioning.servers_jt[:, 0] == pytest.approx([0.0, 2.0], abs=1e-9)
     assert result.to_dict()["tie_break"]["optimum"] == pytest.approx(0.12, rel=1e-9)
 
 
@@ -412,7 +420,7 @@ def test_tie_break_keeps_the_scheme_optimum_and_provisions_only_what_the_load_ne
         assert tied.objective == pytest.approx(plain.objective, rel=1e-8, abs=1e-8)
         # physical_costs provisions the fewest accelerators the allocation needs: the LP must not provision more
         needed = physical_costs(s, tied.x, inputs)
-        assert tied.extras["accelerators"].sum() == pytest.approx(needed["accelerator_hours"], rel=1e-6)
+        assert tied.provisioning.accelerators_jt.sum() == pytest.approx(needed["accelerator_hours"], rel=1e-6)
         assert tied.water_l == pytest.approx(needed["water_l"], rel=1e-6)
 
 
@@ -430,4 +438,4 @@ def test_optimal_face_and_bound_row_give_the_same_tie_break(tmp_path, monkeypatc
     assert face.objective == pytest.approx(row.objective, rel=1e-8)
     assert face.to_dict()["tie_break"]["optimum"] == pytest.approx(row.to_dict()["tie_break"]["optimum"], rel=1e-6)
     needed = physical_costs(s, face.x, load_inputs(s))
-    assert face.extras["accelerators"].sum() == pytest.approx(needed["accelerator_hours"], rel=1e-6)
+    assert face.provisioning.accelerators_jt.sum() == pytest.approx(needed["accelerator_hours"], rel=1e-6)

@@ -316,3 +316,11 @@ def test_fetch_iso_lmp_registers_its_export_with_the_gridstatus_call(tmp_path):
                                                        tmp_path), raw_root=tmp_path)
     assert entry["url"].startswith("gridstatus:MISO.get_lmp?market=DAY_AHEAD_HOURLY&locations=ILLINOIS.HUB")
     assert entry["source"] == prices.GRIDSTATUS_SOURCE
+
+
+def test_model_options_are_in_provenance_not_in_scalars(built, scenario):
+    """Real prices can be negative: the folder asks for grid_within_load in provenance.json; scalars.json is data."""
+    from greenllm.options import DEPRECATED_SCALARS, ModelOptions, default_options_for
+
+    assert not set(DEPRECATED_SCALARS) & set(scenario.scalars)
+    assert default_options_for(built["out"]) == ModelOptions(grid_within_load=True)

@@ -7,6 +7,7 @@ import pytest
 
 from greenllm.errors import VerificationError
 from greenllm.inputs import load_scenario, write_scenario
+from greenllm.options import ModelOptions
 from greenllm.solve import solve
 from greenllm.verify import verify_solution
 from tests.test_tiny_instance import tiny_tables
@@ -20,8 +21,8 @@ def solved(tmp_path):
 
 def test_a_correct_solution_passes(solved):
     scenario, result = solved
-    quantities = verify_solution(scenario, result)
-    assert quantities["water_l"] == pytest.approx(1.0)
+    account = verify_solution(scenario, result)
+    assert account.water_l == pytest.approx(1.0)
 
 
 def test_unserved_queries_fail(solved):
@@ -54,10 +55,10 @@ def test_misreported_cost_fails(solved):
         verify_solution(scenario, broken)
 
 
-def test_grid_above_the_load_fails_when_the_scenario_bounds_it(solved):
+def test_grid_above_the_load_fails_when_the_model_options_bound_it(solved):
     scenario, result = solved
-    bounded = dataclasses.replace(scenario, scalars={**scenario.scalars, "grid_within_load": True})
-    verify_solution(bounded, result)  # the energy optimum draws exactly the load
-    oversupplied = dataclasses.replace(result, grid_kw=result.grid_kw + 1.0)
+    bounded = dataclasses.replace(result, model=ModelOptions(grid_within_load=True))
+    verify_solution(scenario, bounded)  # the energy optimum draws exactly the load
+    oversupplied = dataclasses.replace(bounded, grid_kw=result.grid_kw + 1.0)
     with pytest.raises(VerificationError, match="grid power <= facility load"):
-        verify_solution(bounded, oversupplied)
+        verify_solution(scenario, oversupplied)

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 from greenllm.errors import SolverError
-from greenllm.model import LinearProgram
+from greenllm.lp import LinearProgram
 
 log = logging.getLogger("greenllm")
 

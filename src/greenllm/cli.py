@@ -13,9 +13,11 @@ import sys
 from fractions import Fraction
 
 from greenllm.errors import GreenLLMError, InputError
+from greenllm.inputs import SCALABLE_FIELDS
+from greenllm.options import FORMULATION_NAMES, SLO_RULES
 
 SCHEMES = ("energy", "carbon", "delay", "weighted", "lexicographic")
-SCALE_FIELDS = ("price", "carbon", "renewable", "demand", "energy_per_token", "delay_penalty", "water_budget")
+SCALE_FIELDS = tuple(SCALABLE_FIELDS)
 
 
 def _weights(text: str) -> tuple[float, float, float]:
@@ -73,14 +75,29 @@ def _add_solve(sub) -> None:
     p.add_argument("--scale", type=_scale, action="append", default=[], metavar="FIELD=FACTOR",
                    help=f"multiply an input field (repeatable): {', '.join(SCALE_FIELDS)}")
     p.add_argument("--solver", choices=("auto", "highs", "gurobi"), default="auto")
-    p.add_argument("--formulation", choices=("paper", "per_query"), default=None,
-                   help="model: the paper's (default, or the scenario's scalars.json 'formulation') or per_query"
-                        " (per-query latency and hardware; see docs/per_query.md)")
+    p.add_argument("--formulation", choices=FORMULATION_NAMES, default=None,
+                   help="model: the paper's (default) or per_query (per-query latency and hardware; see"
+                        " docs/per_query.md)")
+    p.add_argument("--grid-within-load", action=argparse.BooleanOptionalAction, default=None,
+                   help="bound grid power by the facility load (default: off, unless the scenario folder's"
+                        " provenance.json asks for it)")
+    p.add_argument("--slo", choices=SLO_RULES, default=None,
+                   help="per_query SLO without type_slo.csv: mlperf (catalogue TTFT/TPOT, default) or delay_max_s")
     p.add_argument("--integer-provisioning", action="store_true",
                    help="with --formulation per_query: whole servers (a MILP); reports the LP relaxation gap")
     p.add_argument("--threads", type=int, default=None, help="solver threads (default: the solver's choice)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=_run_solve)
+
+
+def _options(args, scenario):
+    """The model options: the command line's, else what the folder asks for (greenllm.options.default_options_for)."""
+    import dataclasses
+
+    from greenllm.options import default_options_for
+
+    given = {"formulation": args.formulation, "grid_within_load": args.grid_within_load, "per_query_slo": args.slo}
+    return dataclasses.replace(default_options_for(scenario), **{k: v for k, v in given.items() if v is not None})
 
 
 def _run_solve(args) -> int:
@@ -96,16 +113,17 @@ def _run_solve(args) -> int:
     scenario = load_scenario(args.scenario)
     for name, factor in args.scale:
         scenario = scenario.scaled(name, factor)
-    formulation = args.formulation
+    options = _options(args, scenario)
+    formulation = None
     if args.integer_provisioning:
-        if formulation != "per_query":
+        if options.formulation != "per_query":
             raise InputError("--integer-provisioning needs --formulation per_query")
-        from greenllm.per_query import PerQueryFormulation
+        from greenllm.formulations import PerQueryFormulation
 
-        formulation = PerQueryFormulation.for_scenario(scenario, integer=True)
+        formulation = PerQueryFormulation.for_scenario(scenario, options, integer=True)
     result = solve(scenario, args.scheme, weights=args.weights, order=args.order, tolerance=args.tolerance,
                    abs_tolerance=args.abs_tolerance, solver=args.solver, threads=args.threads,
-                   formulation=formulation)
+                   formulation=formulation, options=options)
     if args.json:
         out = result.to_dict()
         if args.scale:

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from greenllm.errors import InputError
+from greenllm.hardware import Catalogue, load_catalogue
+from greenllm.options import deprecated_scalars
 
 # --------------------------------------------------------------------------------------------------------------------
 # The format: for every file, its key columns (ids) and its required numeric value columns with their lower bounds.
@@ -77,6 +79,13 @@ FILES: dict[str, FileSpec] = {
         },
         doc="hourly signals per data centre",
     ),
+}
+# Optional files of the per-query formulation (docs/per_query.md): stem -> (format, column naming a catalogue entry).
+OPTIONAL_FILES = {
+    "dc_hardware": (FileSpec(("dc",), {"count": 0.0}, strictly_positive=("count",),
+                             doc="accelerator type and number installed per data centre"), "accelerator"),
+    "type_slo": (FileSpec(("type",), {"slo_s": 0.0}, strictly_positive=("slo_s",),
+                          doc="model size class and per-query latency SLO per query type"), "model"),
 }
 SCALARS_FILE = "scalars.json"
 REQUIRED_SCALARS = {"water_budget_l": 0.0}
@@ -242,7 +251,35 @@ def _check_present_and_numeric(path: Path, frame: pd.DataFrame, spec: FileSpec) 
                 )
 
 
+def _coerce_if_valid(frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame | None:
+    """The frame with keys as int64 and values as float64 when every check of :func:`_schema` holds, else None.
+
+    The same coercion (``astype``) and checks as the pandera schema, in plain numpy: valid files skip importing
+    pandera (a third of a second per process); an invalid one goes to pandera for its failure cases.
+    """
+    try:
+        columns = {key: frame[key].astype(np.int64) for key in spec.keys}
+        columns.update({name: frame[name].astype(np.float64) for name in spec.values})
+    except (ValueError, TypeError, OverflowError):
+        return None
+    for key in spec.keys:
+        if (columns[key].to_numpy() < 0).any():
+            return None
+    for name, lower in spec.values.items():
+        values = columns[name].to_numpy()
+        if not np.isfinite(values).all() or (lower is not None and (values < lower).any()):
+            return None
+        if name in spec.strictly_positive and (values <= 0).any():
+            return None
+    if spec.keys and pd.DataFrame(columns)[list(spec.keys)].duplicated().any():
+        return None
+    return frame.assign(**columns)
+
+
 def _validate_with_pandera(path: Path, frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
+    valid = _coerce_if_valid(frame, spec)
+    if valid is not None:
+        return valid
     import pandera.errors
 
     try:
@@ -307,6 +344,7 @@ def _read_scalars(folder: Path) -> dict:
             raise InputError(f"{path}, field {name!r}: {value!r} is not a finite number")
         if value < lower:
             raise InputError(f"{path}, field {name!r}: {value!r} is negative")
+    deprecated_scalars(scalars, str(path))  # model options once stored here: type-checked (greenllm.options)
     return scalars
 
 
@@ -432,6 +470,51 @@ def load_scenario(folder: str | os.PathLike) -> Scenario:
     )
 
 
+def read_optional_table(folder: Path, stem: str, n_ids: int, catalogue: Catalogue) -> pd.DataFrame | None:
+    """An optional per-query file (``OPTIONAL_FILES``) of ``folder``, validated, sorted by id; None when absent.
+
+    Names of accelerators and models must be in ``catalogue`` (config/hardware.yaml; see docs/per_query.md).
+    """
+    path = folder / f"{stem}.csv"
+    if not path.is_file():
+        return None
+    spec, name_column = OPTIONAL_FILES[stem]
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: not a readable CSV file ({err})") from None
+    extra = {"utilisation_cap": 0.0} if stem == "dc_hardware" and "utilisation_cap" in frame.columns else {}
+    spec = FileSpec(spec.keys, {**spec.values, **extra}, spec.strictly_positive, spec.doc)
+    _check_present_and_numeric(path, frame, spec)
+    if name_column not in frame.columns:
+        raise InputError(f"{path}: missing column {name_column!r} (found: {', '.join(frame.columns)})")
+    frame = _validate_with_pandera(path, frame, spec)
+    key = spec.keys[0]
+    ids = frame[key].to_numpy()
+    outside = np.flatnonzero(ids >= n_ids)
+    if outside.size:
+        raise InputError(f"{path}, column {key!r}: {len(outside)} rows name a {key} that does not exist"
+                         f" (valid: 0..{n_ids - 1}; first: {_describe_rows(frame, outside, spec.keys, key)})")
+    if len(frame) != n_ids:
+        missing = sorted(set(range(n_ids)) - set(ids.tolist()))
+        raise InputError(f"{path}: incomplete coverage: {len(frame)} rows for {n_ids} {key}s;"
+                         f" missing e.g. {missing[:3]}")
+    known = catalogue.accelerators if name_column == "accelerator" else catalogue.models
+    names = frame[name_column].astype(str).str.strip()
+    unknown = np.flatnonzero(~names.isin(list(known)).to_numpy())
+    if unknown.size:
+        raise InputError(f"{path}, column {name_column!r}: {len(unknown)} rows name an {name_column} that is not in"
+                         f" {catalogue.path} (known: {', '.join(known)}; first:"
+                         f" {_describe_rows(frame, unknown, spec.keys, name_column)})")
+    if "utilisation_cap" in frame.columns:
+        over = np.flatnonzero((frame["utilisation_cap"].to_numpy() > 1) | (frame["utilisation_cap"].to_numpy() <= 0))
+        if over.size:
+            raise InputError(f"{path}, column 'utilisation_cap': {len(over)} rows outside (0, 1]"
+                             f" (first: {_describe_rows(frame, over, spec.keys, 'utilisation_cap')})")
+    frame = frame.assign(**{name_column: names}).sort_values(key, ignore_index=True)
+    return frame
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Writing (for the data code)
 # --------------------------------------------------------------------------------------------------------------------
@@ -446,11 +529,9 @@ def write_scenario(
     """Write a scenario folder atomically: validate a complete copy beside it, then swap it into place.
 
     ``tables`` maps each file stem of ``FILES`` to a DataFrame with at least that file's columns (extra columns are
-    kept), plus optionally the per-query files of ``greenllm.per_query.OPTIONAL_FILES``. Floats are written with full precision, so they read back bit-identical. A scenario that fails validation
+    kept), plus optionally the per-query files of ``OPTIONAL_FILES``. Floats are written with full precision, so they read back bit-identical. A scenario that fails validation
     raises :class:`InputError` and leaves any existing folder untouched.
     """
-    from greenllm.per_query import OPTIONAL_FILES, load_inputs
-
     folder = Path(folder)
     missing = [stem for stem in FILES if stem not in tables]
     if missing:
@@ -469,8 +550,10 @@ def write_scenario(
             (staging / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, default=str) + "\n")
         try:
             scenario = load_scenario(staging)  # validate the complete folder before it replaces anything
-            if any(stem in tables for stem in OPTIONAL_FILES):
-                load_inputs(scenario)  # the optional per-query files (docs/per_query.md)
+            sizes = {"dc_hardware": scenario.n_dcs, "type_slo": scenario.n_types}
+            for stem in OPTIONAL_FILES:
+                if stem in tables:  # the optional per-query files (docs/per_query.md)
+                    read_optional_table(staging, stem, sizes[stem], load_catalogue())
         except InputError as err:
             raise InputError(str(err).replace(str(staging), str(folder))) from None
         if folder.exists():

@@ -11,6 +11,7 @@ Every solution is re-checked by :mod:`greenllm.verify` from the input tables bef
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -19,14 +20,40 @@ import numpy as np
 
 from greenllm.backends import INFEASIBLE, OPTIMAL, GurobiBackend, HighsBackend, gurobi_can_solve
 from greenllm.errors import InfeasibleError, InputError, SolverError
+from greenllm.formulations import Description, Formulation, Provisioning, Solution, build, resolve
 from greenllm.inputs import Scenario
-from greenllm.model import OBJECTIVES, Formulation, LinearProgram, build, resolve_formulation
+from greenllm.lp import OBJECTIVES, LinearProgram
+from greenllm.options import ModelOptions, default_options_for
+from greenllm.verify import verify_solution
 
 log = logging.getLogger("greenllm")
 
 SCHEMES = ("energy", "carbon", "delay", "weighted", "lexicographic")
 BOUNDABLE = (*OBJECTIVES, "water")
 DEFAULT_ORDER = ("energy", "carbon", "delay")
+
+
+@dataclass(frozen=True)
+class StageOutcome:
+    """One extra stage after the scheme's own: its objective label and optimum (None: not kept)."""
+
+    objective: str
+    optimum: float | None
+
+    def to_dict(self) -> dict:
+        return {"objective": self.objective, "optimum": self.optimum}
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """The LP relaxation of a MILP under the same scheme: its objective and the relative gap (None when the optimum
+    is 0 and a relative gap is undefined)."""
+
+    objective: float
+    gap: float | None
+
+    def to_dict(self) -> dict:
+        return {"objective": self.objective, "gap": self.gap}
 
 
 @dataclass
@@ -49,7 +76,16 @@ class Result:
     tolerance: float | None = None
     build_seconds: float = 0.0
     formulation: str = "paper"
-    extras: dict = field(default_factory=dict, repr=False)  # formulation-specific (e.g. provisioned accelerators)
+    model: ModelOptions = field(default_factory=ModelOptions)
+    provisioning: Provisioning | None = field(default=None, repr=False)  # per-query: accelerators switched on
+    description: Description = field(default_factory=Description, repr=False)
+    tie_break: StageOutcome | None = None
+    lp_relaxation: Relaxation | None = None
+    formulation_object: Formulation | None = field(default=None, repr=False, compare=False)  # for the verifier
+
+    @property
+    def solution(self) -> Solution:
+        return Solution(self.x, self.grid_kw, self.provisioning)
 
     def to_dict(self) -> dict:
         """The JSON summary printed by ``greenllm solve --json`` (no arrays)."""
@@ -63,6 +99,7 @@ class Result:
             "water_l": self.water_l,
             "stages": [dict(s) for s in self.stages],
             "solve_seconds": self.solve_seconds,
+            "model": self.model.to_dict(),
         }
         if self.weights is not None:
             out["weights"] = list(self.weights)
@@ -71,7 +108,11 @@ class Result:
             out["tolerance"] = self.tolerance
         if self.formulation != "paper":
             out["formulation"] = self.formulation
-            out.update(self.extras.get("summary", {}))
+            out.update(self.description.to_dict())
+        if self.tie_break is not None:
+            out["tie_break"] = self.tie_break.to_dict()
+        if self.lp_relaxation is not None:
+            out["lp_relaxation"] = self.lp_relaxation.to_dict()
         return out
 
 
@@ -118,7 +159,7 @@ TIE_BREAK_CHECK = 1e-7  # after the stage, the scheme's objective must still be 
 def _run(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=True):
     """The scheme's stages, then ``lp.tie_break`` if any: (status, values, objective, stages, seconds, tie).
 
-    ``objective`` and ``stages`` are the scheme's own; ``tie`` is {"objective": label, "optimum": value} or None."""
+    ``objective`` and ``stages`` are the scheme's own; ``tie`` is a :class:`StageOutcome` or None."""
     for name, value in (bounds or {}).items():
         backend.add_row(lp.water_l if name == "water" else lp.costs[name], value)
     stages, seconds = [], 0.0
@@ -148,8 +189,8 @@ def _run(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=True):
         if not kept:  # the scheme's solution stands; say so rather than return a worse one
             log.warning("tie-break stage (%s) %s; keeping the scheme's solution", label,
                         f"ended with status {status!r}" if status != OPTIMAL else "moved the objective")
-            return OPTIMAL, values, objective, stages, seconds, {"objective": label, "optimum": None}
-        return OPTIMAL, tie_values, objective, stages, seconds, {"objective": label, "optimum": tie_optimum}
+            return OPTIMAL, values, objective, stages, seconds, StageOutcome(label, None)
+        return OPTIMAL, tie_values, objective, stages, seconds, StageOutcome(label, tie_optimum)
     return OPTIMAL, values, objective, stages, seconds, None
 
 
@@ -166,18 +207,23 @@ def solve(
     verify: bool = True,
     formulation: Formulation | str | None = None,
     threads: int | None = None,
+    options: ModelOptions | None = None,
 ) -> Result:
     """Solve ``scenario`` under ``scheme``; see the module docstring. Raises InfeasibleError with a diagnosis.
 
-    ``formulation``: None (the scenario's ``scalars.json`` field ``formulation``, else ``paper``), a name
-    (``paper``, ``per_query``) or a formulation object (e.g. ``PerQueryFormulation(inputs, integer=True)``).
+    ``options``: the :class:`~greenllm.options.ModelOptions` (None: :func:`~greenllm.options.default_options_for`
+    the scenario, i.e. the defaults unless its folder asks otherwise). ``formulation`` overrides
+    ``options.formulation``: a name (``paper``, ``per_query``) or a formulation object (e.g.
+    ``PerQueryFormulation(inputs, integer=True)``).
     """
     weights, order = _check_scheme(scheme, weights, order, tolerance, abs_tolerance, bounds)
     if solver not in ("auto", "highs", "gurobi"):
         raise InputError(f"--solver: unknown solver {solver!r}; choose auto, highs or gurobi")
     started = time.perf_counter()
-    formulation = resolve_formulation(formulation, scenario)
-    lp = build(scenario, formulation)
+    options = default_options_for(scenario) if options is None else options
+    formulation = resolve(formulation, scenario, options)
+    options = dataclasses.replace(options, formulation=formulation.name)
+    lp = build(scenario, formulation, options)
     build_seconds = time.perf_counter() - started
     plan = _stage_plan(scheme, weights, order, lp)
     milp = lp.integrality is not None and bool(np.any(lp.integrality))
@@ -202,30 +248,25 @@ def solve(
     if status != OPTIMAL:
         raise SolverError(f"{backend.name} stopped with status {status!r}")
 
-    x, grid_kw = lp.split(values)
-    extras = lp.extras(values)
-    if hasattr(formulation, "describe_solution"):
-        extras = formulation.describe_solution(scenario, lp, values, extras)
-    if tie is not None:
-        extras.setdefault("summary", {})["tie_break"] = tie
+    solution = formulation.solution(scenario, lp, values)
+    relaxation = None
     if milp:  # the LP relaxation of the same scheme, for the relaxation gap
-        relaxed = _run(HighsBackend(lp, threads=threads, relax_integrality=True), lp, plan, tolerance, abs_tolerance, bounds,
-                       tie_break=False)
-        # relative gap; None (JSON null) when the optimum is 0 and a relative gap is undefined
+        relaxed = _run(HighsBackend(lp, threads=threads, relax_integrality=True), lp, plan, tolerance, abs_tolerance,
+                       bounds, tie_break=False)
         gap = (objective - relaxed[2]) / abs(objective) if relaxed[0] == OPTIMAL and objective else None
-        extras.setdefault("summary", {})["lp_relaxation"] = {"objective": float(relaxed[2]), "gap": gap}
+        relaxation = Relaxation(float(relaxed[2]), gap)
     costs = {name: float(lp.costs[name] @ values) for name in OBJECTIVES}
     costs["total"] = costs["energy"] + costs["carbon"] + costs["delay"]
     result = Result(
         status=status, solver=backend.name, scheme=scheme, objective=float(objective), costs=costs,
-        emissions_kg=float((scenario.carbon_kg_per_kwh * grid_kw).sum()), water_l=float(lp.water_l @ values),
-        stages=stages, solve_seconds=seconds, x=x, grid_kw=grid_kw, weights=weights, order=order,
+        emissions_kg=float((scenario.carbon_kg_per_kwh * solution.grid_kw).sum()), water_l=float(lp.water_l @ values),
+        stages=stages, solve_seconds=seconds, x=solution.x, grid_kw=solution.grid_kw, weights=weights, order=order,
         tolerance=tolerance if scheme == "lexicographic" else None, build_seconds=build_seconds,
-        formulation=getattr(formulation, "name", "paper"), extras=extras,
+        formulation=formulation.name, model=options, provisioning=solution.provisioning,
+        description=formulation.describe(scenario, lp, solution), tie_break=tie, lp_relaxation=relaxation,
+        formulation_object=formulation,
     )
     if verify:
-        from greenllm.verify import verify_solution
-
         verify_solution(scenario, result, bounds=bounds)
     return result
 

@@ -32,7 +32,9 @@ import pandas as pd
 
 from greenllm.errors import GreenLLMError, InfeasibleError, InputError
 from greenllm.inputs import Scenario
+from greenllm.model import resolve_formulation
 from greenllm.scenario_cache import input_files, load_cached
+from greenllm.solve import solve
 
 HOURS_PER_DAY = 24
 MODES = ("perfect", "forecast")
@@ -70,35 +72,13 @@ def forecast_scenario(s: Scenario, day: int) -> tuple[Scenario, bool]:
     return dataclasses.replace(actual, **{name: getattr(previous, name) for name in FORECAST_FIELDS}), True
 
 
-def _formulation_object(formulation, s: Scenario):
-    from greenllm.model import resolve_formulation
-
-    return resolve_formulation(formulation, s)
-
-
 def evaluate(actual: Scenario, x: np.ndarray, formulation="paper") -> dict:
     """Cost the shares ``x`` on the ``actual`` day: grid = max(0, facility power - renewables) per (dc, hour).
 
     Returns $ components, ``emissions_kg``, ``water_l`` and the excess over each limit the decision may break
-    (0 when it fits). ``formulation``: ``paper`` or a per-query formulation object / name.
+    (0 when it fits), from :mod:`greenllm.accounting`. ``formulation``: a name or a formulation object.
     """
-    f = _formulation_object(formulation, actual)
-    if getattr(f, "name", "paper") == "per_query":
-        from greenllm.per_query import physical_costs
-
-        return physical_costs(actual, x, f.inputs)
-    from greenllm.verify import recompute
-
-    base = recompute(actual, x, np.zeros((actual.n_dcs, actual.n_hours)))
-    grid_kw = np.maximum(0.0, base["facility_kw_jt"] - actual.renewable_kw)
-    q = recompute(actual, x, grid_kw)
-    out = {name: q[name] for name in ("energy_usd", "carbon_usd", "delay_usd", "emissions_kg", "water_l")}
-    out["total_usd"] = out["energy_usd"] + out["carbon_usd"] + out["delay_usd"]
-    out["grid_excess_kw"] = float(np.maximum(0.0, grid_kw - actual.grid_cap_kw).sum())
-    out["water_excess_l"] = max(0.0, q["water_l"] - actual.water_budget_l)
-    out["resource_excess"] = float(np.maximum(0.0, q["resource_use_jrt"] - actual.capacity[:, :, None]).sum())
-    out["delay_cap_excess_s"] = float(np.maximum(0.0, q["delay_s_ikt"] - actual.delay_max_s[:, :, None]).sum())
-    return out
+    return resolve_formulation(formulation, actual).realised(actual, x)
 
 
 @functools.lru_cache(maxsize=2)
@@ -147,8 +127,6 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
     ``carbon_usd``, ``delay_usd``, ``emissions_kg``, ``water_l`` and limit excesses (see :func:`evaluate`), the
     planned ``planned_total_usd`` (the optimum on the signals decided on) and ``solve_seconds``.
     """
-    from greenllm.solve import solve
-
     if mode not in MODES:
         raise InputError(f"--mode: unknown mode {mode!r}; choose {' or '.join(MODES)}")
     s = _scenario(scenario)
@@ -166,18 +144,8 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
         return row
     row.update(status=result.status, planned_total_usd=result.costs["total"],
                planned_energy_usd=result.costs["energy"], solve_seconds=result.solve_seconds)
-    f = result.extras.get("inputs")
-    realised = evaluate(actual, result.x, formulation if f is None else _per_query_like(formulation, f))
-    row.update(realised)
+    row.update(result.formulation_object.realised(actual, result.x))
     return row
-
-
-def _per_query_like(formulation, inputs):
-    from greenllm.per_query import PerQueryFormulation
-
-    if isinstance(formulation, PerQueryFormulation):
-        return formulation
-    return PerQueryFormulation(inputs)
 
 
 def run_year(scenario, days=None, modes=MODES, **kwargs) -> pd.DataFrame:

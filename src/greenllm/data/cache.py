@@ -37,7 +37,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
-import requests
 
 from greenllm.errors import DataSourceError, InputError
 
@@ -279,6 +278,8 @@ class _Retryable(Exception):
 
 def _download(url: str, tmp: Path, *, params, headers, timeout_s, retries, backoff_s, shown_url, source) -> None:
     """Download url into tmp (overwritten on every attempt), retrying transient failures."""
+    import requests  # imported when downloading only: it costs a tenth of a second of every greenllm start
+
     attempts = retries + 1
     last: str = ""
     with requests.Session() as session:
@@ -296,6 +297,8 @@ def _download(url: str, tmp: Path, *, params, headers, timeout_s, retries, backo
 
 
 def _attempt(session, url, tmp: Path, *, params, headers, timeout_s, shown_url, source) -> None:
+    import requests
+
     try:
         with session.get(url, params=params, headers=headers, timeout=timeout_s, stream=True) as response:
             status = response.status_code

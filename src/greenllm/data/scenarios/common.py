@@ -449,8 +449,6 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
     }
     scalars = {
         "water_budget_l": budget,
-        # real prices can be negative: the grid may not supply more than the facilities draw (model.limit_grid_to_load)
-        "grid_within_load": True,
         "water_budget_rule": budget_info["rule"],
         "water_budget_min_site_l": budget_info["min_site_l"],
         "water_budget_max_site_l": budget_info["max_site_l"],
@@ -653,6 +651,11 @@ def weather_provenance(regions: Sequence, records: Mapping[str, dict], *, renewa
     return renewable, wue
 
 
+MODEL_OPTIONS = {"grid_within_load": True}
+"""The model options the real-data scenarios are built for (provenance.json ``model_options``, read by
+``greenllm.options.default_options_for``): real prices can be negative, so the grid may not supply more than the
+facilities draw."""
+
 WUE_SOURCE = ("Li et al., 'Making AI Less Thirsty' (arXiv 2304.03271) cooling-tower fit of the wet-bulb temperature "
               "(greenllm.data.water) from Open-Meteo weather")
 """The source of the WUE series of the real-data scenarios (``weather_provenance``)."""
@@ -678,7 +681,7 @@ def scenario_provenance(scenario: str, builder: str, hours: pd.DatetimeIndex, re
         "scenario": scenario, "built_utc": utc_now(), "builder": builder,
         "day_utc": str(hours[0].date()), "hours_utc": [hours[0].isoformat(), hours[-1].isoformat()],
         "regions": [r.id for r in regions], **(extra or {}), "random_seed": seed,
-        "stand_in": bool(stand_ins), "stand_ins": stand_ins, "series": series,
+        "stand_in": bool(stand_ins), "stand_ins": stand_ins, "series": series, "model_options": dict(MODEL_OPTIONS),
     }
 
 
