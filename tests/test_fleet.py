@@ -127,3 +127,19 @@ def test_figures_draw_the_tables(fleet, solver, table):
     rows = validation(table, load_serving())
     fig, data = fleet_plots.validation(rows, ["min_emissions", "nearest"])
     assert set(data["scheme"]) == {"min_emissions", "nearest"}
+
+
+def test_the_serving_formulation_solves_through_the_common_driver(paper_v1_dir, fleet):
+    from greenllm.formulations import ServingFormulation
+    from greenllm.inputs import load_scenario
+    from greenllm.solve import solve
+
+    s = load_scenario(paper_v1_dir)
+    formulation = ServingFormulation.for_scenario(s, fleet_options=OPTIONS)
+    result = solve(s, "energy", formulation=formulation, solver="highs")  # verified against its accounting
+    own = FleetSolver(formulation.fleet)
+    own.solve(("energy_usd",))
+    assert result.costs["energy"] == pytest.approx(own.stages["energy_usd"], rel=1e-6)
+    assert result.x.shape == (s.n_areas, s.n_dcs, len(fleet.class_names), s.n_hours)
+    assert result.x.sum(axis=1) == pytest.approx(np.ones((s.n_areas, len(fleet.class_names), s.n_hours)))
+    assert result.to_dict()["routes_kept"] == fleet.n_pairs

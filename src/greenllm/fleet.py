@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from greenllm.errors import InputError
-from greenllm.experiments import weighted_quantile
+from greenllm.accounting import weighted_quantile
 from greenllm.inputs import Scenario
 from greenllm.serving import ServingCatalogue
 
@@ -52,9 +52,9 @@ class FleetOptions:
     slo: False switches the SLO off (every pair kept), to measure what it costs
     """
 
-    queries_per_day: float = 1e8
+    queries_per_day: float = 1e9
     accelerators: tuple[str, ...] = ("H100", "B200")
-    accelerators_per_site: int = 1024
+    accelerators_per_site: int = 8192
     renewable_share: float = 0.3
     batch_limits: tuple[int, ...] | None = None
     tpot_statistic: str = "p99"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from greenllm.errors import InputError
 
-FORMULATION_NAMES = ("paper", "per_query")
+FORMULATION_NAMES = ("paper", "per_query", "serving")
 SLO_RULES = ("mlperf", "delay_max_s")
 DEPRECATED_SCALARS = ("formulation", "grid_within_load", "per_query_slo")  # scalars.json fields read for one release
 SLO_ALIASES = {"model": "mlperf"}  # the earlier name of the catalogue (MLPerf TTFT/TPOT) rule
