@@ -11,6 +11,9 @@ Register routes, then fetch ``server.url(path)``::
     server.route("/gone.csv", b"no", status=404)               # any status
     server.route("/wrong.csv", b"x,y\\n1,2\\n")                 # a wrong schema is just another body
 
+    server.route("/api", respond=fn)  # fn(query, headers) -> (status, body[, headers]): answer per request
+                                      # (e.g. only the exact paging offset, 403 for some User-Agents)
+
 ``server.hits(path)`` counts requests to a path; ``server.requests`` lists (path, query dict, headers dict).
 Unknown paths answer 404. The server runs in a daemon thread and stops at fixture teardown (or on leaving the
 ``with`` block); a sleeping handler wakes up early when the server stops, so teardown never waits for delay_s.
@@ -35,6 +38,7 @@ class Route:
     delay_s: float = 0.0
     truncate_to: int | None = None
     headers: dict = field(default_factory=dict)
+    respond: object = None
 
 
 class LocalServer:
@@ -52,13 +56,17 @@ class LocalServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # -- public API -------------------------------------------------------------------------------------------
-    def route(self, path: str, body: bytes | str, *, status: int = 200, fail_times: int = 0, fail_status: int = 500,
-              delay_s: float = 0.0, truncate_to: int | None = None, headers: dict | None = None) -> str:
-        """Register (or replace) a route; returns its full URL. Replacing a route keeps its hit count."""
+    def route(self, path: str, body: bytes | str = b"", *, status: int = 200, fail_times: int = 0,
+              fail_status: int = 500, delay_s: float = 0.0, truncate_to: int | None = None, headers: dict | None = None,
+              respond=None) -> str:
+        """Register (or replace) a route; returns its full URL. Replacing a route keeps its hit count.
+        respond(query: dict of lists, headers: dict) -> (status, body) or (status, body, headers) answers each request
+        instead of the fixed body."""
         if isinstance(body, str):
             body = body.encode("utf-8")
         with self._lock:
-            self._routes[path] = Route(body, status, fail_times, fail_status, delay_s, truncate_to, dict(headers or {}))
+            self._routes[path] = Route(body, status, fail_times, fail_status, delay_s, truncate_to, dict(headers or {}),
+                                       respond)
         return self.url(path)
 
     def url(self, path: str) -> str:
@@ -113,6 +121,10 @@ class LocalServer:
                     return
                 if failing:
                     return self._send(route.fail_status, b"server error")
+                if route.respond is not None:
+                    status, body, *extra = route.respond(parse_qs(parts.query), dict(self.headers))
+                    body = body.encode("utf-8") if isinstance(body, str) else body
+                    return self._send(status, body, None, extra[0] if extra else None)
                 self._send(route.status, route.body, route.truncate_to, route.headers)
 
             def _send(self, status: int, body: bytes, truncate_to: int | None = None, headers: dict | None = None):

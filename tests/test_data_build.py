@@ -23,7 +23,7 @@ def test_option_needs_key_and_value():
 
 
 def test_unknown_scenario_lists_the_known_ones():
-    with pytest.raises(InputError, match="known scenarios: europe_2018, paper_v1, us_2024"):
+    with pytest.raises(InputError, match="known scenarios: europe_2018, paper_v1, us_2024, world_2024"):
         parse_options("mars_2030", [])
 
 

@@ -92,7 +92,7 @@ def test_hand_placed_file_is_registered_without_network(http_server, tmp_path):
 def test_hand_placed_file_with_wrong_schema_is_rejected(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "file.csv").write_bytes(b"time,other\n1,2\n")
-    with pytest.raises(DataSourceError, match="value"):
+    with pytest.raises(cache.CorruptCacheError, match="value"):
         fetch("http://127.0.0.1:9/x.csv", tmp_path, offline=True, validate=require_value_column)
     assert not (tmp_path / "manifest.json").exists()
 

@@ -227,28 +227,25 @@ def test_balance_fetch_downloads_validates_and_caches(api_path, tmp_path, http_s
     assert not (tmp_path / "eia930" / "EIA930_BALANCE_2016_Jan_Jun.csv").exists()
 
 
-def test_api_fetch_pages_through_the_response_and_masks_the_key(api_body, api_path, tmp_path, http_server, monkeypatch):
+def test_api_fetch_pages_through_the_response_and_masks_the_key(api_body, api_path, tmp_path, http_server):
     records = api_body["response"]["data"]
     half = len(records) // 2
-    pages = [records[:half], records[half:]]
+    pages = {0: records[:half], half: records[half:]}  # the API's offset is the index of the first record
 
-    def page(i):
-        return json.dumps({"response": {"total": str(len(records)), "data": pages[i]}, "apiVersion": "2.1.8"})
+    def api(query, headers):
+        """Answers only the exact offsets of the two pages; any other offset (an off-by-one) is an API error."""
+        offset = int(query.get("offset", ["0"])[0])
+        if offset not in pages:
+            return 400, json.dumps({"error": f"unexpected offset {offset}"})
+        return 200, json.dumps({"response": {"total": str(len(records)), "data": pages[offset]},
+                                "apiVersion": "2.1.8"})
 
-    # the local server serves one body per path: route the two offsets through two URLs of one fake API
-    url = http_server.route("/v2/electricity/rto/fuel-type-data/data/", page(0))
-    original = eia930.cache.fetch
-
-    def fetch(url_, dest, **kwargs):
-        if kwargs["params"]["offset"]:
-            url_ = http_server.route("/v2/page2", page(1))
-        return original(url_, dest, **kwargs)
-
-    monkeypatch.setattr(eia930.cache, "fetch", fetch)
+    url = http_server.route("/v2/electricity/rto/fuel-type-data/data/", respond=api)
     mix = eia930.fetch_fuel_type_json("PACW", "2022-12-31 23:00", "2023-01-08 00:00", api_key="SECRET",
                                       raw_root=tmp_path, url=url, **FAST)
-    monkeypatch.undo()
     pd.testing.assert_frame_equal(mix, eia930.read_fuel_type_json(api_path), check_freq=False, check_names=False)
+    offsets = [query["offset"] for _, query, _ in http_server.requests]
+    assert offsets == [["0"], [str(half)]]
     sent = http_server.requests[0][1]
     assert sent["start"] == ["2023-01-01T00"] and sent["end"] == ["2023-01-08T00"]
     assert sent["facets[respondent][]"] == ["PACW"] and sent["api_key"] == ["SECRET"]
@@ -257,6 +254,7 @@ def test_api_fetch_pages_through_the_response_and_masks_the_key(api_body, api_pa
     again = eia930.fetch_fuel_type_json("PACW", "2022-12-31 23:00", "2023-01-08 00:00", offline=True,
                                         raw_root=tmp_path, url=url)
     pd.testing.assert_frame_equal(again, mix)
+    assert len(http_server.requests) == 2
 
 
 def test_api_fetch_without_a_key_says_how_to_get_one(monkeypatch, tmp_path):

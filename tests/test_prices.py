@@ -316,7 +316,7 @@ def test_fetch_iso_lmp_reports_an_empty_answer(tmp_path):
             return pd.DataFrame()
 
     with pytest.raises(DataSourceError, match="no LMPs"):
-        prices.fetch_iso_lmp("PJM", "AECO", "2025-03-24", "2025-03-25", client=Empty(), raw_root=tmp_path)
+        prices.fetch_iso_lmp("PJM", "51291", "2025-03-24", "2025-03-25", client=Empty(), raw_root=tmp_path)
 
 
 def test_smard_file_with_a_bad_price_names_column_and_line(tmp_path):

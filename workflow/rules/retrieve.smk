@@ -1,5 +1,6 @@
-# retrieve_*: probe the network once per scenario and, when it is up, download the raw data listed under the
-# scenario's `retrieve:` with `greenllm data fetch` (the build then downloads whatever else its builder needs).
+# retrieve_*: probe each host of the source registry (config/sources.yaml) once per scenario and, when any is up,
+# download the raw data listed under the scenario's `retrieve:` with `greenllm data fetch` (primary, then pinned
+# mirrors; unreachable hosts are skipped). The build then reads the raw cache.
 
 
 rule retrieve_raw_data:
@@ -12,7 +13,7 @@ rule retrieve_raw_data:
     params:
         commands=lambda w: json.dumps(config["scenarios"][w.scenario].get("retrieve", [])),
         network=config["network"],
-        probe_host=config["network_probe_host"],
+        probe_hosts=lambda w: " ".join(f"--probe-host {h}" for h in config.get("network_probe_hosts") or []),
     conda:
         "../envs/greenllm.yaml"
     log:
@@ -21,4 +22,4 @@ rule retrieve_raw_data:
         "benchmarks/retrieve_raw_data/{scenario}.tsv"
     shell:
         "python {input.script} {wildcards.scenario} --status {output.status} --network {params.network}"
-        " --probe-host {params.probe_host} --commands {params.commands:q} 2> {log}"
+        " {params.probe_hosts} --commands {params.commands:q} 2> {log}"

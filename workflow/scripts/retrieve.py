@@ -1,25 +1,32 @@
 """Run the `greenllm data fetch` commands of one scenario when the network is up; write a status file.
 
     python workflow/scripts/retrieve.py SCENARIO --status FILE --network {auto,online,offline}
-        --probe-host HOST --commands JSON
+        [--probe-host HOST ...] --commands JSON
 
-The status records whether the network is up ("online"); the build then lets `greenllm data build` download what
-is still missing. Offline (or "auto" with the probe host unreachable) nothing is downloaded and the build uses the
-raw cache as it is (hand-placed files, or the builder's flagged stand-in). A failed download is reported in the
-status and on stdout but does not stop the pipeline: the build decides whether the scenario can still be built.
+Reachability is probed per host: every host of the source registry (config/sources.yaml: primary and mirror
+addresses), or the --probe-host list. Hosts that do not answer are passed to the fetch commands in
+$GREENLLM_UNREACHABLE_HOSTS, so a download goes straight to the next address (a mirror) instead of waiting on a dead
+host. The status records each host's reachability and whether every download succeeded.
+
+Offline ("offline", or "auto" with no host reachable) nothing is downloaded and the build uses the raw cache as it is
+(hand-placed files, or the builder's flagged stand-in). A failed download is reported in the status and on stdout
+but does not stop the pipeline: the build decides whether the scenario can still be built.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROBE_PORT = 443
 PROBE_TIMEOUT_S = 3.0
+UNREACHABLE_HOSTS_ENV = "GREENLLM_UNREACHABLE_HOSTS"  # read by greenllm.data.cache
 
 
 def network_up(host: str) -> bool:
@@ -31,31 +38,52 @@ def network_up(host: str) -> bool:
         return False
 
 
+def registry_hosts() -> list[str]:
+    """Host names of every URL address (primary and mirrors) in the source registry."""
+    from greenllm.data.sources import registry
+
+    hosts = []
+    for dataset in registry.load_registry().values():
+        for url in [dataset.primary, *(m.url for m in dataset.mirrors)]:
+            if url.startswith("https://"):
+                hosts.append(urlsplit(url).hostname)
+    return sorted(set(hosts))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario")
     parser.add_argument("--status", required=True)
     parser.add_argument("--network", choices=("auto", "online", "offline"), default="auto")
-    parser.add_argument("--probe-host", default="data.electricitymaps.com")
+    parser.add_argument("--probe-host", action="append", default=None,
+                        help="a host to probe (repeatable; default: every host of the source registry)")
     parser.add_argument("--commands", default="[]", help="JSON list of `greenllm data fetch` argument lists")
     args = parser.parse_args()
     commands = json.loads(args.commands)
 
-    if args.network == "offline" or (args.network == "auto" and not network_up(args.probe_host)):
-        status = {"scenario": args.scenario, "online": False, "retrieved": False,
-                  "reason": f"offline (network: {args.network}, probe {args.probe_host}:{PROBE_PORT})"}
-        print(f"retrieve {args.scenario}: skipped, {status['reason']}; building from the raw cache")
+    hosts: dict[str, bool] = {}
+    if args.network == "auto":
+        hosts = {host: network_up(host) for host in (args.probe_host or registry_hosts())}
+    if args.network == "offline" or (args.network == "auto" and not any(hosts.values())):
+        reason = (f"offline (network: {args.network})" if args.network == "offline"
+                  else f"offline (no host answered on port {PROBE_PORT}: {', '.join(hosts)})")
+        status = {"scenario": args.scenario, "online": False, "retrieved": False, "hosts": hosts, "reason": reason}
+        print(f"retrieve {args.scenario}: skipped, {reason}; building from the raw cache")
     else:
+        down = sorted(host for host, up in hosts.items() if not up)
+        env = {**os.environ, UNREACHABLE_HOSTS_ENV: ",".join(down)} if down else None
+        if down:
+            print(f"retrieve {args.scenario}: unreachable, skipped: {', '.join(down)}", file=sys.stderr)
         failures = []
         for command in commands:
             cmd = [sys.executable, "-m", "greenllm", "data", "fetch", *command]
             print("+", " ".join(cmd), file=sys.stderr, flush=True)
-            done = subprocess.run(cmd, stderr=subprocess.PIPE, text=True)
+            done = subprocess.run(cmd, stderr=subprocess.PIPE, text=True, env=env)
             sys.stderr.write(done.stderr)
             if done.returncode != 0:
                 lines = [line for line in done.stderr.splitlines() if line.strip()]
                 failures.append(lines[-1] if lines else f"exit code {done.returncode}")
-        status = {"scenario": args.scenario, "online": True, "retrieved": not failures,
+        status = {"scenario": args.scenario, "online": True, "retrieved": not failures, "hosts": hosts,
                   "reason": "; ".join(failures) or "ok"}
         if failures:
             print(f"retrieve {args.scenario}: {len(failures)} download(s) failed ({failures[0]});"

@@ -23,6 +23,7 @@ SCENARIOS: dict[str, str] = {
     "paper_v1": "greenllm.data.scenarios.paper_v1:build",
     "us_2024": "greenllm.data.scenarios.us_2024:build",
     "europe_2018": "greenllm.data.scenarios.europe_2018:build",
+    "world_2024": "greenllm.data.scenarios.world_2024:build",
 }
 
 

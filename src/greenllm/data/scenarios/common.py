@@ -236,6 +236,11 @@ def site_weather(region, path: Path, hours: pd.DatetimeIndex) -> tuple[pd.DataFr
     at stamp t+1; wind, temperature and humidity are instantaneous and are taken at the slot's start t.
     """
     weather = openmeteo.read_archive_json(path)
+    if (weather.index.minute != 0).any():  # a half-hour time zone (e.g. Asia/Kolkata): linear in time to UTC hours
+        attrs = dict(weather.attrs)
+        whole = pd.date_range(weather.index[0].ceil("h"), weather.index[-1].floor("h"), freq="h", name="time_utc")
+        weather = weather.reindex(weather.index.union(whole)).interpolate(method="time").reindex(whole)
+        weather.attrs.update(attrs, interpolated_to_utc_hours=True)
     lat, lon = weather.attrs.get("latitude"), weather.attrs.get("longitude")
     if lat is not None and lon is not None:
         distance = float(great_circle_km(region.latitude, region.longitude, lat, lon))
@@ -517,6 +522,19 @@ DAILY_RECIPE = (
     "water_budget_l is the mean over days of the per-day budget rule (water_budget_by_day_l), because greenllm.year "
     "applies one budget to every day")
 """How a multi-day folder (``days > 1``) is made; written to its scalars.json as ``daily_recipe``."""
+
+
+def window_hours(scenario: str, day, days, year: int, *, why: str = "") -> tuple[pd.DatetimeIndex, int]:
+    """(UTC hours, days) of a window of ``days`` whole days from ``day``, all in ``year``; InputError otherwise
+    (``why`` says why the year is fixed)."""
+    if int(days) != days or days < 1:
+        raise InputError(f"{scenario}: days={days!r}: need a whole number of days >= 1")
+    days = int(days)
+    hours = timeseries.day_hours_utc(day, N_HOURS * days)
+    if hours[0].year != year or hours[-1].year != year:
+        span = f"day {day}" if days == 1 else f"{days} days from {day} (to {hours[-1].date()})"
+        raise InputError(f"{scenario}: {span} is not in {year}{why}")
+    return hours, days
 
 
 def mean_daily_budget(per_day: Sequence[tuple[float, dict]]) -> tuple[float, dict]:

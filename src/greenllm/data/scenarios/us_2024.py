@@ -324,6 +324,7 @@ def _provenance(regions, hours, records, types, scalars, zones, stand_ins, seed)
         "url": electricitymaps.URL_TEMPLATE.format(base=electricitymaps.BASE_URL,
                                                    release=electricitymaps.DEFAULT_RELEASE, zone="<ZONE>", year=YEAR),
         "column": "Carbon intensity gCO2eq/kWh (Life cycle)", "zones": zones,
+        "signal": "lifecycle", "signal_text": paper_v1.CARBON_SIGNAL,
         "method": "the day's UTC hours / 1000 (g -> kg); gaps of at most 3 h interpolated",
         "files": collect("carbon"), "per_dc": {r.id: {k: v for k, v in records[r.id]["carbon"].items() if k != "file"}
                                                 for r in regions},
@@ -373,4 +374,5 @@ def _provenance(regions, hours, records, types, scalars, zones, stand_ins, seed)
            "synthetic": True}
     return common.scenario_provenance(NAME, __name__, hours, regions, types, scalars, seed, stand_ins,
                                       carbon=carbon, ewif=ewif, price=price, renewable=renewable, wue=wue, tax=tax,
-                                      extra={"zones": zones})
+                                      extra={"zones": zones, "carbon_signal": {"signal": "lifecycle",
+                                                                                "text": paper_v1.CARBON_SIGNAL}})

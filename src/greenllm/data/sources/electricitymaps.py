@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from greenllm.data import cache, timeseries
+from greenllm.data.sources import registry
 from greenllm.data.timeseries import as_utc, check_gaps
 from greenllm.errors import DataSourceError, InputError
 
@@ -41,6 +42,8 @@ DEFAULT_RELEASE = "2025-01-27"
 release on the portal and pass ``release=``."""
 URL_TEMPLATE = "{base}/{release}/{zone}_{year}_hourly.csv"
 RAW_SUBDIR = "electricitymaps"
+REGISTRY_DATASET = "electricitymaps_hourly"
+"""This source's entry in the source registry (config/sources.yaml), which lists its pinned mirrors."""
 
 G_PER_KG = 1000.0
 """Grams per kilogram: converts the portal's gCO2eq/kWh to the model's kg CO2eq/kWh."""
@@ -106,10 +109,20 @@ def _header_map(header: list[str], where: str) -> dict[str, str]:
 
 
 def check_header(path: str | os.PathLike, *, name: str | None = None) -> None:
-    """Validate a zone file's header (used by the cache on download); ``name`` labels the file in messages."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    _header_map(header, name or str(path))
+    """Validate a zone file's header (used by the cache on download); ``name`` labels the file in messages.
+    An empty file, a file that is not UTF-8 text or an HTML page (an error page saved under the zone file's name) is
+    a DataSourceError saying so."""
+    where = name or str(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except UnicodeDecodeError:
+        raise DataSourceError(f"{where}: not UTF-8 text, so not an {SOURCE} CSV") from None
+    if not header:
+        raise DataSourceError(f"{where}: empty file, not an {SOURCE} CSV")
+    if header[0].lstrip().lower().startswith(("<!doctype", "<html", "<?xml", "{")):
+        raise DataSourceError(f"{where}: an HTML/XML/JSON page (an error page?), not an {SOURCE} CSV")
+    _header_map(header, where)
 
 
 def _bad_rows(where: str, column: str, mask: pd.Series, values: pd.Series, problem: str) -> DataSourceError:
@@ -238,11 +251,22 @@ def fetch_zone(
     timeout_s: float = 60,
     retries: int = 3,
     backoff_s: float = 1.0,
+    mirrors: bool | None = None,
 ) -> Path:
-    """Download (or reuse) ``<raw root>/electricitymaps/<ZONE>_<YEAR>_hourly.csv``; the header is checked first."""
+    """Download (or reuse) ``<raw root>/electricitymaps/<ZONE>_<YEAR>_hourly.csv``; the header is checked first.
+
+    The portal is tried first, then the source registry's pinned mirrors that hold the zone-year (dataset
+    ``electricitymaps_hourly`` of config/sources.yaml; each mirror file's sha256 is checked). mirrors: default True
+    for the portal's default release and address, False when ``release`` or ``base_url`` is overridden.
+    Offline, a cached file that is present but bad (empty, an HTML page, a wrong header, sha256 changed since
+    download) is a CorruptCacheError, never "not cached".
+    """
     if not re.fullmatch(r"[A-Za-z0-9-]+", zone):
         raise InputError(f'zone "{zone}" is not an Electricity Maps zone id (e.g. US-CAL-CISO)')
     url = zone_url(zone, year, release=release, base_url=base_url)
+    if mirrors is None:
+        mirrors = release == DEFAULT_RELEASE and base_url == BASE_URL
+    addresses = (registry.dataset(REGISTRY_DATASET).mirror_addresses(zone=zone, year=int(year)) if mirrors else [])
     return cache.fetch(
         url,
         Path(RAW_SUBDIR) / zone_file_name(zone, year),
@@ -254,7 +278,8 @@ def fetch_zone(
         offline=offline,
         refresh=refresh,
         raw_root=raw_root,
-        validate=lambda tmp: check_header(tmp, name=f"{url} ({zone_file_name(zone, year)})"),
+        mirrors=addresses,
+        validate=lambda tmp: check_header(tmp, name=zone_file_name(zone, year)),
     )
 
 

@@ -51,6 +51,10 @@ SOURCE = "Open-Meteo Historical Weather API"
 LICENCE = "CC-BY-4.0 (Weather data by Open-Meteo.com)"
 ARCHIVE_URL = "https://archive-api.open-meteo.com/v1/archive"
 CACHE_FOLDER = "openmeteo"
+ARCHIVE_MODEL = "era5"
+"""The reanalysis every archive request pins (``models=era5``). Without it the API answers with its "best match"
+blend, whose member models change as new ones are added, so a second download could give other values. ERA5
+(Copernicus Climate Change Service, 0.25 deg, from 1940) has every variable of HOURLY_VARIABLES."""
 
 HOURLY_VARIABLES = (
     "temperature_2m",
@@ -115,7 +119,7 @@ def cache_name(region_id: str, year: int) -> str:
 
 def archive_params(latitude: float, longitude: float, year: int,
                    variables: Sequence[str] = HOURLY_VARIABLES) -> dict:
-    """Query parameters for one calendar year of hourly data in UTC, wind in m/s."""
+    """Query parameters for one calendar year of hourly data in UTC, wind in m/s, from the pinned ERA5 reanalysis."""
     return {
         "latitude": f"{latitude:.4f}",
         "longitude": f"{longitude:.4f}",
@@ -124,6 +128,7 @@ def archive_params(latitude: float, longitude: float, year: int,
         "hourly": ",".join(variables),
         "timezone": "UTC",
         "wind_speed_unit": "ms",
+        "models": ARCHIVE_MODEL,
     }
 
 

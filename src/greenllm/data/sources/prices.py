@@ -139,6 +139,8 @@ def _tidy_lmp(raw: pd.DataFrame, where: str, location: str | None) -> pd.DataFra
     raw = raw.rename(columns=_snake)
     if "interval_start_utc" not in raw.columns and "interval_start" in raw.columns:
         raw = raw.rename(columns={"interval_start": "interval_start_utc"})
+    if "location" not in raw.columns and "location_id" in raw.columns:  # PJM: "Location Id" (pnode id) and "Name"
+        raw = raw.assign(location=raw["location_id"])
     missing = [name for name in _LMP_REQUIRED if name not in raw.columns]
     if missing:
         raise DataSourceError(f'{where}: gridstatus LMP data lacks column "{missing[0]}" '
@@ -229,14 +231,65 @@ def lmp_to_hourly(df: pd.DataFrame, *, start=None, end=None, max_gap_h: int = MA
     return out
 
 
-def _iso_client(iso: str):
+PJM_KEY_ENV = "PJM_API_KEY"
+PJM_KEY_URL = "https://apiportal.pjm.com/"
+"""PJM's Data Miner 2 API needs a (free) subscription key from the PJM API portal; gridstatus reads PJM_API_KEY."""
+PJM_ZONE_PNODES = {"AECO": "51291", "AEP": "8445784", "COMED": "33092371", "DOM": "34964545"}
+"""PJM zone name -> numeric pnode id (PJM Data Miner 2 ``pnode_id``; all are in gridstatus 0.34.0's
+``pjm_constants.ZONE_NODE_IDS``). gridstatus' PJM.get_lmp selects locations by these ids, not by names."""
+ERCOT_RECENT_DAYS = 5
+"""ERCOT's public document lists hold only the last few days of settlement-point prices; windows ending earlier
+than this many days ago are read from ERCOT's yearly price archives (gridstatus Ercot.get_rtm_spp / get_dam_spp,
+reports NP6-785-ER and NP4-180-ER)."""
+
+
+def gridstatus_iso_id(iso: str) -> str:
+    """gridstatus' own id of an ISO (lower case, e.g. "miso"), taken from ``gridstatus.list_isos()`` of the installed
+    version; accepts the id or the class name in any case ("MISO", "Ercot"). InputError lists the known ids."""
     import gridstatus
 
-    try:
-        return gridstatus.get_iso(iso)()
-    except Exception as exc:  # gridstatus raises KeyError / its own errors for an unknown ISO
-        known = ", ".join(gridstatus.list_isos()["Id"].tolist())
-        raise InputError(f"ISO {iso!r}: not supported by gridstatus ({exc}); try one of {known}") from None
+    table = gridstatus.list_isos()
+    wanted = str(iso).strip().lower()
+    for iso_id, class_name in zip(table["Id"], table["Class"]):
+        if wanted in (str(iso_id).lower(), str(class_name).lower()):
+            return str(iso_id)
+    raise InputError(f"ISO {iso!r}: not a gridstatus ISO (gridstatus {gridstatus.__version__} knows "
+                     f"{', '.join(map(str, table['Id']))})")
+
+
+def check_node(iso: str, node: str) -> None:
+    """PJM locations are numeric pnode ids (InputError otherwise, with the ids of PJM_ZONE_PNODES)."""
+    if gridstatus_iso_id(iso) == "pjm" and not str(node).isdigit():
+        hint = f"; the {node} zone is {PJM_ZONE_PNODES[node]}" if node in PJM_ZONE_PNODES else ""
+        raise InputError(f"PJM price node {node!r}: must be a numeric pnode id (e.g. 34964545 for the DOM zone, "
+                         f"8445784 for AEP{hint}; gridstatus PJM().get_pnode_ids() lists them)")
+
+
+def _iso_client(iso: str):
+    """The real gridstatus client of an ISO (no network is used to build it). PJM needs $PJM_API_KEY."""
+    import gridstatus
+
+    iso_id = gridstatus_iso_id(iso)
+    client_class = gridstatus.get_iso(iso_id)
+    if iso_id == "pjm":
+        key = os.environ.get(PJM_KEY_ENV, "").strip()
+        if not key:
+            raise InputError(f"PJM prices need an API key: set {PJM_KEY_ENV} (free subscription key from the PJM API "
+                             f"portal, {PJM_KEY_URL}, Data Miner 2)")
+        return client_class(api_key=key)
+    return client_class()
+
+
+def _ercot_history(client, start, end, market: str, node: str) -> pd.DataFrame:
+    """ERCOT settlement-point prices of a past window from the yearly archives (real time: 15-minute; day ahead:
+    hourly), one location, columns renamed to gridstatus' LMP names."""
+    first, stop = as_utc(start), as_utc(end)
+    method = client.get_dam_spp if market.upper().startswith("DAY_AHEAD") else client.get_rtm_spp
+    years = range(first.year, (stop - pd.Timedelta(seconds=1)).year + 1)
+    frame = pd.concat([method(year=year) for year in years], ignore_index=True)
+    stamps = pd.to_datetime(frame["Interval Start"], utc=True)
+    frame = frame[(frame["Location"].astype(str) == node) & (stamps >= first) & (stamps < stop)]
+    return frame.rename(columns={"SPP": "LMP"})
 
 
 def lmp_cache_path(iso: str, node: str, market: str, start, end, raw_root=None) -> Path:
@@ -252,36 +305,42 @@ def fetch_iso_lmp(iso: str, node: str, start, end, *, market: str = "REAL_TIME_5
                   max_gap_h: int = MAX_FILL_GAP_H) -> pd.DataFrame:
     """Hourly LMP [$ / kWh] of one ISO node for [start, end) (UTC), via gridstatus, cached as a gridstatus export.
 
-    iso: gridstatus ISO id (CAISO, ERCOT, MISO, PJM, NYISO, ISONE, SPP).
-    node: the ISO's location name (e.g. TH_NP15_GEN-APND).
-    client: an object with gridstatus' ``get_lmp`` (default: ``gridstatus.get_iso(iso)()``); tests pass a fake.
+    iso: an ISO as gridstatus names it, any case (CAISO, ERCOT, MISO, PJM, NYISO, ISONE, SPP; see
+        `gridstatus_iso_id`).
+    node: the ISO's location: a name (e.g. TH_NP15_GEN-APND, HB_NORTH) or, for PJM, a numeric pnode id (34964545).
+    client: an object with gridstatus' ``get_lmp`` (default: the real client, `_iso_client`); tests pass a fake.
+    PJM needs $PJM_API_KEY. ERCOT windows that ended more than ERCOT_RECENT_DAYS ago come from ERCOT's yearly
+    settlement-point price archives.
     The rows are saved to `lmp_cache_path` and read back with `read_gridstatus_lmp_csv`, so a later offline run
     needs no network; offline and not cached is a DataSourceError saying where to put the file. The file is recorded
-    in the cache manifest (`cache.register`): with the gridstatus call as its url, or as placed by hand.
+    in the cache manifest (`cache.register`): with the gridstatus call as its url, or as placed by hand. A cached
+    export that changed since it was written, or a hand-placed one that does not parse, is a CorruptCacheError.
     """
     path = lmp_cache_path(iso, node, market, start, end, raw_root)
-    if path.exists() and not refresh:
-        hourly = lmp_to_hourly(read_gridstatus_lmp_csv(path, location=node), start=start, end=end,
-                               max_gap_h=max_gap_h)
-        try:
-            cache.manifest_entry(path, raw_root=raw_root)
-        except DataSourceError:
-            cache.register(path, url=cache.PLACED_BY_HAND, source=GRIDSTATUS_SOURCE, licence=GRIDSTATUS_LICENCE,
-                           raw_root=raw_root)
-        return hourly
+    if path.exists() and not refresh:  # present: checked (sha256 against the manifest, or parsed if by hand)
+        cache.cached_file(path, validate=lambda p: read_gridstatus_lmp_csv(p, location=node), raw_root=raw_root,
+                          source=GRIDSTATUS_SOURCE, licence=GRIDSTATUS_LICENCE)
+        return lmp_to_hourly(read_gridstatus_lmp_csv(path, location=node), start=start, end=end,
+                             max_gap_h=max_gap_h)
     if offline:
         raise DataSourceError(
             f"offline and {path} is not cached: export {iso} {market} LMPs for {node} from {as_utc(start)} to "
             f"{as_utc(end)} (UTC) with gridstatus and place the CSV at {path}"
         )
+    check_node(iso, node)
     client = client if client is not None else _iso_client(iso)
-    wanted = {"date": as_utc(start), "end": as_utc(end), "market": market, "locations": [node]}
-    accepted = inspect.signature(client.get_lmp).parameters
-    kwargs = {name: value for name, value in wanted.items() if name in accepted}
+    past = as_utc(end) <= pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=ERCOT_RECENT_DAYS)
     try:
-        frame = client.get_lmp(**kwargs)
+        if gridstatus_iso_id(iso) == "ercot" and past and hasattr(client, "get_rtm_spp"):
+            frame = _ercot_history(client, start, end, market, node)
+        else:
+            wanted = {"date": as_utc(start), "end": as_utc(end), "market": market, "locations": [node]}
+            accepted = inspect.signature(client.get_lmp).parameters
+            kwargs = {name: value for name, value in wanted.items() if name in accepted}
+            frame = client.get_lmp(**kwargs)
     except Exception as exc:  # network and ISO-side failures surface as many exception types
-        raise DataSourceError(f"{GRIDSTATUS_SOURCE}: {iso} get_lmp for {node} failed: {exc}") from None
+        raise DataSourceError(f"{GRIDSTATUS_SOURCE}: {gridstatus_call(iso, node, market, start, end)} failed: "
+                              f"{type(exc).__name__}: {exc}") from None
     if frame is None or len(frame) == 0:
         raise DataSourceError(f"{GRIDSTATUS_SOURCE}: {iso} returned no LMPs for {node} "
                               f"in [{as_utc(start)}, {as_utc(end)})")

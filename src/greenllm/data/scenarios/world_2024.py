@@ -1,0 +1,505 @@
+"""world_2024: one day of 2024 at twelve Google Cloud regions on six continents, every hourly series real data.
+
+Window: 2024-03-24 (the paper's carbon day), 24 UTC hours; ``day`` chooses another 2024 date and ``days`` = N builds
+N consecutive days (common.DAILY_RECIPE), e.g. for greenllm.year.
+
+Sites (config/regions.yaml; Google Cloud "Cloud locations", cloud.google.com/about/locations): the Google Cloud
+regions inside the grid zones for which green-dcc publishes hourly 2024 carbon intensity, price and weather
+(github.com/HewlettPackard/green-dcc at 3f6ea95cb835b89ba50b0ef76d66d14b8037643e, data/), one per zone (SITES):
+Sydney, Melbourne, Sao Paulo, Santiago, Toronto, Dallas, Frankfurt, Mumbai, Tokyo, Seoul, Singapore, Johannesburg.
+Three of green-dcc's 15 zones have no site: US-NY-NYIS (no Google Cloud region in New York State), US-CAL-CISO and
+US-MIDA-PJM (green-dcc's weather points, Fremont and Philadelphia, lie 480 km and 200 km from the regions us-west2
+Los Angeles and us-east4 Ashburn, beyond common.WEATHER_MAX_DISTANCE_KM: their WUE and on-site output would be
+another place's). ``region_ids`` chooses a subset of SITES.
+
+User area i is the population its site j = i serves first: the country, or the state for the two Australian
+regions, weighted by population (World Bank WDI SP.POP.TOTL 2023; ABS June 2023 for the states), on its own local
+clock (greenllm.data.workload.demand_from_regions). The registry holds these figures; for us-south1 and europe-west3,
+whose registry areas are Texas 2020 and Germany 2018, USER_AREAS replaces them with the United States and Germany
+in 2023, so that every weight has the same source and year.
+
+Per site and UTC hour (raw files in the raw cache under RAW_PATHS, named after their green-dcc paths):
+
+- carbon intensity: the Electricity Maps hourly zone export (green-dcc's copy: the data portal's 2024 file with
+  both columns), ``carbon_signal="lifecycle"`` (default, column "Carbon Intensity gCO2eq/kWh (LCA)") or
+  ``"direct"`` (column "(direct)"), g -> kg. Both are consumption-based (flow-traced imports) hourly AVERAGE
+  intensities, not marginal ones; life-cycle adds construction, fuel chain and methane leakage to combustion.
+- price: green-dcc's standardized hourly price (USD/MWh as published there, converted by green-dcc at fixed exchange
+  rates and smoothed with a 2-hour centred rolling mean; market per zone in its electricity_prices README: AEMO, ONS,
+  CDEC, IESO HOEP, ERCOT DAM HB_HUBAVG, ENTSO-E DE-LU, POSOCO/IEX, JEPX Tokyo, KPX SMP, USEP, Eskom). Mumbai's file
+  is stamped on India's half hours (hh:30 UTC = local hour start): UTC slot [t, t+1) takes the mean of the two
+  published hours it overlaps by half each.
+- EWIF: a per-country constant [L/kWh] from EcoLogits' table of electricity water-consumption factors (EWIF_SOURCE;
+  its US value 3.14 L/kWh is the US grid average of Reig et al., WRI 2020). Singapore and South Africa are not in
+  that table: their EWIF is the hour's generation shares in the same Electricity Maps file (fossil = 100 - "Low
+  Carbon Percentage", nuclear = low-carbon - renewable, renewable) x the Macknick et al. (2012) medians of the zone's
+  fossil fuel (FOSSIL_FUEL: natural gas in Singapore, coal in South Africa), nuclear and its renewables (solar for
+  Singapore; wind for South Africa), see greenllm.data.fuel_factors.
+- solar, wind, WUE: green-dcc's Open-Meteo 2024 archive file of the zone (CC BY 4.0; temperature, humidity, cloud
+  cover, 10 m wind, one point per zone, within common.WEATHER_MAX_DISTANCE_KM of the site):
+  solar = pvlib clear-sky (Ineichen) GHI attenuated by cloud cover with the linear model of Larson, Nonnenmacher and
+  Coimbra (2016), GHI = (0.35 + 0.65 (1 - cloud/100)) GHI_clear (greenllm.data.renewables.LARSON_CLOUD_OFFSET), Erbs
+  decomposition, PVWatts; wind = windpowerlib power curve of the registry turbine at hub height, the 10 m speed
+  corrected with the power law v_hub = v_10 (h_hub / 10 m)^(1/7) (windpowerlib's Hellman default; the 1/7 exponent of
+  neutral flow over open terrain, Peterson and Hennessey 1978, J. Appl. Meteor. 17, 390-394); WUE = Li et al.'s
+  cooling-tower fit of the wet-bulb temperature (Stull 2011 from temperature and humidity), greenllm.data.water.
+- round-trip time: the measured median RTTs between Google Cloud regions published with Sukprasert et al.
+  (EuroSys 2024), github.com/umassos/decarbonization-potential at 3493a63016bd2aaa71cae1f33809576786b331d4,
+  shared_data/raw_gcp_latency.csv (Apache-2.0). Rule (``rtt_matrix_s``): a measured directed pair as published; a
+  missing direction takes the measured reverse (a round trip is symmetric); an area's own region takes
+  common.RTT_OVERHEAD_S (11.7 ms, the zero-distance intercept of the Green-LLM authors' pings: access, routing and
+  queueing); a pair measured in neither direction (africa-south1 opened in January 2024, after the data) takes
+  a + b x great-circle distance, least-squares fitted on every measured pair between registry regions.
+- carbon tax: the paper's base carbon price, 50 $/t (paper_v1.CARBON_TAX_BASE_USD_PER_T), at every site: one
+  carbon price for all, so the carbon objective weighs tonnes equally everywhere (the paper's regional factors are
+  for US states only).
+
+Everything else (workload recipe, bandwidth, synthetic inputs, water budget) is greenllm.data.scenarios.common.
+No network: the files come from the raw cache (``greenllm data build world_2024 --offline``); a missing file stops the
+build with one message listing every missing file and where it comes from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from greenllm.data import cache, timeseries
+from greenllm.data import regions as registry
+from greenllm.data.fuel_factors import FUEL_FACTORS, MACKNICK
+from greenllm.data.regions import UserArea
+from greenllm.data.scenarios import common, paper_v1
+from greenllm.data.sources import electricitymaps, openmeteo, prices
+from greenllm.errors import DataSourceError, InputError
+
+NAME = "world_2024"
+YEAR = 2024
+DEFAULT_DAY = paper_v1.CARBON_DAY_UTC
+CARBON_SIGNALS = ("lifecycle", "direct")
+
+GREEN_DCC = "HewlettPackard/green-dcc"
+GREEN_DCC_COMMIT = "3f6ea95cb835b89ba50b0ef76d66d14b8037643e"
+GREEN_DCC_URL = f"https://github.com/{GREEN_DCC}/tree/{GREEN_DCC_COMMIT}/data"
+GREEN_DCC_LICENCE = "MIT (green-dcc redistribution)"
+GCP_LATENCY_REPO = "umassos/decarbonization-potential"
+GCP_LATENCY_COMMIT = "3493a63016bd2aaa71cae1f33809576786b331d4"
+GCP_LATENCY_URL = (f"https://github.com/{GCP_LATENCY_REPO}/blob/{GCP_LATENCY_COMMIT}/shared_data/raw_gcp_latency.csv")
+GCP_LATENCY_SOURCE = ("measured median round-trip times between Google Cloud regions (Google Cloud inter-region "
+                      "latency dashboard), data of Sukprasert et al., 'On the Limitations of Carbon-Aware Temporal "
+                      "and Spatial Workload Shifting in the Cloud', EuroSys 2024")
+GCP_LATENCY_LICENCE = "Apache-2.0"
+
+RAW_PATHS = {
+    "carbon": "green_dcc/carbon_intensity/{zone}/{year}/{zone}_{year}_hourly.csv",
+    "price": "green_dcc/electricity_prices/standardized/{zone}/{year}/{zone}_electricity_prices_{year}.csv",
+    "weather": "green_dcc/weather/{zone}/{year}.json",
+    "rtt": "gcp_latency/raw_gcp_latency.csv",
+}
+"""Raw cache paths (relative to the raw root): green-dcc's paths under data/ with ``green_dcc/`` in front, and the
+decarbonization-potential latency file."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A data centre of world_2024: registry region, green-dcc zone folder, continent, EWIF country."""
+
+    region_id: str
+    zone: str  # green-dcc's folder (and file) name; the Electricity Maps zone id inside may differ (DE-LU -> DE)
+    continent: str
+    ewif_country: str  # ISO 3166-1 alpha-3 key of EWIF_L_PER_KWH ("" where computed from the hourly mix)
+
+
+SITES = (
+    Site("australia-southeast1", "AU-NSW", "Oceania", "AUS"),
+    Site("australia-southeast2", "AU-VIC", "Oceania", "AUS"),
+    Site("southamerica-east1", "BR-SP", "South America", "BRA"),
+    Site("southamerica-west1", "CL-SIC", "South America", "CHL"),
+    Site("northamerica-northeast2", "CA-ON", "North America", "CAN"),
+    Site("us-south1", "US-TEX-ERCO", "North America", "USA"),
+    Site("europe-west3", "DE-LU", "Europe", "DEU"),
+    Site("asia-south1", "IN-WE", "Asia", "IND"),
+    Site("asia-northeast1", "JP-TK", "Asia", "JPN"),
+    Site("asia-northeast3", "KR", "Asia", "KOR"),
+    Site("asia-southeast1", "SG", "Asia", ""),
+    Site("africa-south1", "ZA", "Africa", ""),
+)
+REGION_IDS = tuple(s.region_id for s in SITES)
+SITE_BY_REGION = {s.region_id: s for s in SITES}
+
+USER_AREAS = {
+    "us-south1": UserArea("United States", 334.91, 2023, "World Bank WDI SP.POP.TOTL 2023"),
+    "europe-west3": UserArea("Germany", 84.48, 2023, "World Bank WDI SP.POP.TOTL 2023"),
+}
+"""User areas that replace the registry's for this scenario (same source and year as the other ten)."""
+
+EWIF_SOURCE = ("EcoLogits electricity_wue_list.csv (github.com/genai-impact/ecologits at "
+               "222df362a740b42f10d81055ec1137ac7d5e6698, ecologits/data/, MPL-2.0): water consumed per kWh of the "
+               "country's electricity [L/kWh]; its USA value 3.14 is the US grid average of Reig, Luo, Christensen "
+               "and Sinistore (2020), 'Guidance for calculating water use embedded in purchased electricity', WRI")
+EWIF_L_PER_KWH = {"AUS": 4.73, "BRA": 18.58, "CAN": 8.18, "CHL": 10.52, "DEU": 1.93, "IND": 3.44, "JPN": 2.31,
+                  "KOR": 1.89, "USA": 3.14}
+"""Country -> EWIF [L/kWh], from EWIF_SOURCE."""
+FOSSIL_FUEL = {"SG": ("gas", "natural gas: about 95 % of Singapore's electricity (Energy Market Authority, "
+                             "Singapore Energy Statistics 2023, chapter 2)"),
+               "ZA": ("coal", "coal: about 80 % of South Africa's electricity (Eskom Integrated Report 2023)")}
+RENEWABLE_FUEL = {"SG": ("solar", "Singapore's renewable generation is solar PV (EMA, Singapore Energy Statistics "
+                                  "2023)"),
+                  "ZA": ("wind", "South Africa's renewable generation is mostly wind and solar PV (Eskom), both at "
+                                 "Macknick's ~0 L/kWh; wind's 0 is taken")}
+"""Zones without a country EWIF: the fuel that stands for the hour's fossil and renewable shares (module doc)."""
+PERCENT = 100.0
+
+CARBON_COLUMNS = {"lifecycle": "carbon_lifecycle_kg_per_kwh", "direct": "carbon_direct_kg_per_kwh"}
+CARBON_LABELS = {"lifecycle": "Carbon Intensity gCO2eq/kWh (LCA)", "direct": "Carbon Intensity gCO2eq/kWh (direct)"}
+SIGNAL_TEXT = {
+    "lifecycle": ("life-cycle (LCA: combustion plus construction, fuel chain and methane leakage), consumption-based "
+                  "(flow-traced imports), hourly average (not marginal); Electricity Maps"),
+    "direct": ("direct (combustion only), consumption-based (flow-traced imports), hourly average (not marginal); "
+               "Electricity Maps"),
+}
+"""The carbon signal, as provenance.json states it (``carbon_signal``)."""
+MS_PER_S = 1000.0
+
+
+def raw_path(kind: str, zone: str = "", raw_root=None, year: int = YEAR) -> Path:
+    """Where a raw file of ``kind`` (carbon, price, weather, rtt) is in the raw cache."""
+    return cache.resolve_raw_root(raw_root) / RAW_PATHS[kind].format(zone=zone, year=int(year))
+
+
+def raw_url(kind: str, zone: str = "", year: int = YEAR) -> str:
+    """The immutable public address of a raw file (green-dcc or decarbonization-potential at a commit)."""
+    if kind == "rtt":
+        return GCP_LATENCY_URL
+    relative = RAW_PATHS[kind].format(zone=zone, year=int(year)).removeprefix("green_dcc/")
+    return f"https://raw.githubusercontent.com/{GREEN_DCC}/{GREEN_DCC_COMMIT}/data/{relative}"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Readers
+# --------------------------------------------------------------------------------------------------------------------
+def read_price(path: str | os.PathLike, hours: pd.DatetimeIndex) -> tuple[pd.Series, str]:
+    """Hourly price [$/kWh] on the UTC slots ``hours`` from a green-dcc standardized file, and how it was read.
+
+    Whole-hour files: prices.read_standardized_price_csv. Files stamped at hh:30 UTC (India, UTC+5:30): the slot
+    [t, t+1) overlaps the published hours starting t-0:30 and t+0:30 by half each and takes their mean.
+    """
+    path = Path(path)
+    head = pd.read_csv(path, nrows=1, dtype=str, encoding="utf-8-sig")
+    if head.empty:
+        raise DataSourceError(f"{path}: price file has no rows")
+    first = pd.Timestamp(head.iloc[0, 0])
+    if first.minute == 0:
+        table = prices.read_standardized_price_csv(path)
+        return timeseries.window(table, hours, where=str(path))["price_usd_per_kwh"], "as published (whole hours)"
+    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    column = "Price (USD/MWh)"
+    if column not in raw.columns:
+        raise DataSourceError(f'{path}: price file lacks column "{column}"')
+    stamps = pd.DatetimeIndex(pd.to_datetime(raw.iloc[:, 0], utc=True, format="ISO8601"))
+    if not (stamps.minute == 30).all():
+        raise DataSourceError(f"{path}: mixed whole-hour and half-hour UTC stamps")
+    values = pd.Series(pd.to_numeric(raw[column], errors="coerce").to_numpy() * prices.USD_PER_KWH_PER_USD_PER_MWH,
+                       index=stamps)
+    half = pd.Timedelta(minutes=30)
+    before = values.reindex(hours - half).to_numpy()
+    after = values.reindex(hours + half).to_numpy()
+    slot = pd.Series((before + after) / 2.0, index=hours, name="price_usd_per_kwh")
+    if slot.isna().any():
+        raise DataSourceError(f"{path}: no price for UTC slots {', '.join(map(str, slot.index[slot.isna()][:3]))}")
+    return slot, "mean of the two published half-hour-offset hours overlapping each UTC slot"
+
+
+def read_rtt_ms(path: str | os.PathLike) -> dict[tuple[str, str], float]:
+    """{(sending region, receiving region): RTT [ms]} from raw_gcp_latency.csv (sending_region, receiving_region,
+    milliseconds)."""
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataSourceError(f"{path}: cannot read the latency file ({exc})") from None
+    needed = ("sending_region", "receiving_region", "milliseconds")
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        raise DataSourceError(f"{path}: latency file lacks column {missing[0]!r} (columns: {', '.join(raw.columns)})")
+    ms = pd.to_numeric(raw["milliseconds"], errors="coerce")
+    if ms.isna().any() or (ms <= 0).any():
+        raise DataSourceError(f'{path}, column "milliseconds": {int((ms.isna() | (ms <= 0)).sum())} rows are not '
+                              "positive numbers")
+    return {(s, r): float(v) for s, r, v in zip(raw["sending_region"], raw["receiving_region"], ms, strict=True)}
+
+
+def distance_fit(regions: Sequence, measured_ms: dict[tuple[str, str], float]) -> dict:
+    """Least-squares line RTT [s] = intercept + slope x great-circle distance [km] through every measured pair
+    between two of ``regions`` (the registry's Google Cloud regions), for pairs measured in neither direction."""
+    by_id = {r.id: r for r in regions}
+    pairs = [(by_id[a], by_id[b], ms) for (a, b), ms in measured_ms.items() if a in by_id and b in by_id and a != b]
+    if len(pairs) < 2:
+        raise DataSourceError("gcp latency: fewer than two measured pairs between registry regions; cannot fit RTT "
+                              "on distance for the unmeasured pairs")
+    distance = np.array([float(common.great_circle_km(a.latitude, a.longitude, b.latitude, b.longitude))
+                         for a, b, _ in pairs])
+    rtt = np.array([ms / MS_PER_S for _, _, ms in pairs])
+    slope, intercept = np.polyfit(distance, rtt, 1)
+    return {"intercept_s": float(intercept), "slope_s_per_km": float(slope), "pairs_fitted": len(pairs),
+            "method": ("least squares of the measured RTT on great-circle distance over every measured directed pair "
+                       "between two registry regions (config/regions.yaml coordinates)")}
+
+
+def rtt_matrix_s(regions: Sequence, measured_ms: dict[tuple[str, str], float], fit_regions: Sequence | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, dict]:
+    """RTT [s] from user area i (at site i) to site j by the module's rule, the rule used per pair ([i, j] codes:
+    "measured", "reverse", "own_region", "distance_fit"), and the distance fit (over ``fit_regions``, default
+    ``regions``; {} when no pair needs it)."""
+    ids = [r.id for r in regions]
+    n = len(ids)
+    distance = common.distance_matrix_km(regions)
+    rtt = np.full((n, n), np.nan)
+    rule = np.empty((n, n), dtype=object)
+    for i, a in enumerate(ids):
+        for j, b in enumerate(ids):
+            if i == j:
+                rtt[i, j], rule[i, j] = common.RTT_OVERHEAD_S, "own_region"
+            elif (a, b) in measured_ms:
+                rtt[i, j], rule[i, j] = measured_ms[(a, b)] / MS_PER_S, "measured"
+            elif (b, a) in measured_ms:
+                rtt[i, j], rule[i, j] = measured_ms[(b, a)] / MS_PER_S, "reverse"
+    gap = np.isnan(rtt)
+    fit = {}
+    if gap.any():
+        fit = distance_fit(regions if fit_regions is None else fit_regions, measured_ms)
+        rtt[gap] = fit["intercept_s"] + fit["slope_s_per_km"] * distance[gap]
+        rule[gap] = "distance_fit"
+    return rtt, rule, fit
+
+
+def _mix_ewif(table: pd.DataFrame, zone: str, where: str) -> pd.Series:
+    """EWIF [L/kWh] per hour from the zone file's low-carbon and renewable percentages (module doc)."""
+    for column in ("carbon_free_percent", "renewable_percent"):
+        if column not in table.columns or table[column].isna().any():
+            raise DataSourceError(f"{where}: EWIF of {zone} needs column {column} on every hour of the window")
+    low_carbon = table["carbon_free_percent"].clip(0.0, PERCENT) / PERCENT
+    renewable = table["renewable_percent"].clip(0.0, PERCENT) / PERCENT
+    fossil = 1.0 - low_carbon
+    nuclear = (low_carbon - renewable).clip(lower=0.0)
+    fossil_fuel, _ = FOSSIL_FUEL[zone]
+    renewable_fuel, _ = RENEWABLE_FUEL[zone]
+    return (fossil * FUEL_FACTORS[fossil_fuel].water_l_per_kwh + nuclear * FUEL_FACTORS["nuclear"].water_l_per_kwh
+            + renewable * FUEL_FACTORS[renewable_fuel].water_l_per_kwh)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Build
+# --------------------------------------------------------------------------------------------------------------------
+def _check_files(regions, raw_root) -> None:
+    missing = []
+    for region in regions:
+        zone = SITE_BY_REGION[region.id].zone
+        for kind in ("carbon", "price", "weather"):
+            path = raw_path(kind, zone, raw_root)
+            if not path.exists():
+                missing.append(f"{kind} of {region.id} ({zone}): {path} (from {raw_url(kind, zone)})")
+    path = raw_path("rtt", raw_root=raw_root)
+    if not path.exists():
+        missing.append(f"round-trip times: {path} (from {raw_url('rtt')})")
+    if missing:
+        raise DataSourceError(f"{NAME}: {len(missing)} raw file(s) missing from the raw cache "
+                              f"{cache.resolve_raw_root(raw_root).absolute()}:\n  - " + "\n  - ".join(missing))
+
+
+def _file_record(path: Path, raw_root, kind: str, zone: str = "") -> dict:
+    """Provenance of a raw file: the cache manifest's record, else path, url, sha256 and bytes."""
+    try:
+        record = common.raw_file_record(path, raw_root)
+    except (DataSourceError, InputError, KeyError, OSError):
+        record = {}
+    root = cache.resolve_raw_root(raw_root)
+    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    return {"path": shown, "url": raw_url(kind, zone), "sha256": cache.sha256_file(path),
+            "bytes": path.stat().st_size, **{k: v for k, v in record.items() if k not in ("path", "sha256", "bytes")},
+            "pinned_url": raw_url(kind, zone)}
+
+
+def _site_series(region, site: Site, hours, *, raw_root, carbon_signal: str) -> tuple[pd.DataFrame, dict]:
+    zone = site.zone
+    carbon_path = raw_path("carbon", zone, raw_root)
+    raw = electricitymaps.read_zone_csv(carbon_path)
+    zone_ids = sorted(set(raw["zone_id"].dropna()) - {""})
+    day = electricitymaps.clean(raw, start=hours[0], end=hours[-1] + pd.Timedelta(hours=1))
+    carbon = day[CARBON_COLUMNS[carbon_signal]]
+    mix = raw.set_index("time_utc").reindex(hours)
+    if site.ewif_country:
+        ewif = pd.Series(EWIF_L_PER_KWH[site.ewif_country], index=hours)
+        ewif_info = {"country": site.ewif_country, "value_l_per_kwh": EWIF_L_PER_KWH[site.ewif_country],
+                     "method": "country constant (EWIF_SOURCE)"}
+    else:
+        ewif = _mix_ewif(mix, zone, str(carbon_path))
+        ewif_info = {"method": "hourly shares of the Electricity Maps file x Macknick medians",
+                     "fossil_fuel": FOSSIL_FUEL[zone][1], "renewable_fuel": RENEWABLE_FUEL[zone][1],
+                     "mean_l_per_kwh": float(ewif.mean())}
+
+    price_path = raw_path("price", zone, raw_root)
+    price, price_method = read_price(price_path, hours)
+
+    weather_path = raw_path("weather", zone, raw_root)
+    weather, weather_info = common.site_weather(region, weather_path, hours)
+    frame = pd.DataFrame({
+        "price_usd_per_kwh": price.to_numpy(float),
+        "carbon_kg_per_kwh": carbon.to_numpy(float),
+        "carbon_direct_kg_per_kwh": day["carbon_direct_kg_per_kwh"].to_numpy(float),
+        "carbon_lifecycle_kg_per_kwh": day["carbon_lifecycle_kg_per_kwh"].to_numpy(float),
+        "ewif_l_per_kwh": ewif.to_numpy(float),
+    }, index=hours).join(weather[["solar_kw", "wind_kw", "wue_l_per_kwh", "wet_bulb_c"]])
+    record = {
+        "carbon": {"zone": zone, "electricitymaps_zone_id": zone_ids, "signal": carbon_signal,
+                   "filled_hours": [str(h) for h in day.index[day["filled"]]],
+                   "estimated_hours": int(day["estimated"].sum()),
+                   "file": _file_record(carbon_path, raw_root, "carbon", zone)},
+        "ewif": {**ewif_info, "stand_in": False},
+        "price": {"zone": zone, "method": price_method, "stand_in": False,
+                  "file": _file_record(price_path, raw_root, "price", zone)},
+        "weather": {"file": _file_record(weather_path, raw_root, "weather", zone), **weather_info,
+                    "distance_km": round(float(common.great_circle_km(region.latitude, region.longitude,
+                                                                      *weather_info["grid_point"])), 1),
+                    "stand_in": False},
+    }
+    return frame, record
+
+
+def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = None, offline: bool = False,
+          day: str = DEFAULT_DAY, days: int = 1, carbon_signal: str = "lifecycle",
+          region_ids: Sequence[str] = REGION_IDS, regions_path: str | os.PathLike | None = None,
+          seed: int = common.SEED) -> Path:
+    """Write the world_2024 scenario folder (with provenance.json) to ``out_dir``; returns it.
+
+    day: the first 2024 date (UTC); days: consecutive days; carbon_signal: "lifecycle" (default) or "direct";
+    region_ids: a subset of SITES' regions. Reads the raw cache only (``offline`` changes nothing: no download).
+    """
+    from greenllm.inputs import write_scenario
+
+    if carbon_signal not in CARBON_SIGNALS:
+        raise InputError(f"{NAME}: carbon_signal={carbon_signal!r}: choose one of {', '.join(CARBON_SIGNALS)}")
+    hours, days = common.window_hours(NAME, day, days, YEAR, why=" (the green-dcc files used here cover 2024)")
+    unknown = [r for r in region_ids if r not in SITE_BY_REGION]
+    if unknown:
+        raise InputError(f"{NAME}: region(s) {', '.join(unknown)} have no green-dcc zone here; choose among "
+                         f"{', '.join(REGION_IDS)}")
+    known = registry.load_regions(regions_path)
+    regions = registry.select(known, region_ids)
+    regions = [dataclasses.replace(r, user_area=USER_AREAS[r.id]) if r.id in USER_AREAS else r for r in regions]
+    _check_files(regions, raw_root)
+
+    site_hourly, records = {}, {}
+    for region in regions:
+        site_hourly[region.id], records[region.id] = _site_series(region, SITE_BY_REGION[region.id], hours,
+                                                                  raw_root=raw_root, carbon_signal=carbon_signal)
+    rtt_path = raw_path("rtt", raw_root=raw_root)
+    rtt, rule, fit = rtt_matrix_s(regions, read_rtt_ms(rtt_path), fit_regions=list(known.values()))
+
+    tax_usd_per_kg = paper_v1.CARBON_TAX_BASE_USD_PER_T / paper_v1.KG_PER_T
+    sites = [SITE_BY_REGION[r.id] for r in regions]
+    dc_info = {
+        "continent": [s.continent for s in sites],
+        "zone": [s.zone for s in sites],
+        "carbon_signal": [carbon_signal] * len(regions),
+    }
+    types = common.token_lengths()
+    tables, scalars = common.assemble(regions, hours, site_hourly,
+                                      carbon_tax_usd_per_kg=[tax_usd_per_kg] * len(regions), dc_info=dc_info,
+                                      types=types, seed=seed, days=days)
+    tables["areas"]["continent"] = [s.continent for s in sites]
+    area_dc = tables["area_dc"]
+    area_dc["rtt_s"] = rtt[area_dc["area"].to_numpy(), area_dc["dc"].to_numpy()]
+    area_dc["rtt_rule"] = rule[area_dc["area"].to_numpy(), area_dc["dc"].to_numpy()]
+    dc_hour = tables["dc_hour"]
+    for column in CARBON_COLUMNS.values():  # both signals, whichever carbon_kg_per_kwh holds
+        values = np.vstack([site_hourly[r.id][column].to_numpy(float) for r in regions])  # [j, t]
+        dc_hour[column] = values[dc_hour["dc"].to_numpy(), dc_hour["hour"].to_numpy()]
+    scalars.update({"scenario": NAME, "carbon_signal": carbon_signal, "carbon_signal_text": SIGNAL_TEXT[carbon_signal],
+                    "rtt_model": ("measured Google Cloud inter-region RTT (own region: "
+                                  f"{common.RTT_OVERHEAD_S} s; unmeasured pairs: distance fit)")})
+    provenance = _provenance(regions, hours, records, types, scalars, seed, carbon_signal, tax_usd_per_kg,
+                             rtt_path, raw_root, rule, fit)
+    return write_scenario(out_dir, tables, scalars, provenance=provenance)
+
+
+def _provenance(regions, hours, records, types, scalars, seed, carbon_signal, tax_usd_per_kg, rtt_path, raw_root,
+                rule, fit) -> dict:
+    def files(kind):
+        return common.record_files(regions, records, kind)
+
+    def per_dc(kind):
+        return {r.id: {k: v for k, v in records[r.id][kind].items() if k != "file"} for r in regions}
+
+    carbon_filled = {r.id: records[r.id]["carbon"]["filled_hours"] for r in regions
+                     if records[r.id]["carbon"]["filled_hours"]}
+    carbon = {
+        "source": f"{electricitymaps.SOURCE} hourly zone exports 2024, as redistributed by {GREEN_DCC} at "
+                  f"{GREEN_DCC_COMMIT}",
+        "licence": f"{electricitymaps.LICENCE} (Electricity Maps data; this folder's carbon series is a derived "
+                   "database under ODbL-1.0, see data/ATTRIBUTION.md)",
+        "url": GREEN_DCC_URL + "/carbon_intensity",
+        "column": CARBON_LABELS[carbon_signal], "signal": carbon_signal, "signal_text": SIGNAL_TEXT[carbon_signal],
+        "method": ("the window's UTC hours / 1000 (g -> kg); gaps of at most 3 h interpolated; the other signal is "
+                   "kept in dc_hour.carbon_{direct,lifecycle}_kg_per_kwh"),
+        "files": files("carbon"), "per_dc": per_dc("carbon"),
+        "filled": bool(carbon_filled), "filled_hours": carbon_filled, "synthetic": False, "stand_in": False,
+    }
+    ewif = {
+        "source": f"{EWIF_SOURCE}; Singapore and South Africa: {MACKNICK} x the hourly shares of their Electricity "
+                  "Maps file",
+        "licence": "MPL-2.0 (EcoLogits table); ODbL-1.0 (Electricity Maps shares)",
+        "method": "per_dc", "per_dc": per_dc("ewif"), "files": files("carbon"),
+        "filled": False, "synthetic": False, "stand_in": False,
+    }
+    price = {
+        "source": f"{GREEN_DCC} standardized hourly electricity prices 2024 (publisher per zone in its "
+                  "electricity_prices README)",
+        "licence": f"{GREEN_DCC_LICENCE}; underlying market data under the publishers' terms",
+        "url": GREEN_DCC_URL + "/electricity_prices/standardized",
+        "method": ("USD/MWh as published (green-dcc converted local currencies at fixed rates and smoothed with a "
+                   "2-hour centred rolling mean) / 1000; per_dc says how each file was read"),
+        "files": files("price"), "per_dc": per_dc("price"), "filled": False, "synthetic": False, "stand_in": False,
+    }
+    renewable, wue = common.weather_provenance(
+        regions, records,
+        renewable_source=(f"{openmeteo.SOURCE} 2024 archive files as redistributed by {GREEN_DCC} -> pvlib clear-sky "
+                          "x cloud cover (Larson et al. 2016) + PVWatts, and windpowerlib"),
+        renewable_licence=openmeteo.LICENCE,
+        renewable_method=(f"registry PV + turbine output scaled to {common.ONSITE_CAPACITY_KW} kW nameplate per site; "
+                          "solar: Ineichen clear-sky GHI x (0.35 + 0.65 (1 - cloud cover)) (Larson, Nonnenmacher and "
+                          "Coimbra 2016, Renewable Energy 91, 11-20), Erbs, Hay-Davies, PVWatts; wind: 10 m speed x "
+                          "(hub height / 10 m)^(1/7) (power law, Peterson and Hennessey 1978), turbine power curve"),
+        wue_source=common.WUE_SOURCE, wue_stand_in_method="none")
+    rtt_counts = {name: int((rule == name).sum()) for name in ("measured", "reverse", "own_region", "distance_fit")}
+    tax = {"source": f"the Green-LLM paper's base carbon price {paper_v1.CARBON_TAX_BASE_USD_PER_T} $/t "
+                     f"({paper_v1.RECIPE})",
+           "method": f"{paper_v1.CARBON_TAX_BASE_USD_PER_T} $/t / 1000 = {tax_usd_per_kg} $/kg at every site",
+           "synthetic": False, "filled": False, "stand_in": False, "constant": True}
+    provenance = common.scenario_provenance(
+        NAME, __name__, hours, regions, types, scalars, seed, [], carbon=carbon, ewif=ewif, price=price,
+        renewable=renewable, wue=wue, tax=tax,
+        extra={"window": f"{hours[0]:%Y-%m-%d %H:%M} to {hours[-1] + pd.Timedelta(hours=1):%Y-%m-%d %H:%M} UTC",
+               "carbon_signal": {"signal": carbon_signal, "text": SIGNAL_TEXT[carbon_signal],
+                                 "builder_option": "carbon_signal=lifecycle|direct"},
+               "sites": {r.id: {"zone": SITE_BY_REGION[r.id].zone, "continent": SITE_BY_REGION[r.id].continent}
+                         for r in regions}})
+    provenance["series"]["area_dc.rtt_s"] = {
+        "source": GCP_LATENCY_SOURCE, "licence": GCP_LATENCY_LICENCE, "url": GCP_LATENCY_URL,
+        "method": ("measured directed pair; else the measured reverse; own region: common.RTT_OVERHEAD_S "
+                   f"({common.RTT_OVERHEAD_S} s, the zero-distance intercept of the Green-LLM authors' pings); "
+                   "neither direction measured: least-squares line on great-circle distance (distance_fit)"),
+        "pairs": rtt_counts, "distance_fit": fit, "files": [_file_record(rtt_path, raw_root, "rtt")],
+        "synthetic": False, "filled": False, "stand_in": False,
+    }
+    provenance["series"]["demand.queries"]["populations"] = {
+        r.id: {"area": r.user_area.name, "population_millions": r.user_area.population_millions,
+               "year": r.user_area.population_year, "source": r.user_area.population_source} for r in regions}
+    if days := scalars.get("days"):
+        provenance.update(days=days, daily_recipe=scalars["daily_recipe"])
+    return provenance
