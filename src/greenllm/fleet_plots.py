@@ -88,7 +88,8 @@ def validation(rows: pd.DataFrame, schemes: list[str]):
         ax.set_yticks(range(len(refs)), [ref.split(",")[0] for ref in refs], fontsize=7)
         ax.set_xscale("log")
         ax.set_xlabel(VALIDATION_LABELS[metric])
-    axes[0, 0].legend(fontsize=7)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(schemes), fontsize=7, frameon=False)
     fig.suptitle("Ours (points, ratio ours / published) against published per-prompt figures (grey)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig, data
