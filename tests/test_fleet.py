@@ -1,9 +1,12 @@
-"""The serving model at realistic scale (paper_v1's nine regions, 10^8 queries a day): plausibility, the SLO, the
-optimiser against the baselines, and the LP against the accounting."""
+"""The serving model at realistic scale (the committed world_2024 folder: twelve sites on six continents, 10^9 queries
+a day, a subset of batch limits to keep the tests quick): plausibility, the SLO, the optimiser against the
+baselines, the LP against the accounting, and the committed tables."""
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from greenllm import baselines
@@ -12,12 +15,15 @@ from greenllm.fleet import FleetOptions, account
 from greenllm.fleet_experiments import best_baseline_margin, fleet_for, fronts, policies, slo_cost, validation
 from greenllm.fleet_lp import SCHEMES, FleetSolver
 
-OPTIONS = FleetOptions(queries_per_day=1e8, accelerators_per_site=1024, batch_limits=(8, 32, 128, 512))
+REPO = Path(__file__).resolve().parents[1]
+WORLD = REPO / "data" / "processed" / "world_2024"
+TABLES = REPO / "tables" / "world_2024"
+OPTIONS = FleetOptions(queries_per_day=1e9, accelerators_per_site=8192, batch_limits=(8, 32, 128, 512))
 
 
 @pytest.fixture(scope="module")
-def fleet(paper_v1_dir):
-    return fleet_for(paper_v1_dir, OPTIONS)
+def fleet():
+    return fleet_for(WORLD, OPTIONS)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +41,7 @@ def test_sites_are_megawatts_with_a_thousand_accelerators(fleet):
 
 
 def test_energy_per_query_is_plausible_at_scale(table):
-    # published per-prompt figures span 0.05-0.3 Wh (docs/serving.md); far outside 0.01-10 Wh means a unit error
+    # published per-prompt figures span 0.05-0.3 Wh (docs/serving.md); outside 0.01-10 Wh means a unit error
     assert table["energy_wh_per_query"].between(0.01, 10).all(), table[["policy", "energy_wh_per_query"]]
 
 
@@ -129,12 +135,12 @@ def test_figures_draw_the_tables(fleet, solver, table):
     assert set(data["scheme"]) == {"min_emissions", "nearest"}
 
 
-def test_the_serving_formulation_solves_through_the_common_driver(paper_v1_dir, fleet):
+def test_the_serving_formulation_solves_through_the_common_driver(fleet):
     from greenllm.formulations import ServingFormulation
     from greenllm.inputs import load_scenario
     from greenllm.solve import solve
 
-    s = load_scenario(paper_v1_dir)
+    s = load_scenario(WORLD)
     formulation = ServingFormulation.for_scenario(s, fleet_options=OPTIONS)
     result = solve(s, "energy", formulation=formulation, solver="highs")  # verified against its accounting
     own = FleetSolver(formulation.fleet)
@@ -143,3 +149,15 @@ def test_the_serving_formulation_solves_through_the_common_driver(paper_v1_dir, 
     assert result.x.shape == (s.n_areas, s.n_dcs, len(fleet.class_names), s.n_hours)
     assert result.x.sum(axis=1) == pytest.approx(np.ones((s.n_areas, len(fleet.class_names), s.n_hours)))
     assert result.to_dict()["routes_kept"] == fleet.n_pairs
+
+
+def test_the_committed_tables_keep_their_promises():
+    table = pd.read_csv(TABLES / "baselines.csv")
+    assert set(table["kind"]) == {"baseline", "optimised"} and table["slo_met"].all()
+    margin = best_baseline_margin(table)
+    assert (margin["optimised"] <= margin["baseline_value"] * (1 + 1e-6)).all(), margin
+    per_query = pd.read_csv(TABLES / "validation_per_query.csv")
+    assert per_query["energy_wh_per_query"].between(0.01, 10).all()
+    assert (table.loc[table["grid_kwh"] > 0, "emissions_kg"] > 0).all()
+    slo = pd.read_csv(TABLES / "serving_slo.csv")
+    assert (slo["pairs_pruned"] > 0).all() and (slo["without_slo"] < slo["with_slo"]).all()
