@@ -76,8 +76,8 @@ def _add_solve(sub) -> None:
                    help=f"multiply an input field (repeatable): {', '.join(SCALE_FIELDS)}")
     p.add_argument("--solver", choices=("auto", "highs", "gurobi"), default="auto")
     p.add_argument("--formulation", choices=FORMULATION_NAMES, default=None,
-                   help="model: the paper's (default) or per_query (per-query latency and hardware; see"
-                        " docs/per_query.md)")
+                   help="model: the paper's (default), per_query (per-query latency and hardware; see"
+                        " docs/per_query.md) or serving (fleet scale, serving operating points; docs/serving.md)")
     p.add_argument("--grid-within-load", action=argparse.BooleanOptionalAction, default=None,
                    help="bound grid power by the facility load (default: off, unless the scenario folder's"
                         " provenance.json asks for it)")
