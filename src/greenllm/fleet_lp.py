@@ -38,6 +38,10 @@ STAGE_REL, STAGE_ABS = 1e-6, 1e-9  # slack that keeps an earlier stage at its op
 # At most 5 % of queries above the p95 bound, less 1e-5: more than the solver's feasibility tolerance (1e-7), so the
 # weighted quantile of the account (the first latency with at least 95 % of queries at or below it) is within it.
 P95_SHARE = 0.05 - 1e-5
+# A stage's optimum must be exact to far below the stage slack (1e-6): with ~10^5 share columns, HiGHS's default
+# dual feasibility tolerance (1e-7 per reduced cost) leaves objective errors near 1e-4, and runs on different thread
+# counts then differ in the fourth digit. Tighter tolerances and one thread make the tables reproducible.
+SOLVER_OPTIONS = {"dual_feasibility_tolerance": 1e-10, "primal_feasibility_tolerance": 1e-9, "threads": 1}
 
 
 @dataclass
@@ -137,6 +141,8 @@ class FleetSolver:
         self._hs = highspy
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
+        for option, value in SOLVER_OPTIONS.items():
+            h.setOptionValue(option, value)
         m = self.lp.matrix
         h.addVars(m.shape[1], self.lp.col_lower, self.lp.col_upper)
         h.addRows(m.shape[0], self.lp.row_lower, self.lp.row_upper, m.nnz, m.indptr[:-1].astype(np.int32),
