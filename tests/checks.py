@@ -15,3 +15,33 @@ def assert_real_scenario_solves_plausibly(scenario, scheme: str) -> None:
     assert scenario.price_usd_per_kwh.min() * grid_kwh <= result.costs["energy"]
     assert result.costs["energy"] <= scenario.price_usd_per_kwh.max() * grid_kwh
     assert 0 < result.emissions_kg <= scenario.carbon_kg_per_kwh.max() * grid_kwh
+
+
+UNIQUE_BASE_CASE = {"M0": "total_usd", "M3": "total_usd", "M1": "energy_usd", "M2": "carbon_usd", "LEX": "delay_usd"}
+"""Quantities of the base-case table that every optimal solution shares: the weighted optima (M0, M3: equal or
+fixed weights of a unique objective value), the single-objective optima (M1 energy, M2 carbon) and the last
+lexicographic stage's optimum (LEX delay). M1's and M2's other costs (e.g. the delay) are not unique."""
+
+UNIQUE_COLUMNS = {
+    "weighted_sum": ["w_energy", "w_carbon", "w_delay", "objective"],
+    "lexicographic_orders": ["stage1_optimum_usd", "stage2_optimum_usd", "stage3_optimum_usd"],
+}
+"""Columns of the other paper tables that hold optimal values (unique), not one optimal solution's costs."""
+
+
+def assert_unique_quantities_equal(stem: str, got, committed, rel: float = 1e-6) -> None:
+    """Compare two versions of tables/paper_v1/<stem>.csv (DataFrames) on their unique quantities and labels."""
+    import pandas as pd
+    import pytest
+
+    assert list(got.columns) == list(committed.columns), stem
+    if stem == "base_case":
+        got, committed = got.set_index("scheme"), committed.set_index("scheme")
+        for scheme, column in UNIQUE_BASE_CASE.items():
+            assert got.loc[scheme, column] == pytest.approx(committed.loc[scheme, column], rel=rel), (scheme, column)
+        return
+    numeric = committed.select_dtypes("number").columns
+    text = [c for c in committed.columns if c not in numeric]
+    pd.testing.assert_frame_equal(got[text], committed[text], obj=stem)
+    unique = UNIQUE_COLUMNS[stem]
+    pd.testing.assert_frame_equal(got[unique], committed[unique], rtol=rel, check_dtype=False, obj=stem)

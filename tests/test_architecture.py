@@ -62,7 +62,7 @@ def graph() -> tuple[dict[str, set[str]], list[str]]:
             if target == name or target not in known:
                 continue
             edges[name].add(target)
-            private += [f"{name} imports {target}.{n}" for n in names if n.startswith("_")]
+            private += [f"{name} imports {target}.{n}" for n in names if n.startswith("_") and not (n.startswith("__") and n.endswith("__"))]
     return edges, private
 
 

@@ -314,8 +314,12 @@ def test_registry_sha256_match_the_real_files(real_fixtures):
     reg = registry.load_registry()
     checks = [("electricitymaps_hourly", 0, real_fixtures / "green_llm" / "Carbon" / "US-CAL-CISO_2024_hourly.csv",
                {"zone": "US-CAL-CISO", "year": 2024}),
-              ("electricitymaps_hourly", 1, real_fixtures / "green_dcc" / "carbon_intensity" / "KR" / "2024"
+              ("green_dcc_carbon", 0, real_fixtures / "green_dcc" / "carbon_intensity" / "KR" / "2024"
                / "KR_2024_hourly.csv", {"zone": "KR", "year": 2024}),
+              ("green_dcc_carbon", 0, real_fixtures / "green_dcc" / "carbon_intensity" / "US-TEX-ERCO" / "2024"
+               / "US-TEX-ERCO_2024_hourly.csv", {"zone": "US-TEX-ERCO", "year": 2024}),
+              ("electricitymaps_hourly", 0, real_fixtures / "green_llm" / "Carbon" / "US-TEX-ERCO_2024_hourly.csv",
+               {"zone": "US-TEX-ERCO", "year": 2024}),
               ("green_dcc_prices", 0, real_fixtures / "green_dcc" / "electricity_prices" / "standardized" / "SG"
                / "2024" / "SG_electricity_prices_2024.csv", {"zone": "SG", "year": 2024}),
               ("green_dcc_weather", 0, real_fixtures / "green_dcc" / "weather" / "ZA" / "2024.json",
@@ -329,10 +333,35 @@ def test_registry_sha256_match_the_real_files(real_fixtures):
 
 
 def test_mirror_that_does_not_hold_a_file_is_not_offered():
-    dataset = registry.dataset("electricitymaps_hourly")
+    dataset = registry.dataset("green_dcc_carbon")
     assert [u for u, _ in dataset.mirror_addresses(zone="KR", year=2021)] == [
-        dataset.mirrors[1].url.format(zone="KR", year=2021)]
+        dataset.mirrors[0].url.format(zone="KR", year=2021)]
     assert dataset.mirror_addresses(zone="US-NW-BPAT", year=2024) == []
+    assert registry.dataset("electricitymaps_hourly").mirror_addresses(zone="KR", year=2021) == []
+
+
+def test_price_check_accepts_the_half_hour_file_and_refuses_an_html_page(real_fixtures, tmp_path):
+    """green-dcc's India file is stamped at hh:30 UTC: the registry's check must not refuse the pinned bytes."""
+    india = real_fixtures / "green_dcc" / "electricity_prices" / "standardized" / "IN-WE" / "2024" / \
+        "IN-WE_electricity_prices_2024.csv"
+    if not india.exists():
+        pytest.skip(f"{india} absent")
+    with pytest.raises(DataSourceError, match="whole-hour"):
+        prices.read_standardized_price_csv(india)
+    series = plan._validator("green_dcc_prices")(india)
+    assert len(series) == 8784 and (series.index.minute == 30).all()
+    page = tmp_path / "IN-WE_electricity_prices_2024.csv"
+    page.write_text("<html><body>rate limited</body></html>\n")
+    with pytest.raises(DataSourceError):
+        plan._validator("green_dcc_prices")(page)
+
+
+def test_two_exports_of_a_zone_year_have_two_cache_paths():
+    """Green_LLM's and green-dcc's Electricity Maps exports differ (US-TEX-ERCO 2024): never one cache name."""
+    authors, green_dcc = registry.dataset("electricitymaps_hourly"), registry.dataset("green_dcc_carbon")
+    keys = {"zone": "US-TEX-ERCO", "year": 2024}
+    assert authors.cache_name(**keys) != green_dcc.cache_name(**keys)
+    assert {s for _, s in authors.mirror_addresses(**keys)}.isdisjoint(s for _, s in green_dcc.mirror_addresses(**keys))
 
 
 def test_registry_with_an_unpinned_mirror_is_rejected(tmp_path):
@@ -367,7 +396,9 @@ def test_sources_lists_each_region_with_offline_and_online_addresses(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     carbon = next(line for line in lines if "electricitymaps_hourly(zone=US-MIDA-PJM" in line)
-    assert " cached " in carbon and "primary" in carbon and "mirror HewlettPackard/green-dcc@3f6ea95cb835" in carbon
+    assert " cached " in carbon and "primary" in carbon and "mirror JJmingcc/Green_LLM@35f7607534f1" in carbon
+    green_dcc = next(line for line in lines if "green_dcc_carbon(zone=US-MIDA-PJM" in line)
+    assert " - " in green_dcc and "mirror HewlettPackard/green-dcc@3f6ea95cb835" in green_dcc
     assert any("gridstatus_lmp" in line and "PJM_API_KEY" in line for line in lines)
     assert all(line.startswith(("region", "us-east4")) for line in lines)
 
@@ -386,7 +417,9 @@ def test_region_items_cover_carbon_price_weather_and_fuel_mix():
     regions = load_regions()
     items = plan.region_items(regions["us-east4"], 2024)
     assert {i.what for i in items} == {"carbon", "price", "weather", "fuel mix"}
-    assert [i.keys["zone"] for i in items if i.what == "carbon"] == ["US-MIDA-PJM", "US-NY-NYIS"]
+    assert [(i.dataset, i.keys["zone"]) for i in items if i.what == "carbon"] == [
+        ("electricitymaps_hourly", "US-MIDA-PJM"), ("electricitymaps_hourly", "US-NY-NYIS"),
+        ("green_dcc_carbon", "US-MIDA-PJM")]
 
 
 def test_changed_gridstatus_export_is_refused_not_reread(tmp_path):

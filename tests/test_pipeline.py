@@ -14,6 +14,8 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
+from tests.checks import assert_unique_quantities_equal
+
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "src" / "greenllm" / "schemas" / "config.schema.yaml"
 CONFIG = REPO / "config" / "config.yaml"
@@ -116,10 +118,11 @@ def test_figures_readme_lists_every_committed_figure_and_table():
 
 
 def test_every_experiment_of_the_schema_has_targets_and_a_notebook():
-    """Each experiment the schema accepts is enabled in config/config.yaml and run by a plot_* rule."""
+    """Each experiment the schema accepts is enabled in config/config.yaml (but the machine-dependent `scaling`,
+    which `make benchmark` runs) and run by a plot_* rule."""
     schema = yaml.safe_load(SCHEMA.read_text())
     experiments = schema["properties"]["experiments"]["items"]["enum"]
-    assert load_config()["experiments"] == experiments
+    assert [e for e in experiments if e != "scaling"] == [e for e in load_config()["experiments"] if e != "scaling"]
     common = (REPO / "workflow" / "rules" / "common.smk").read_text()
     assert all(f'experiment == "{e}"' in common for e in experiments)
 
@@ -219,14 +222,11 @@ def check_every_figure_has_its_numbers(workdir):
 
 
 def check_tables_equal_the_committed_ones(workdir):
+    """Only on quantities every optimal solution shares (tests/checks.py): e.g. M1's delay cost is not unique."""
     for stem in COMPARED_TABLES:
         got = pd.read_csv(workdir / "tables" / "paper_v1" / f"{stem}.csv")
         committed = pd.read_csv(REPO / "tables" / "paper_v1" / f"{stem}.csv")
-        assert list(got.columns) == list(committed.columns), stem
-        numeric = committed.select_dtypes("number").columns
-        pd.testing.assert_frame_equal(got[numeric], committed[numeric], rtol=1e-6, check_dtype=False, obj=stem)
-        text = [c for c in committed.columns if c not in numeric]
-        pd.testing.assert_frame_equal(got[text], committed[text], obj=stem)
+        assert_unique_quantities_equal(stem, got, committed)
 
 
 @pytest.mark.slow
@@ -253,7 +253,7 @@ def test_a_scenario_that_cannot_be_built_is_skipped_with_one_line(tmp_path):
     assert done.stdout.count("\n") == 1 and done.stdout.startswith("skipped no_such_region: ")
     status = json.loads((tmp_path / "status.json").read_text())
     assert status["built"] is False and "no_such_region" in status["reason"]
-    assert (tmp_path / "data" / "processed" / "no_such_region").is_dir()
+    assert not (tmp_path / "data" / "processed" / "no_such_region").exists()  # nothing built, nothing made
 
 
 def test_a_required_scenario_that_cannot_be_built_fails(tmp_path):
@@ -290,7 +290,7 @@ def test_a_stand_in_build_is_skipped_when_the_config_says_so(tmp_path):
     assert status["built"] is False and status["stand_in"] is True
     assert status["stand_in_series"] == ["dc_hour.carbon_kg_per_kwh"]
     assert "US-NW-NEVP" in status["detail"] and "US-NW-NEVP" in done.stderr  # the builder's whole warning is kept
-    assert list((tmp_path / "data" / "processed" / "paper_v1").iterdir()) == []
+    assert not (tmp_path / "data" / "processed" / "paper_v1").exists()  # the stand-in build is not installed
 
 
 def _build_script():

@@ -125,7 +125,7 @@ def test_select_keeps_order_and_names_unknown_ids(regions):
 @pytest.mark.parametrize(
     ("region_id", "edit", "field", "detail"),
     [
-        ("us-east4", lambda e: e.pop("pue"), "pue", "required"),
+        ("us-east4", lambda e: e.pop("timezone"), "timezone", "required"),
         ("us-west2", lambda e: e.update(latitude="north"), "latitude", "not of type"),
         ("us-west2", lambda e: e.update(latitude=123.0), "latitude", "maximum"),
         ("europe-west3", lambda e: e.update(cooling="liquid"), "cooling", "liquid"),

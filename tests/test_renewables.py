@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from greenllm.data.cache import CorruptCacheError
 from greenllm.data.regions import load_regions
 from greenllm.data.renewables import (capacity_factor, clearsky_solar_kw, hub_wind_speed_m_s, renewable_kw, solar_kw,
                                       wind_kw)
@@ -218,7 +219,7 @@ def test_pvgis_file_placed_by_hand_is_validated_and_used_offline(real_fixtures, 
     assert path == placed and len(read_pvgis_hourly(path)[0]) == 10
     foreign = next((real_fixtures / "weather_api").glob("open_meteo_archive_*.json"))
     (tmp_path / "pvgis" / "other_2013.json").write_bytes(foreign.read_bytes())
-    with pytest.raises(DataSourceError, match="not a PVGIS hourly JSON"):
+    with pytest.raises(CorruptCacheError, match="not a PVGIS hourly JSON"):  # present but bad: never "missing"
         fetch_pvgis_hourly("other", 45.0, 8.0, 2013, offline=True, raw_root=tmp_path)
 
 

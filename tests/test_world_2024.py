@@ -1,7 +1,7 @@
 """world_2024: built from green-dcc's real 2024 files and the measured GCP latency matrix, with no stand-in.
 
 The raw cache is primed in a temporary folder with copies of ../shared/fixtures/real (skipped when absent), under the
-names the builder reads (world_2024.RAW_PATHS).
+source registry's cache names (world_2024.cache_name).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from greenllm.data import water
+from greenllm.data import cache, water
 from greenllm.data.scenarios import common, world_2024
 from greenllm.data.sources import openmeteo
 from greenllm.errors import DataSourceError, InputError
@@ -25,15 +25,17 @@ SMALL = ("australia-southeast1", "southamerica-east1", "asia-south1", "asia-sout
 region without measured RTTs (africa-south1)."""
 
 
+FIXTURE_PATHS = {"carbon": "green_dcc/carbon_intensity/{zone}/2024/{zone}_2024_hourly.csv",
+                 "price": "green_dcc/electricity_prices/standardized/{zone}/2024/{zone}_electricity_prices_2024.csv",
+                 "weather": "green_dcc/weather/{zone}/2024.json", "rtt": "gcp_latency/raw_gcp_latency.csv"}
+"""Where each raw file is among the fixtures (the original repositories' paths)."""
+
+
 def _prime(real_fixtures, raw, zones) -> None:
-    for zone in zones:
-        for kind in ("carbon", "price", "weather"):
-            relative = world_2024.RAW_PATHS[kind].format(zone=zone, year=2024).removeprefix("green_dcc/")
-            target = raw / world_2024.RAW_PATHS[kind].format(zone=zone, year=2024)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(real_fixtures / "green_dcc" / relative, target)
-    (raw / "gcp_latency").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(real_fixtures / "gcp_latency" / "raw_gcp_latency.csv", raw / world_2024.RAW_PATHS["rtt"])
+    for kind, zone in [(k, z) for z in zones for k in ("carbon", "price", "weather")] + [("rtt", "")]:
+        target = raw / world_2024.cache_name(kind, zone)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(real_fixtures / FIXTURE_PATHS[kind].format(zone=zone), target)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +66,9 @@ def test_provenance_names_no_stand_in(built):
     for kind in ("carbon", "price"):  # each file pinned to the green-dcc commit, with its checksum
         files = prov["series"][f"dc_hour.{ 'carbon_kg_per_kwh' if kind == 'carbon' else 'price_usd_per_kwh'}"]["files"]
         assert files and all(world_2024.GREEN_DCC_COMMIT in f["pinned_url"] and len(f["sha256"]) == 64 for f in files)
+        assert {f["dataset"] for f in files} == {world_2024.DATASETS[kind]}
+        assert all(f["served_by"] == cache.PLACED_BY_HAND and f["matches_pinned_sha256"] for f in files)
+    assert prov["model_options"] == {"grid_within_load": True}
 
 
 @pytest.mark.parametrize("signal, column", [("lifecycle", "Carbon Intensity gCO₂eq/kWh (LCA)"),
@@ -90,6 +95,24 @@ def test_direct_option_and_bad_option(built, tmp_path):
     assert (b["carbon_kg_per_kwh"] < a["carbon_kg_per_kwh"]).all()  # combustion only < life cycle
     with pytest.raises(InputError, match="carbon_signal='marginal'"):
         world_2024.build(tmp_path / "x", raw_root=raw, region_ids=SMALL, carbon_signal="marginal")
+
+
+def test_carbon_is_green_dcc_export_not_the_authors(built):
+    """US-TEX-ERCO has two Electricity Maps exports in the registry; world_2024 reads green-dcc's (own cache name)."""
+    assert world_2024.cache_name("carbon", "US-TEX-ERCO") == "green_dcc_carbon/US-TEX-ERCO_2024_hourly.csv"
+    raw, _, _ = built
+    assert not (raw / "electricitymaps").exists()
+
+
+def test_present_but_bad_raw_file_is_an_error_not_missing(built, tmp_path):
+    raw, _, _ = built
+    bad = tmp_path / "raw"
+    shutil.copytree(raw, bad)
+    (bad / "manifest.json").unlink()
+    (bad / world_2024.cache_name("price", "BR-SP")).write_text("<html>rate limited</html>\n")
+    with pytest.raises(cache.CorruptCacheError, match="BR-SP_electricity_prices_2024.csv"):
+        world_2024.build(tmp_path / "x", raw_root=bad, region_ids=SMALL)
+    assert not (tmp_path / "x").exists()
 
 
 def test_missing_raw_file_is_one_message(tmp_path):
@@ -189,5 +212,5 @@ def test_committed_folder_is_the_build(real_fixtures, tmp_path):
         pytest.skip("no committed data/processed/world_2024")
     _prime(real_fixtures, tmp_path / "raw", [s.zone for s in world_2024.SITES])
     fresh = world_2024.build(tmp_path / "world_2024", raw_root=tmp_path / "raw")
-    for path in sorted(committed.glob("*.csv")):
+    for path in sorted([*committed.glob("*.csv"), committed / "scalars.json"]):
         assert (fresh / path.name).read_bytes() == path.read_bytes(), path.name

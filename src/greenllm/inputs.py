@@ -13,7 +13,6 @@ import dataclasses
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,8 @@ import pandas as pd
 from greenllm.errors import InputError
 from greenllm.hardware import Catalogue, load_catalogue
 from greenllm.options import deprecated_scalars
+from greenllm.outputs import make_temp_dir
+from greenllm.provenance import MARKER_FILE, is_written_scenario
 
 # --------------------------------------------------------------------------------------------------------------------
 # The format: for every file, its key columns (ids) and its required numeric value columns with their lower bounds.
@@ -540,9 +541,16 @@ def write_scenario(
     if unknown:
         raise InputError(f"write_scenario({folder}): unknown tables {', '.join(unknown)} (the format's files are"
                          f" {', '.join(FILES)}; optional: {', '.join(OPTIONAL_FILES)})")
+    if folder.name in ("", ".", "..") or folder.name.startswith("."):
+        raise InputError(f"write_scenario({folder}): the folder name must be a plain name (not empty, '.', '..' or"
+                         " hidden)")
+    if folder.exists() and not is_written_scenario(folder):
+        raise InputError(f"write_scenario({folder}): {folder} exists and is not a scenario folder written by"
+                         f" greenllm (no {MARKER_FILE} or provenance.json with a builder); not replacing it")
     folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    staging = make_temp_dir(folder.parent, prefix=f".{folder.name}.")  # the umask's mode, not mkdtemp's 0700
     try:
+        (staging / MARKER_FILE).touch()
         for stem, frame in tables.items():
             frame.to_csv(staging / f"{stem}.csv", index=False, float_format=None)
         (staging / SCALARS_FILE).write_text(json.dumps(scalars, indent=2) + "\n")
@@ -557,7 +565,7 @@ def write_scenario(
         except InputError as err:
             raise InputError(str(err).replace(str(staging), str(folder))) from None
         if folder.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
+            retired = make_temp_dir(folder.parent, prefix=f".{folder.name}.old.")
             os.replace(folder, retired / folder.name)
             os.replace(staging, folder)
             shutil.rmtree(retired, ignore_errors=True)

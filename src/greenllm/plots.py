@@ -20,12 +20,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from greenllm import outputs  # noqa: E402
 from greenllm.experiments import METRICS, PAPER_SCHEMES  # noqa: E402
 
 PALETTE = "colorblind"
 """Seaborn's colour-blind-safe qualitative palette (10 colours), used for every figure."""
-
-DPI = 150
 
 FIELD_LABELS: dict[str, str] = {
     "renewable": "Scale factor of on-site renewables $\\Psi_{P^w}$ [-]",
@@ -103,35 +102,16 @@ def _legend_below(fig, ax, ncol: int | None = None) -> None:
 
 
 def save(fig, data: pd.DataFrame, path: str | os.PathLike) -> tuple[Path, Path]:
-    """Write ``path`` (PNG) and, beside it, the CSV of the plotted numbers; return both paths."""
-    png = Path(path).with_suffix(".png")
-    png.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, dpi=DPI, bbox_inches="tight", metadata={"Software": None})
-    csv = png.with_suffix(".csv")
-    data.to_csv(csv, index=False)
-    return png, csv
-
-
-def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
-    """A GitHub-flavoured Markdown table; floats rounded to ``digits`` decimals."""
-    def cell(value) -> str:
-        if isinstance(value, float | np.floating):
-            return "" if np.isnan(value) else f"{value:.{digits}f}"
-        return str(value)
-
-    lines = ["| " + " | ".join(str(c) for c in frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
+    """Write ``path`` (PNG) and, beside it, the CSV of the plotted numbers; return both paths. Both are written
+    byte-identically on every rerun (:mod:`greenllm.outputs`)."""
+    png = outputs.save_figure(fig, path)
+    return png, outputs.write_csv(data, png.with_suffix(".csv"))
 
 
 def save_table(frame: pd.DataFrame, path: str | os.PathLike, digits: int = 4) -> tuple[Path, Path]:
-    """Write a table as CSV (full precision) and as Markdown (rounded) beside it."""
-    csv = Path(path).with_suffix(".csv")
-    csv.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(csv, index=False)
-    md = csv.with_suffix(".md")
-    md.write_text(markdown_table(frame, digits))
-    return csv, md
+    """Write a table as CSV (10 significant digits) and as Markdown (``digits`` decimals) beside it."""
+    csv = outputs.write_csv(frame, Path(path).with_suffix(".csv"))
+    return csv, outputs.write_markdown(frame, csv.with_suffix(".md"), digits)
 
 
 # ------------------------------------------------------------------------------------------------------------------

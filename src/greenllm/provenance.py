@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 
 PROVENANCE_FILE = "provenance.json"
+MARKER_FILE = ".greenllm_scenario"
+"""Empty file that :func:`greenllm.inputs.write_scenario` puts in every folder it writes."""
 
 
 def read_provenance(folder: str | Path) -> dict:
@@ -21,6 +23,13 @@ def read_provenance(folder: str | Path) -> dict:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def is_written_scenario(folder: str | Path) -> bool:
+    """Whether ``folder`` is a scenario folder this package wrote (its marker file, or a ``provenance.json`` naming a
+    builder): the only kind of existing folder a build may replace."""
+    folder = Path(folder)
+    return folder.is_dir() and ((folder / MARKER_FILE).is_file() or bool(read_provenance(folder).get("builder")))
 
 
 def stand_ins(folder: str | Path) -> list[str]:

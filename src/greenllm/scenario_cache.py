@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from greenllm import inputs
+from greenllm.outputs import chmod_from_umask
 from greenllm.inputs import FILES, SCALARS_FILE, Scenario, load_scenario
 
 log = logging.getLogger(__name__)
@@ -140,9 +141,7 @@ def _write(path: Path, key: str, scenario: Scenario) -> None:
             np.savez(handle, **{_META: np.array(json.dumps(meta))},
                      **{name: np.ascontiguousarray(getattr(scenario, name), dtype=np.float64)
                         for name in _ARRAY_FIELDS})
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the cache is as readable as the folder beside it
+        chmod_from_umask(tmp, directory=False)  # mkstemp makes it private; as readable as the folder beside it
         os.replace(tmp, path)
         tmp = None
     except OSError as err:

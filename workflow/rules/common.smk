@@ -270,18 +270,24 @@ def source_option(wildcards):
     return f"--source {shlex.quote(source)}" if source else ""
 
 
-def builder_options(wildcards):
-    """`--builder NAME --option KEY=VALUE ...` for a scenario built by another scenario's builder or with options."""
-    settings = config["scenarios"][wildcards.scenario]
-    words = []
-    if "builder" in settings:
-        words += ["--builder", settings["builder"]]
-    for key, value in settings.get("options", {}).items():
+def builder_pairs(scenario):
+    """The scenario's builder options (`options:`) as KEY=VALUE texts."""
+    pairs = []
+    for key, value in config["scenarios"][scenario].get("options", {}).items():
         if isinstance(value, bool):
             value = "true" if value else "false"
         elif isinstance(value, list):
             value = ",".join(str(v) for v in value)
-        words += ["--option", f"{key}={value}"]
+        pairs.append(f"{key}={value}")
+    return pairs
+
+
+def builder_options(wildcards):
+    """`--builder NAME --option KEY=VALUE ...` for a scenario built by another scenario's builder or with options."""
+    settings = config["scenarios"][wildcards.scenario]
+    words = ["--builder", settings["builder"]] if "builder" in settings else []
+    for pair in builder_pairs(wildcards.scenario):
+        words += ["--option", pair]
     return " ".join(shlex.quote(w) for w in words)
 
 

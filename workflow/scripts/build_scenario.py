@@ -10,11 +10,20 @@ With --builder (a variant of another scenario's builder) it runs `greenllm data 
 each --option is passed on as the builder's `--option KEY=VALUE` (e.g. day=2018-01-01, days=365).
 With --source it copies a ready scenario folder (validated with load_scenario).
 
-When the build fails with a data or input error (exit code 2: no builder, missing raw files offline, bad data) and
-the scenario is not --required, it is skipped: an empty output folder, a status {"built": false, "reason": ...}
-and one line on stdout. Any other failure, or a required scenario, fails the job. With --skip-stand-in, a build that
-succeeds only with flagged stand-ins (provenance.json) is skipped the same way, so figures made from real data are
-not overwritten by stand-in ones (e.g. paper_v1 offline without its Electricity Maps zone files).
+The build goes to a staging folder beside --out; --out (e.g. a committed data/processed/SCENARIO) is replaced only
+by a build that is not worse, and never emptied:
+
+- a build whose stand-ins (provenance.json `stand_ins`) are all stand-ins of the existing folder too replaces it,
+  unless its content is the same (then the folder is not touched); a build with any other stand-in never replaces
+  a folder, so a folder built from real data is KEPT when the raw data are missing (offline, empty raw cache);
+- a build that fails with a data or input error (exit code 2: missing raw files offline, bad data) keeps an
+  existing folder as it is; without one, a scenario that is not --required is skipped (a status
+  {"built": false, "reason": ...} and one line on stdout);
+- with --skip-stand-in, a scenario whose folder would hold only a stand-in build is skipped the same way (so
+  figures made from real data are not overwritten by stand-in ones).
+
+Any other failure, or a --required scenario with no folder, fails the job. The status records what happened to the
+folder ("folder": rebuilt, unchanged, kept, installed or skipped) and whether it holds stand-ins.
 """
 
 from __future__ import annotations
@@ -101,6 +110,98 @@ def run_build(scenario: str, out_root: Path, *, offline: bool, builder: str = ""
     return done
 
 
+def read_provenance(folder: Path):
+    """provenance.json of a scenario folder ({} if it has none), or None when the folder holds no scenario (missing,
+    or empty as an older pipeline left a skipped scenario)."""
+    if not (folder / "scalars.json").is_file():
+        return None
+    path = folder / "provenance.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def stand_in_set(provenance) -> set[str]:
+    """What a folder stands in for: the builder's `stand_ins` lines (one per site or group of sites, so a stand-in
+    at one more site is a new line), else the series flagged as stand-ins (a flagged record elsewhere: "other")."""
+    listed = provenance.get("stand_ins") if isinstance(provenance, dict) else None
+    if isinstance(listed, list) and listed:
+        return {str(line) for line in listed}
+    series = set(stand_in_series(provenance))
+    return series or ({"other"} if stand_in_flagged(provenance) else set())
+
+
+HAND_WRITTEN = ("*.md", "*.txt", "LICENSE*")
+"""Files of a scenario folder no builder writes (a README, a licence): carried over when the folder is rebuilt."""
+
+
+def hand_written(folder: Path) -> list[Path]:
+    return sorted({p for pattern in HAND_WRITTEN for p in folder.glob(pattern) if p.is_file()})
+
+
+def same_content(a: Path, b: Path) -> bool:
+    """True if two scenario folders hold the same built files with the same bytes, provenance.json compared without
+    its build time (so an identical rebuild leaves a committed folder, and `git diff`, untouched)."""
+    ignored = {p.name for p in hand_written(a) + hand_written(b)}
+
+    def built(folder):
+        return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                      if p.is_file() and not p.name.startswith(".") and p.name not in ignored)
+
+    if built(a) != built(b):
+        return False
+    for name in built(a):
+        if name == "provenance.json":
+            left, right = (json.loads((f / name).read_text()) for f in (a, b))
+            if {k: v for k, v in left.items() if k != "built_utc"} != {k: v for k, v in right.items()
+                                                                         if k != "built_utc"}:
+                return False
+        elif (a / name).read_bytes() != (b / name).read_bytes():
+            return False
+    return True
+
+
+def install(new: Path, out: Path) -> None:
+    """Put the folder ``new`` at ``out`` (renames on one file system; the old folder goes only once the new is in),
+    with the old folder's hand-written files (HAND_WRITTEN) that the build did not write."""
+    for path in hand_written(out) if out.exists() else []:
+        if not (new / path.name).exists():
+            shutil.copy2(path, new / path.name)
+    old = out.with_name(f".{out.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        out.rename(old)
+    new.rename(out)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def settle(scenario: str, new: Path | None, out: Path, *, failure: str = "", skip_stand_in: bool = False) -> dict:
+    """Decide what happens to ``out`` given a staged build ``new`` (None when the build failed with ``failure``)
+    and return the status fields (built, folder, reason, stand_in)."""
+    current = read_provenance(out)
+    where = out.as_posix()
+    if new is None:
+        if current is None:
+            return {"built": False, "folder": "skipped", "reason": failure}
+        return {"built": True, "folder": "kept", "stand_in": stand_in_flagged(current),
+                "reason": f"kept {where} as it is (it cannot be rebuilt now: {failure})"}
+    provenance = read_provenance(new)
+    new_stand_ins = stand_in_set(provenance)
+    if current is not None and not new_stand_ins <= stand_in_set(current):
+        return {"built": True, "folder": "kept", "stand_in": stand_in_flagged(current),
+                "reason": (f"kept {where} as it is: this build had stand-ins for "
+                           f"{', '.join(sorted(stand_in_series(provenance))) or 'some series'} where it has real data;"
+                           " place the raw files (data/raw/README.md) or build online")}
+    if new_stand_ins and skip_stand_in:  # (an existing folder here has stand-ins too: left as it is)
+        return {"built": False, "folder": "skipped", "stand_in": True, "reason": skip_reason(scenario, provenance),
+                "stand_in_series": sorted(stand_in_series(provenance))}
+    if current is not None and same_content(new, out):
+        return {"built": True, "folder": "unchanged", "stand_in": bool(new_stand_ins), "reason": "built"}
+    folder = "installed" if current is None else "rebuilt"
+    install(new, out)
+    return {"built": True, "folder": folder, "stand_in": bool(new_stand_ins), "reason": "built"}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario")
@@ -117,60 +218,61 @@ def main() -> int:
     out = Path(args.out)
     status_path = Path(args.status)
     status_path.parent.mkdir(parents=True, exist_ok=True)
+    if out.name != args.scenario:
+        print(f"error: --out must end in the scenario name ({args.scenario}), got {out}", file=sys.stderr)
+        return 2
+    stage_root = out.with_name(f".{out.name}.staging")
+    if stage_root.exists():
+        shutil.rmtree(stage_root)
+    staged = stage_root / args.scenario
+    detail = ""
+    try:
+        if args.source:
+            from greenllm.errors import GreenLLMError
+            from greenllm.inputs import load_scenario
 
-    if args.source:
-        from greenllm.errors import GreenLLMError
-        from greenllm.inputs import load_scenario
-
-        if out.exists():
-            shutil.rmtree(out)
-        shutil.copytree(args.source, out)
-        try:
-            load_scenario(out)
-        except GreenLLMError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return err.exit_code
-        status = {"scenario": args.scenario, "built": True, "reason": f"copied from {args.source}"}
-    else:
-        if out.name != args.scenario:
-            print(f"error: --out must end in the scenario name ({args.scenario}), got {out}", file=sys.stderr)
-            return 2
-        online = bool(args.retrieve_status) and json.loads(Path(args.retrieve_status).read_text()).get("online")
-        build = {"builder": args.builder, "options": args.option}
-        done = run_build(args.scenario, out.parent, offline=not online, **build)
-        if online and done.returncode in SKIPPABLE_EXIT_CODES:
-            print("online build failed; trying offline", file=sys.stderr, flush=True)
-            done = run_build(args.scenario, out.parent, offline=True, **build)
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        names = (args.scenario, args.builder)
-        if done.returncode != 0:
-            errors = [line for line in lines if line.startswith("error:")]
-            reason = plain_reason(errors[0] if errors else lines[-1] if lines else f"exit code {done.returncode}",
-                                  names)
-            if args.required or done.returncode not in SKIPPABLE_EXIT_CODES:
-                print(f"build {args.scenario} failed: {reason}", file=sys.stderr)
-                return done.returncode
-            out.mkdir(parents=True, exist_ok=True)
-            status = {"scenario": args.scenario, "built": False, "reason": reason}
-            print(f"skipped {args.scenario}: cannot be built ({reason})")
-            status_path.write_text(json.dumps(status, indent=1) + "\n")
-            return 0
-        warnings = [line for line in lines if line.startswith("warning")]
-        status = {"scenario": args.scenario, "built": True,
-                  "reason": (plain_reason(warnings[0], names).removesuffix(" (see provenance.json)") if warnings
-                             else "built")}
-        if warnings:
-            status["detail"] = warning_text(lines)
-    provenance_path = out / "provenance.json"
-    provenance = json.loads(provenance_path.read_text()) if provenance_path.exists() else {}
-    status["stand_in"] = stand_in_flagged(provenance)
-    if status["stand_in"] and args.skip_stand_in:
-        shutil.rmtree(out)
-        out.mkdir(parents=True)
-        status["built"] = False
-        status["reason"] = skip_reason(args.scenario, provenance)
-        status["stand_in_series"] = sorted(stand_in_series(provenance))
+            shutil.copytree(args.source, staged)
+            try:
+                load_scenario(staged)
+            except GreenLLMError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return err.exit_code
+            status = settle(args.scenario, staged, out)
+            status["reason"] = f"copied from {args.source}"
+        else:
+            online = bool(args.retrieve_status) and json.loads(Path(args.retrieve_status).read_text()).get("online")
+            build = {"builder": args.builder, "options": args.option}
+            done = run_build(args.scenario, stage_root, offline=not online, **build)
+            if online and done.returncode in SKIPPABLE_EXIT_CODES:
+                print("online build failed; trying offline", file=sys.stderr, flush=True)
+                done = run_build(args.scenario, stage_root, offline=True, **build)
+            lines = [line for line in done.stderr.splitlines() if line.strip()]
+            names = (args.scenario, args.builder)
+            if done.returncode != 0:
+                errors = [line for line in lines if line.startswith("error:")]
+                reason = plain_reason(errors[0] if errors else lines[-1] if lines
+                                      else f"exit code {done.returncode}", names)
+                status = settle(args.scenario, None, out, failure=reason)
+                if done.returncode not in SKIPPABLE_EXIT_CODES or (args.required and not status["built"]):
+                    print(f"build {args.scenario} failed: {reason}", file=sys.stderr)
+                    return done.returncode
+            else:
+                warnings = [line for line in lines if line.startswith("warning")]
+                detail = warning_text(lines) if warnings else ""
+                status = settle(args.scenario, staged, out, skip_stand_in=args.skip_stand_in)
+                if status["folder"] in ("installed", "rebuilt", "unchanged") and warnings:
+                    status["reason"] = plain_reason(warnings[0], names).removesuffix(" (see provenance.json)")
+    finally:
+        if stage_root.exists():
+            shutil.rmtree(stage_root)
+    status = {"scenario": args.scenario, **status}
+    status.setdefault("stand_in", False)
+    if detail:
+        status["detail"] = detail
+    if not status["built"]:
         print(f"skipped {args.scenario}: {status['reason']}")
+    elif status["folder"] == "kept":
+        print(f"{args.scenario}: {status['reason']}")
     status_path.write_text(json.dumps(status, indent=1) + "\n")
     return 0
 

@@ -47,12 +47,14 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 
 from greenllm import __version__
 from greenllm.errors import DataSourceError, InputError
+from greenllm.outputs import chmod_from_umask
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 """HTTP statuses worth retrying: server errors and "too many requests". Other 4xx fail at once."""
 
 USER_AGENT = (f"greenllm/{__version__} (Green-LLM research compendium; raw-data download; "
-              f"python-requests/{requests.__version__} underneath)")
+              f"python-requests/{metadata.version('requests')} underneath)")
 """Sent with every request. Descriptive on purpose: EIA's CDN has refused the default ``python-requests/x.y``."""
 
 MAX_RETRY_AFTER_S = 300.0
@@ -184,6 +186,7 @@ def _write_json_atomic(path: Path, payload: dict) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(payload, handle, indent=2, sort_keys=True, ensure_ascii=False)
             handle.write("\n")
+        chmod_from_umask(tmp, directory=False)  # mkstemp makes it 0600
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -404,6 +407,7 @@ def _fetch_one(url, path: Path, *, params, headers, timeout_s, retries, backoff_
             except DataSourceError as exc:
                 raise DataSourceError(f"{shown_url} served an unusable file: {exc}") from None
         new_entry = _entry(tmp, url=shown_url, source=source, licence=licence)
+        chmod_from_umask(tmp, directory=False)  # mkstemp makes it 0600
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

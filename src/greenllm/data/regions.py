@@ -2,7 +2,8 @@
 
 ``load_regions()`` validates the file against ``greenllm/schemas/regions.schema.yaml`` (jsonschema) and then checks
 what a schema cannot: unique ids, IANA time zones, turbine types in windpowerlib's offline library and citation keys.
-Any problem is one InputError naming the file, the region and the field.
+Any problem is one InputError naming the file, the region and the field. Fields an entry leaves out take the
+``default`` the schema documents for them (``schema_defaults``), so the schema is the one place defaults live.
 """
 
 from __future__ import annotations
@@ -81,6 +82,18 @@ class Region:
     provider: str = ""
     country: str = ""
     notes: str = ""
+    carbon_tax_factor: float = 1.0
+    """Factor [-] on a builder's base carbon price where the site has none (us_2024: 50 $/t x factor)."""
+    retail_price_cents_per_kwh: float | None = None
+    """Retail price [US cents/kWh], the base of the paper's time-of-use price stand-in; None if not known."""
+    retail_price_source: str | None = None
+    """The full citation of the retail price (resolved from the registry's ``sources``)."""
+    unsupported: tuple[tuple[str, str], ...] = ()
+    """(builder, reason) pairs: builders that cannot build this site, and why."""
+
+    def unsupported_reason(self, builder: str) -> str | None:
+        """Why ``builder`` cannot build this site according to the registry, or None."""
+        return dict(self.unsupported).get(builder)
 
     def electricitymaps_zone(self, *, paper: bool = False) -> str:
         """The Electricity Maps zone: the physical one, or the paper's where it differs and ``paper`` is set."""
@@ -100,6 +113,40 @@ def load_schema() -> dict:
     """The registry's JSON Schema (shipped as package data)."""
     text = resources.files("greenllm").joinpath("schemas", SCHEMA_NAME).read_text(encoding="utf-8")
     return yaml.safe_load(text)
+
+
+@functools.lru_cache(maxsize=1)
+def schema_defaults() -> dict[str, dict]:
+    """{"region": {field: default}, "grid": {field: default}}: the ``default`` of every optional field in the
+    schema (the documented defaults a registry entry may leave out)."""
+    defs = load_schema()["$defs"]
+    return {name: {field: spec["default"] for field, spec in defs[name]["properties"].items() if "default" in spec}
+            for name in ("region", "grid")}
+
+
+def with_defaults(entry: dict) -> dict:
+    """A registry entry (as read from YAML) with every documented default filled in (a new dict)."""
+    defaults = schema_defaults()
+    out = {**defaults["region"], **entry}
+    out["grid"] = {**defaults["grid"], **entry.get("grid", {})}
+    return out
+
+
+def entry_record(region_id: str, path: str | Path | None = None) -> dict:
+    """The registry entry of one region with defaults filled in and citation keys resolved, as plain data: what
+    a build of that region depends on (the pipeline makes it a parameter of the build job)."""
+    path = Path(path) if path is not None else DEFAULT_REGIONS_PATH
+    load_regions(path)  # validated first, so errors read as everywhere else
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entry = with_defaults(next(e for e in data["regions"] if e["id"] == region_id))
+    sources = data["sources"]
+    for key in ("pue_source", "retail_price_source"):
+        if entry.get(key):
+            entry[key] = sources[entry[key]]
+    area = dict(entry["user_area"])
+    area["population_source"] = sources[area["population_source"]]
+    entry["user_area"] = area
+    return entry
 
 
 @functools.lru_cache(maxsize=1)
@@ -134,15 +181,20 @@ def load_regions(path: str | Path | None = None) -> dict[str, Region]:
     regions: dict[str, Region] = {}
     for index, entry in enumerate(data["regions"]):
         where = _where(path, data, index)
+        entry = with_defaults(entry)
         if entry["id"] in regions:
             raise InputError(f"{where}, field 'id': duplicate region id {entry['id']!r}")
         try:
             zoneinfo.ZoneInfo(entry["timezone"])
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise InputError(f"{where}, field 'timezone': {entry['timezone']!r} is not an IANA time zone") from None
+        if entry["retail_price_cents_per_kwh"] is not None and not entry["retail_price_source"]:
+            raise InputError(f"{where}, field 'retail_price_source': required when retail_price_cents_per_kwh is "
+                             "set (a key of 'sources' citing the price)")
         for field, key in (("pue_source", entry["pue_source"]),
-                           ("user_area.population_source", entry["user_area"]["population_source"])):
-            if key not in sources:
+                           ("user_area.population_source", entry["user_area"]["population_source"]),
+                           ("retail_price_source", entry["retail_price_source"])):
+            if key is not None and key not in sources:
                 raise InputError(f"{where}, field '{field}': {key!r} is not a key of 'sources' "
                                  f"(known: {', '.join(sorted(sources))})")
         wind = entry["wind"]
@@ -189,6 +241,11 @@ def _region(entry: dict, sources: dict) -> Region:
         provider=entry.get("provider", ""),
         country=entry.get("country", ""),
         notes=entry.get("notes", ""),
+        carbon_tax_factor=float(entry["carbon_tax_factor"]),
+        retail_price_cents_per_kwh=(None if entry["retail_price_cents_per_kwh"] is None
+                                    else float(entry["retail_price_cents_per_kwh"])),
+        retail_price_source=sources[entry["retail_price_source"]] if entry["retail_price_source"] else None,
+        unsupported=tuple(sorted(entry["unsupported"].items())),
     )
 
 

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from greenllm.data import cache, renewables, timeseries, water, workload
+from greenllm.data.build import raw_root_path  # noqa: F401  (builders call common.raw_root_path on entry)
 from greenllm.data.scenarios import paper_v1
 from greenllm.data.sources import openmeteo
 from greenllm.errors import DataSourceError, InputError
@@ -48,6 +49,14 @@ SEED = 42
 N_HOURS = 24
 RESOURCE_NAMES = paper_v1.RESOURCE_NAMES
 J_PER_KWH = paper_v1.J_PER_KWH
+
+def check_supported(scenario: str, regions: Sequence, supports) -> None:
+    """InputError naming every selected region ``supports(region)`` refuses, with its reason."""
+    refused = [(r.id, reason) for r in regions if (reason := supports(r))]
+    if refused:
+        lines = "; ".join(f"{region_id}: {reason}" for region_id, reason in refused)
+        raise InputError(f"{scenario} cannot build region(s) {', '.join(r for r, _ in refused)} ({lines})")
+
 
 # --------------------------------------------------------------------------------------------------------------------
 # Token lengths

