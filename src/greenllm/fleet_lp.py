@@ -40,8 +40,9 @@ STAGE_REL, STAGE_ABS = 1e-6, 1e-9  # slack that keeps an earlier stage at its op
 P95_SHARE = 0.05 - 1e-5
 # A stage's optimum must be exact to far below the stage slack (1e-6): with ~10^5 share columns, HiGHS's default
 # dual feasibility tolerance (1e-7 per reduced cost) leaves objective errors near 1e-4, and runs on different thread
-# counts then differ in the fourth digit. Tighter tolerances and one thread make the tables reproducible.
-SOLVER_OPTIONS = {"dual_feasibility_tolerance": 1e-10, "primal_feasibility_tolerance": 1e-9, "threads": 1}
+# counts then differed in the fourth digit. Tighter tolerances make the tables reproducible. (No "threads" option:
+# HiGHS refuses to run when it differs from the thread pool an earlier solve in the process started.)
+SOLVER_OPTIONS = {"dual_feasibility_tolerance": 1e-10, "primal_feasibility_tolerance": 1e-9}
 
 
 @dataclass
@@ -181,7 +182,7 @@ class FleetSolver:
         if status == self._hs.HighsModelStatus.kInfeasible:
             raise InfeasibleError("serving: no allocation meets full service, capacity and the latency limits")
         if status != self._hs.HighsModelStatus.kOptimal:
-            raise SolverError(f"serving: HiGHS stopped with status {self.h.modelStatusToString(status)}")
+            raise SolverError(f"serving: HiGHS stopped with status {self.h.modelStatusToString(status)!r}")
         return np.array(self.h.getSolution().col_value)
 
     def solve(self, order: tuple[str, ...]) -> np.ndarray:

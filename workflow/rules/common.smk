@@ -145,6 +145,8 @@ def used_scenarios():
         names.append(config["hardware_mix"]["scenario"])
     if "year" in EXPERIMENTS:
         names.append(config["year"]["scenario"])
+    if "serving" in EXPERIMENTS:
+        names.append(config["serving"]["scenario"])
     return list(dict.fromkeys(names))
 
 
@@ -365,6 +367,12 @@ def experiment_targets(experiment, scenario):
     if experiment == "year":
         return [*figure(scenario, "year_monthly"), *figure(scenario, "year_forecast_cost"),
                 *table(scenario, "year_forecast_summary"), executed(scenario, "15_year")]
+    if experiment == "serving":
+        return [*figure(scenario, "serving_policies"), *figure(scenario, "serving_fronts"),
+                *figure(scenario, "serving_validation"),
+                *(path for stem in ("baselines", "baselines_margin", "serving_fronts", "serving_slo",
+                                    "validation_per_query", "validation_ratios") for path in table(scenario, stem)),
+                executed(scenario, "17_serving")]
     if experiment == "scaling":
         return [*figure(SCALING, "scaling"), *table(SCALING, "scaling"), *table(SCALING, "scaling_exponents"),
                 executed(SCALING, "16_scaling")]
@@ -382,7 +390,7 @@ def build_statuses(wildcards):
     return [f"results/{name}/build_status.json" for name in used_scenarios()]
 
 
-OWN_SCENARIO = {"real_data", "formulations", "hardware_mix", "year", "scaling"}
+OWN_SCENARIO = {"real_data", "formulations", "hardware_mix", "year", "scaling", "serving"}
 """Experiments that choose their own scenarios (the others run on the base scenario)."""
 
 
@@ -402,7 +410,7 @@ def all_targets(wildcards):
         for scenario in config["formulations"]["scenarios"]:
             if build_status(scenario)["built"]:
                 targets += experiment_targets("formulations", scenario)
-    for experiment in ("hardware_mix", "year"):
+    for experiment in ("hardware_mix", "year", "serving"):
         if experiment in EXPERIMENTS and build_status(config[experiment]["scenario"])["built"]:
             targets += experiment_targets(experiment, config[experiment]["scenario"])
     if "scaling" in EXPERIMENTS:

@@ -502,3 +502,43 @@ rule plot_scaling:
         "benchmarks/plot_scaling/scaling.tsv"
     shell:
         "python {input.script} {input.notebook} {output.notebook} --parameters {params.nb:q} > {log} 2>&1"
+
+
+rule plot_serving:
+    message:
+        "Serving at fleet scale on {wildcards.scenario}: baselines, latency fronts, SLO cost, published figures"
+    input:
+        script=SCRIPTS / "run_notebook.py",
+        code=[*PLOT_CODE, *(PACKAGE / f for f in ("serving.py", "fleet.py", "fleet_lp.py", "baselines.py",
+                                                   "fleet_experiments.py", "fleet_plots.py"))],
+        notebook=NOTEBOOKS / "17_serving.ipynb",
+        catalogue="config/serving.yaml",
+        status="results/{scenario}/build_status.json",
+    output:
+        policies=report("figures/{scenario}/serving_policies.png", caption=f"{REPORT}/serving_policies.rst",
+                        category="{scenario}", subcategory="Serving at fleet scale"),
+        policies_data="figures/{scenario}/serving_policies.csv",
+        fronts=report("figures/{scenario}/serving_fronts.png", caption=f"{REPORT}/serving_fronts.rst",
+                      category="{scenario}", subcategory="Serving at fleet scale"),
+        fronts_data="figures/{scenario}/serving_fronts.csv",
+        validation=report("figures/{scenario}/serving_validation.png", caption=f"{REPORT}/serving_validation.rst",
+                          category="{scenario}", subcategory="Serving at fleet scale"),
+        validation_data="figures/{scenario}/serving_validation.csv",
+        tables=[f"tables/{{scenario}}/{stem}.{ext}" for stem in ("baselines", "baselines_margin", "serving_fronts",
+                "serving_slo", "validation_per_query", "validation_ratios") for ext in ("csv", "md")],
+        notebook="results/notebooks/{scenario}/17_serving.ipynb",
+    params:
+        nb=lambda w: notebook_params(
+            **nb_common(w.scenario),
+            serving={k: config["serving"][k] for k in ("queries_per_day", "accelerators", "accelerators_per_site",
+                                                       "renewable_share", "batch_limits", "tpot_statistic")},
+            front_points=config["serving"]["front_points"],
+            validation_schemes=config["serving"]["validation_schemes"]),
+    conda:
+        "../envs/greenllm.yaml"
+    log:
+        "logs/plot_serving/{scenario}.log",
+    benchmark:
+        "benchmarks/plot_serving/{scenario}.tsv"
+    shell:
+        "python {input.script} {input.notebook} {output.notebook} --parameters {params.nb:q} > {log} 2>&1"
