@@ -34,7 +34,7 @@ lock: $(BIN)/python
 
 # Timings depend on the machine and on what runs beside it, so `make all` does not rewrite them; this does.
 benchmark: $(STAMP)
-	$(BIN)/python workflow/scripts/run_pipeline.py --cores $(CORES) --config 'experiments=["scaling"]' --forcerun solve_scaling
+	$(BIN)/python workflow/scripts/run_pipeline.py --cores $(CORES) --config 'experiments=["scaling"]' --forcerun solve_points
 	$(BIN)/python benchmarks/bench_solve.py
 
 clean-venv:

@@ -1,7 +1,8 @@
 """Green-LLM compendium (arXiv 2507.09942): `snakemake --cores N` rebuilds every figure and table.
 
-Stages: retrieve_* (raw data, when online) -> build_* (scenario folders) -> solve_* (one job per point) -> plot_*
-(papermill notebooks writing figures/ and tables/). Settings: config/config.yaml; guide: README.md.
+Stages: retrieve_* (raw data, when online) -> build_* (scenario folders) -> solve_points (experiment points, rows of
+a table, `points_per_job` per job) -> plot_* (papermill notebooks writing figures/ and tables/).
+Settings: config/config.yaml; guide: README.md and docs/pipeline.md.
 """
 
 from snakemake.utils import min_version, validate
@@ -19,6 +20,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/plots.smk"
 include: "workflow/rules/retrieve.smk"
 include: "workflow/rules/build.smk"
 include: "workflow/rules/solve.smk"

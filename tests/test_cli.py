@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +99,71 @@ def test_auto_falls_back_to_highs_with_one_log_line(paper_v1_dir):
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["solver"] == "highs"
     assert [line for line in proc.stderr.splitlines() if "using HiGHS" in line] == [proc.stderr.strip()]
+
+
+# --- one command line, one record --------------------------------------------------------------------------------
+
+
+RECORD_SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "docs" / "record.schema.json").read_text())
+
+
+def test_json_output_is_a_valid_record_with_an_empty_stand_in_list(tmp_path):
+    import jsonschema
+
+    folder = write_scenario(tmp_path / "s", *tiny_tables())
+    proc = run("solve", folder, "--scheme", "lexicographic", "--solver", "highs", "--json")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    jsonschema.validate(record, RECORD_SCHEMA)
+    assert record["stand_ins"] == [] and "warning:" not in proc.stderr
+
+
+def test_a_folder_built_with_stand_ins_gives_one_warning_line_and_lists_them(tmp_path):
+    folder = write_scenario(tmp_path / "s", *tiny_tables())
+    (folder / "provenance.json").write_text(json.dumps({"stand_ins": ["dc_hour.carbon_kg_per_kwh: flat 0.4"]}))
+    proc = run("solve", folder, "--scheme", "energy", "--solver", "highs", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["stand_ins"] == ["dc_hour.carbon_kg_per_kwh: flat 0.4"]
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "dc_hour.carbon_kg_per_kwh: flat 0.4" in warnings[0]
+
+
+def test_a_record_without_its_stand_ins_or_with_renamed_costs_is_rejected_by_the_schema():
+    import jsonschema
+
+    good = {"status": "optimal", "solver": "highs", "scheme": "energy", "objective": 1.0,
+            "costs": {"energy": 1.0, "carbon": 0.0, "delay": 0.0, "total": 1.0}, "emissions_kg": 0.0,
+            "water_l": 0.0, "stages": [{"objective": "energy", "optimum": 1.0}], "solve_seconds": 0.1,
+            "stand_ins": []}
+    jsonschema.validate(good, RECORD_SCHEMA)
+    for bad in ({k: v for k, v in good.items() if k != "stand_ins"},
+                {**good, "costs": {"energy_usd": 1.0, "carbon": 0.0, "delay": 0.0, "total": 1.0}},
+                {**good, "status": "infeasible", "costs": None}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, RECORD_SCHEMA)
+
+
+def test_every_subcommand_is_one_command_line():
+    proc = run("--help")
+    assert proc.returncode == 0
+    assert "{solve,data,experiment,year}" in proc.stdout
+
+
+def test_experiment_run_writes_records_that_match_the_schema(tmp_path):
+    import jsonschema
+
+    folder = write_scenario(tmp_path / "s", *tiny_tables())
+    points = [{"kind": "solve", "schemes": {"M1": {"scheme": "energy", "label": "energy only"}},
+               "scale": {"demand": 0.5}, "labels": {"field": "demand", "factor": 0.5}},
+              {"kind": "solve", "schemes": {"dry": {"scheme": "energy"}}, "scale": {"water_budget": 0.0}}]
+    out = tmp_path / "r" / "0.json"
+    proc = run("experiment", "run", "--scenario", folder, "--points", json.dumps(points), "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert list(data) == ["records"]
+    for record in data["records"]:
+        jsonschema.validate(record, RECORD_SCHEMA)
+    solved, dry = data["records"]
+    assert (solved["name"], solved["label"], solved["scale"], solved["status"]) == (
+        "M1", "energy only", {"demand": 0.5}, "optimal")
+    assert dry["status"] == "infeasible" and "water" in dry["message"]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from greenllm import experiments as ex
+from greenllm.cli import main
 from greenllm.errors import InputError
 from greenllm.inputs import load_scenario
 from greenllm.solve import solve
@@ -31,7 +32,7 @@ def test_record_flattens_a_solve_summary_into_metric_columns():
                "water_l": 8.0, "stages": [{"objective": "energy", "optimum": 1.0},
                                           {"objective": "carbon", "optimum": 2.0}],
                "solve_seconds": 0.1, "order": ["energy", "carbon", "delay"], "tolerance": 0.001}
-    row = ex.record(summary, scheme="LEX")
+    row = ex.flatten(ex.solve_record(summary, name="LEX"))
     assert (row["total_usd"], row["energy_usd"], row["carbon_usd"], row["delay_usd"]) == (6.0, 1.0, 2.0, 3.0)
     assert (row["emissions_kg"], row["water_l"], row["scheme"]) == (7.0, 8.0, "LEX")
     assert row["order"] == "energy-carbon-delay" and row["tolerance"] == 0.001
@@ -39,7 +40,7 @@ def test_record_flattens_a_solve_summary_into_metric_columns():
 
 
 def test_record_keeps_the_weights_of_a_weighted_summary():
-    row = ex.record({"status": "optimal", "costs": {}, "weights": [0.6, 0.2, 0.2]})
+    row = ex.flatten({"status": "optimal", "scheme": "weighted", "costs": {}, "weights": [0.6, 0.2, 0.2]})
     assert (row["w_energy"], row["w_carbon"], row["w_delay"]) == (0.6, 0.2, 0.2)
 
 
@@ -175,46 +176,56 @@ def test_input_frames_match_the_scenario_files(paper_v1_dir, paper_v1):
 # --- the pipeline's solve jobs ------------------------------------------------------------------------------------
 
 
+def run_points(scenario, points, out, *extra):
+    args = ["experiment", "run", "--points", json.dumps(points), "--out", str(out), *map(str, extra)]
+    return main(args if scenario is None else [*args[:2], "--scenario", str(scenario), *args[2:]])
+
+
 def test_solve_job_writes_records_and_per_hour_table(paper_v1_dir, tmp_path):
-    out, hourly = tmp_path / "point.json", tmp_path / "hourly.csv"
-    code = ex.main(["solve", str(paper_v1_dir), "--schemes", json.dumps({"A": {"scheme": "carbon"}}),
-                    "--scale", "renewable=0.5", "--label", "factor=0.5", "--out", str(out), "--hourly", str(hourly)])
-    assert code == 0
-    (row,) = json.loads(out.read_text())["records"]
+    out, tables = tmp_path / "point.json", tmp_path / "tables"
+    point = {"kind": "solve", "schemes": {"A": {"scheme": "carbon"}}, "scale": {"renewable": 0.5},
+             "labels": {"factor": 0.5}, "tables": ["hourly"]}
+    assert run_points(paper_v1_dir, [point], out, "--tables", tables) == 0
+    (record,) = json.loads(out.read_text())["records"]
+    assert (record["name"], record["scheme"], record["scale"], record["labels"]) == (
+        "A", "carbon", {"renewable": 0.5}, {"factor": 0.5})
+    row = ex.read_records([out]).iloc[0]
     assert (row["scheme"], row["scheme_kind"], row["factor"], row["scale_renewable"]) == ("A", "carbon", 0.5, 0.5)
-    table = pd.read_csv(hourly)
+    table = pd.read_csv(tables / "hourly.csv")
     assert len(table) == 24 and set(table["scheme"]) == {"A"}
     assert table["carbon_usd"].sum() == pytest.approx(row["carbon_usd"], rel=1e-9)
 
 
 def test_solve_job_reports_bad_input_as_one_line(paper_v1_dir, tmp_path, capsys):
-    code = ex.main(["solve", str(paper_v1_dir), "--schemes", "{not json", "--out", str(tmp_path / "x.json")])
+    code = main(["experiment", "run", "--scenario", str(paper_v1_dir), "--points", "{not json",
+                 "--out", str(tmp_path / "x.json")])
     assert code == 2
-    assert capsys.readouterr().err.startswith("error: --schemes: not valid JSON")
+    assert capsys.readouterr().err.startswith("error: --points: not valid JSON")
 
 
-def test_read_records_reads_both_result_formats(paper_v1, tmp_path):
+def test_read_records_flattens_records_in_file_order_and_filters_schemes(paper_v1, tmp_path):
     summary = solve(paper_v1, "weighted", weights=(0.2, 0.6, 0.2), solver="highs").to_dict()
-    (tmp_path / "cli.json").write_text(json.dumps(summary))
-    (tmp_path / "job.json").write_text(json.dumps({"records": [{"scheme": "M9", "total_usd": 1.5}]}))
-    frame = ex.read_records({"w": tmp_path / "cli.json", "other": tmp_path / "job.json"})
-    assert frame["scheme"].tolist() == ["w", "M9"]
+    ex.write_records(tmp_path / "a.json", [ex.solve_record(summary, name="w")])
+    ex.write_records(tmp_path / "b.json", [ex.infeasible_record("no water", scheme="energy", name="M9"),
+                                           ex.row_record({"scheme": "X", "total_usd": 1.5}, scheme="energy")])
+    frame = ex.read_records([tmp_path / "a.json", tmp_path / "b.json"])
+    assert frame["scheme"].tolist() == ["w", "M9", "X"]
     assert frame["total_usd"].iloc[0] == pytest.approx(summary["costs"]["total"])
     assert frame["w_carbon"].iloc[0] == 0.6
+    assert frame["status"].iloc[1] == "infeasible" and np.isnan(frame["total_usd"].iloc[1])
+    assert frame["total_usd"].iloc[2] == 1.5
+    assert ex.read_records([tmp_path / "b.json"], schemes=["X"])["scheme"].tolist() == ["X"]
 
 
 def test_pareto_point_job_uses_the_anchor_records(paper_v1_dir, tmp_path):
-    anchors = []
-    for name, kind in (("M1", "energy"), ("M2", "carbon")):
-        path = tmp_path / f"{name}.json"
-        assert ex.main(["solve", str(paper_v1_dir), "--schemes", json.dumps({name: {"scheme": kind}}),
-                        "--out", str(path)]) == 0
-        anchors.append(str(path))
+    anchors = tmp_path / "anchors.json"
+    point = {"kind": "solve", "schemes": {"M1": {"scheme": "energy"}, "M2": {"scheme": "carbon"}}}
+    assert run_points(paper_v1_dir, [point], anchors) == 0
     out = tmp_path / "p.json"
-    assert ex.main(["pareto-point", str(paper_v1_dir), "--anchors", *anchors, "--index", "1", "--points", "3",
-                    "--out", str(out)]) == 0
-    (row,) = json.loads(out.read_text())["records"]
-    carbon = [json.loads(open(a).read())["records"][0]["carbon_usd"] for a in anchors]
+    pareto = {"kind": "pareto", "index": 1, "points": 3, "anchors": [str(anchors)]}
+    assert run_points(paper_v1_dir, [pareto], out) == 0
+    row = ex.read_records([out]).iloc[0]
+    carbon = [r["costs"]["carbon"] for r in json.loads(anchors.read_text())["records"]]
     assert row["carbon_bound_usd"] == pytest.approx((carbon[0] + carbon[1]) / 2)
     assert row["carbon_usd"] <= row["carbon_bound_usd"] + 1e-6
 
@@ -318,10 +329,10 @@ def test_year_summary_counts_days_over_each_limit_and_leaves_infeasible_days_out
 
 def test_year_windows_job_writes_one_row_per_day_and_mode(three_days, tmp_path):
     out = tmp_path / "02.json"
-    schemes = json.dumps({"M1": {"scheme": "energy"}})
-    assert ex.main(["year-windows", str(three_days), "--schemes", schemes, "--month", "2", "--mode", "forecast",
-                    "--out", str(out)]) == 0
-    rows = json.loads(out.read_text())["rows"]
+    point = {"kind": "year", "schemes": {"M1": {"scheme": "energy"}}, "mode": "forecast", "month": 2,
+             "formulation": "paper"}
+    assert run_points(three_days, [point], out) == 0
+    rows = [r["values"] for r in json.loads(out.read_text())["records"]]
     assert [(r["day"], r["mode"], r["scheme"], r["date"]) for r in rows] == [(2, "forecast", "M1", "2018-02-01")]
     assert ex.read_year_rows([out])["total_usd"].iloc[0] == rows[0]["total_usd"]
 
@@ -338,9 +349,11 @@ def test_growth_exponent_and_scaling_exponents():
 
 @pytest.mark.slow
 def test_scaling_job_measures_every_point(tmp_path):
-    out = tmp_path / "scaling.csv"
-    assert ex.main(["scaling", "--run", "paper=4", "--run", "per_query=4,6", "--out", str(out)]) == 0
-    frame = pd.read_csv(out)
+    out = tmp_path / "scaling.json"
+    points = [{"kind": "scaling", "formulation": f, "n": n, "scheme": "weighted"}
+              for f, n in (("paper", 4), ("per_query", 4), ("per_query", 6))]
+    assert run_points(None, points, out) == 0
+    frame = ex.read_records([out])
     assert frame[["formulation", "n"]].values.tolist() == [["paper", 4], ["per_query", 4], ["per_query", 6]]
     paper = frame.iloc[0]
     assert paper["routes"] == 4 * 4 * 5 * 24 and paper["kept"] == paper["routes"]  # the paper prunes nothing
@@ -348,8 +361,55 @@ def test_scaling_job_measures_every_point(tmp_path):
 
 
 def test_bad_job_arguments_are_one_line_errors(paper_v1_dir, tmp_path, capsys):
-    assert ex.main(["hardware-mix", str(paper_v1_dir), "--mix", "nothing", "--schemes", "{}",
-                    "--out", str(tmp_path / "x.json")]) == 2
-    assert capsys.readouterr().err.startswith("error: --schemes: expected a JSON object")
-    assert ex.main(["scaling", "--run", "paper=ten", "--out", str(tmp_path / "s.csv")]) == 2
-    assert "sizes must be whole numbers" in capsys.readouterr().err
+    assert main(["experiment", "run", "--scenario", str(paper_v1_dir), "--points", "[{}]",
+                 "--out", str(tmp_path / "x.json")]) == 2
+    assert capsys.readouterr().err.startswith("error: --points: expected a JSON list of point rows")
+    assert run_points(None, [{"kind": "solve", "schemes": {}}], tmp_path / "y.json") == 2
+    assert "--scenario: the points need a scenario folder" in capsys.readouterr().err
+
+
+# --- experiments as data: the point table ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def config():
+    import yaml
+
+    from tests.test_pipeline import CONFIG
+
+    return yaml.safe_load(CONFIG.read_text())
+
+
+def test_a_sweep_is_one_row_per_factor_with_the_configured_schemes(config):
+    rows = ex.point_table(config, "sweep-renewable", "paper_v1")
+    assert [r["scale"] for r in rows] == [{"renewable": f} for f in config["sweeps"]["factors"]]
+    assert all(list(r["schemes"]) == config["sweeps"]["schemes"] for r in rows)
+    assert rows[0]["schemes"]["M0"] == {"label": "M0 Green-LLM (equal weights)", **config["schemes"]["M0"]}
+
+
+def test_the_year_has_one_row_per_mode_and_month_and_the_scheme_set_follows_the_scenario(config):
+    rows = ex.point_table(config, "year", "europe_2018_year", months=[1, 2])
+    assert [(r["mode"], r["month"]) for r in rows] == [("perfect", 1), ("perfect", 2), ("forecast", 1),
+                                                       ("forecast", 2)]
+    assert [list(r["schemes"]) for r in ex.point_table(config, "schemes", "paper_v1")] == [
+        [n] for n in config["base_case"]]
+    assert [list(r["schemes"]) for r in ex.point_table(config, "schemes", "europe_2018")] == [
+        [n] for n in config["real_data"]["schemes"]]
+    with pytest.raises(InputError, match="unknown point set"):
+        ex.point_table(config, "nothing", "paper_v1")
+
+
+def test_batches_keep_the_order_and_one_point_per_job_fans_out():
+    points = [{"kind": "solve", "n": k} for k in range(7)]
+    assert [len(b) for b in ex.batches(points, 3)] == [3, 3, 1]
+    assert [p for b in ex.batches(points, 3) for p in b] == points
+    assert len(ex.batches(points, 1)) == 7 and ex.batches([], 8) == []
+
+
+def test_model_options_become_the_flags_of_every_solve_job(config):
+    assert ex.model_options({**config, "solver": "gurobi", "tolerance": 0.01}) == [
+        "--solver", "gurobi", "--tolerance", "0.01"]
+
+
+def test_the_configured_schemes_are_the_paper_schemes(config):
+    assert dict(ex.PAPER_SCHEMES) == config["schemes"]

@@ -103,7 +103,7 @@ def test_duplicate_key(folder):
 
 def test_unknown_id(folder):
     set_cells(folder, "dc_hour", 0, "dc", "7")
-    with pytest.raises(InputError, match=r"dc_hour\.csv, column 'dc': 1 rows name a dc that does not exist in datacenters\.csv"):
+    with pytest.raises(InputError, match=r"dc_hour\.csv, column 'dc': 1 row names a dc that does not exist in datacenters\.csv"):
         load_scenario(folder)
 
 
@@ -196,7 +196,7 @@ def test_optional_per_query_tables_are_written_and_validated(tmp_path):
     folder = write_scenario(tmp_path / "hw", tables, scalars)
     assert pd.read_csv(folder / "dc_hardware.csv")["count"].tolist() == [8, 16]
     tables["dc_hardware"]["accelerator"] = ["A100", "TPU-v9"]
-    with pytest.raises(InputError, match=r"dc_hardware\.csv, column 'accelerator': 1 rows name an accelerator"):
+    with pytest.raises(InputError, match=r"dc_hardware\.csv, column 'accelerator': 1 row names an accelerator"):
         write_scenario(tmp_path / "bad", tables, scalars)
     assert not (tmp_path / "bad").exists()
 

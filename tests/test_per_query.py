@@ -295,7 +295,7 @@ def test_unknown_accelerator_in_dc_hardware_is_one_readable_error(tmp_path):
     s, _ = make(tmp_path)
     pd.DataFrame({"dc": [0, 1], "accelerator": ["FAST", "TPU"], "count": [4, 4]}).to_csv(
         s.path / "dc_hardware.csv", index=False)
-    with pytest.raises(InputError, match=r"dc_hardware\.csv, column 'accelerator': 1 rows .*line 3 \(dc 1\): 'TPU'"):
+    with pytest.raises(InputError, match=r"dc_hardware\.csv, column 'accelerator': 1 row .*line 3 \(dc 1\): 'TPU'"):
         load_inputs(s, load_catalogue(tmp_path / "hardware.yaml"))
 
 

@@ -96,7 +96,7 @@ def test_nbstripout_would_not_change_any_notebook():
 
 
 def test_every_notebook_is_used_by_the_pipeline():
-    rules = (REPO / "workflow" / "rules" / "plot.smk").read_text()
+    rules = (REPO / "workflow" / "rules" / "plots.smk").read_text()
     for path in NOTEBOOK_FILES:
         assert f'"{path.name}"' in rules, f"{path.name} is not run by any plot_* rule"
 
@@ -123,8 +123,8 @@ def test_every_experiment_of_the_schema_has_targets_and_a_notebook():
     schema = yaml.safe_load(SCHEMA.read_text())
     experiments = schema["properties"]["experiments"]["items"]["enum"]
     assert [e for e in experiments if e != "scaling"] == [e for e in load_config()["experiments"] if e != "scaling"]
-    common = (REPO / "workflow" / "rules" / "common.smk").read_text()
-    assert all(f'experiment == "{e}"' in common for e in experiments)
+    plots = (REPO / "workflow" / "rules" / "plots.smk").read_text()
+    assert all(f'experiment="{e}"' in plots for e in experiments)
 
 
 @pytest.mark.slow

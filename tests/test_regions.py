@@ -189,3 +189,14 @@ def test_invalid_yaml_and_missing_file_name_the_file(tmp_path):
 def test_registry_coordinates_are_distinct_sites(regions):
     coords = np.array([[r.latitude, r.longitude] for r in regions.values()])
     assert len(np.unique(np.round(coords, 2), axis=0)) == len(regions)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_a_non_finite_number_in_the_registry_is_one_error_naming_region_and_field(tmp_path, value):
+    """YAML's .nan passes the schema's minimum/maximum (every comparison with NaN is false): it must not reach a
+    builder as a latitude."""
+    text = DEFAULT_REGIONS_PATH.read_text(encoding="utf-8").replace("latitude: 41.2619", f"latitude: {value}", 1)
+    path = tmp_path / "regions.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=r"region 'us-central1' \(entry 1\), field 'latitude': must be a finite"):
+        load_regions(path)

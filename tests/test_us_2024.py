@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import shutil
 from contextlib import redirect_stderr
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from greenllm.data import cache, water, workload
 from greenllm.data.build import SCENARIOS
 from greenllm.data.scenarios import common, us_2024
-from greenllm.data.sources import prices
+from greenllm.data.sources import electricitymaps, prices
 from greenllm.errors import DataSourceError
 from greenllm.inputs import load_scenario
 from tests.checks import assert_real_scenario_solves_plausibly
@@ -324,3 +325,54 @@ def test_model_options_are_in_provenance_not_in_scalars(built, scenario):
 
     assert not set(DEPRECATED_SCALARS) & set(scenario.scalars)
     assert default_options_for(built["out"]) == ModelOptions(grid_within_load=True)
+
+
+# The committed folder data/processed/us_2024 (config/config.yaml options): its stand-ins are exactly those that
+# figures/README.md states, and its hourly carbon is the Electricity Maps files' life-cycle column for the day.
+COMMITTED = Path(__file__).resolve().parents[1] / "data" / "processed" / "us_2024"
+FIGURES_README = Path(__file__).resolve().parents[1] / "figures" / "README.md"
+STAND_IN_TABLE = "us_2024 stand-ins"
+"""The heading that introduces the table of the committed us_2024's remaining stand-ins in figures/README.md."""
+
+
+def documented_stand_ins(text: str) -> dict[str, set[str]]:
+    """{series: regions} from the table after the STAND_IN_TABLE heading: rows `| `series` | region, ... | why |`."""
+    rows: dict[str, set[str]] = {}
+    for line in text[text.index(STAND_IN_TABLE):].splitlines()[1:]:
+        if rows and not line.startswith("|"):
+            break
+        match = re.match(r"\|\s*`([a-z_.]+)`\s*\|([^|]*)\|", line)
+        if match:
+            rows[match.group(1)] = {r.strip() for r in match.group(2).split(",") if r.strip()}
+    return rows
+
+
+def test_documented_stand_ins_reads_the_table():
+    text = (f"### {STAND_IN_TABLE}\n\n| series | regions | why |\n|---|---|---|\n| `dc_hour.a` | r1, r2 | x |\n"
+            "| `dc_hour.b` | r3 | y |\n\n| `dc_hour.c` | r4 | not this table |\n")
+    assert documented_stand_ins(text) == {"dc_hour.a": {"r1", "r2"}, "dc_hour.b": {"r3"}}
+
+
+def test_committed_provenance_lists_exactly_the_documented_stand_ins():
+    committed = json.loads((COMMITTED / "provenance.json").read_text())
+    documented = documented_stand_ins(FIGURES_README.read_text())
+    flagged = {name: set(entry["stand_in_dcs"]) for name, entry in committed["series"].items()
+               if entry.get("stand_in")}
+    assert flagged == documented
+    assert {line.split(":", 1)[0] for line in committed["stand_ins"]} == set().union(*documented.values())
+    assert not committed["series"]["dc_hour.carbon_kg_per_kwh"]["stand_in"]
+
+
+def test_committed_carbon_equals_the_electricity_maps_files(real_fixtures):
+    committed = json.loads((COMMITTED / "provenance.json").read_text())
+    assert committed["carbon_signal"]["signal"] == "lifecycle"
+    dcs = pd.read_csv(COMMITTED / "datacenters.csv")
+    hourly = pd.read_csv(COMMITTED / "dc_hour.csv")
+    hourly["time_utc"] = pd.to_datetime(hourly["time_utc"], utc=True)
+    hours = pd.DatetimeIndex(sorted(hourly["time_utc"].unique()))
+    assert len(hours) == 24 and hours[0] == pd.Timestamp(committed["day_utc"], tz="UTC")
+    for dc in dcs.itertuples():
+        raw = electricitymaps.read_zone_csv(real_fixtures / "green_llm" / "Carbon" / f"{dc.carbon_zone}_2024_hourly.csv")
+        expected = raw.set_index("time_utc").loc[hours, "carbon_lifecycle_g_per_kwh"].to_numpy() / 1000.0
+        got = hourly[hourly["dc"] == dc.dc].sort_values("time_utc")["carbon_kg_per_kwh"].to_numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0, err_msg=dc.name)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from greenllm import year
+from greenllm.cli import main
 from greenllm.errors import InputError
 from greenllm.inputs import load_scenario
 from greenllm.synthetic import write_random_scenario
@@ -87,11 +88,13 @@ def test_months_follow_the_start_date_and_sum_the_days(frame):
 
 def test_window_command_writes_a_row_that_aggregates(folder, tmp_path):
     out = tmp_path / "w" / "day1_forecast.json"
-    assert year.main(["window", str(folder), "--day", "1", "--mode", "forecast", "--out", str(out)]) == 0
-    row = json.loads(out.read_text())
+    assert main(["year", "window", str(folder), "--day", "1", "--mode", "forecast", "--out", str(out)]) == 0
+    (record,) = json.loads(out.read_text())["records"]
+    row = record["values"]
     assert row["day"] == 1 and row["mode"] == "forecast" and row["status"] == "optimal"
+    assert record["costs"]["total"] == row["total_usd"] and record["stand_ins"] == []
     days_csv = tmp_path / "days.csv"
-    assert year.main(["aggregate", str(out), "--days-csv", str(days_csv)]) == 0
+    assert main(["year", "aggregate", str(out), "--days-csv", str(days_csv)]) == 0
     assert pd.read_csv(days_csv)["total_usd"].item() == pytest.approx(row["total_usd"])
 
 

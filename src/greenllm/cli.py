@@ -1,4 +1,8 @@
-"""The ``greenllm`` command: ``greenllm solve SCENARIO_DIR ...`` and ``greenllm data ...``.
+"""The ``greenllm`` command: solve a scenario, build data, run experiment points, a year of operation.
+
+This module owns the top-level parser, ``greenllm solve SCENARIO_DIR ...`` and the error handling; the other
+subcommands register themselves from their own modules (:data:`COMMANDS`): ``greenllm data ...``,
+``greenllm experiment ...``, ``greenllm year ...``.
 
 User errors print one line ``error: ...`` on stderr and exit with a code (2 bad input, 3 infeasible, 4 solver,
 5 verification); nothing prints a traceback.
@@ -7,28 +11,23 @@ User errors print one line ``error: ...`` on stderr and exit with a code (2 bad 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
-from fractions import Fraction
 
+from greenllm.arguments import ScaleAction, parse_gigabytes, parse_threads
+from greenllm.arguments import parse_non_negative as _non_negative
+from greenllm.arguments import parse_scale as _scale
+from greenllm.arguments import parse_weights as _weights
 from greenllm.errors import GreenLLMError, InputError
 from greenllm.inputs import SCALABLE_FIELDS
 from greenllm.options import FORMULATION_NAMES, SLO_RULES
 
+COMMANDS = (("greenllm.data.cli", "add_data_commands"), ("greenllm.experiments.cli", "register"))
+"""(module, function) of each subcommand family; the function adds its parsers to the top-level subparsers."""
 SCHEMES = ("energy", "carbon", "delay", "weighted", "lexicographic")
 SCALE_FIELDS = tuple(SCALABLE_FIELDS)
-
-
-def _weights(text: str) -> tuple[float, float, float]:
-    parts = text.split(",")
-    try:
-        values = tuple(float(Fraction(p.strip())) for p in parts)
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"expected three numbers E,C,D (e.g. 1/4,1/2,1/4), got {text!r}") from None
-    if len(values) != 3:
-        raise argparse.ArgumentTypeError(f"expected three numbers E,C,D, got {len(values)}: {text!r}")
-    return values
 
 
 def _order(text: str) -> tuple[str, ...]:
@@ -36,31 +35,6 @@ def _order(text: str) -> tuple[str, ...]:
     if sorted(order) != ["carbon", "delay", "energy"]:
         raise argparse.ArgumentTypeError(f"expected a permutation of energy,carbon,delay, got {text!r}")
     return order
-
-
-def _scale(text: str) -> tuple[str, float]:
-    name, sep, value = text.partition("=")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"expected FIELD=FACTOR (e.g. renewable=0.4), got {text!r}")
-    if name not in SCALE_FIELDS:
-        raise argparse.ArgumentTypeError(f"unknown field {name!r}; choose one of {', '.join(SCALE_FIELDS)}")
-    try:
-        factor = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"factor of {name} must be a number, got {value!r}") from None
-    if not factor >= 0 or factor == float("inf"):
-        raise argparse.ArgumentTypeError(f"factor of {name} must be a finite number >= 0, got {value!r}")
-    return name, factor
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
 
 
 def _add_solve(sub) -> None:
@@ -72,8 +46,8 @@ def _add_solve(sub) -> None:
     p.add_argument("--tolerance", type=_non_negative, default=1e-3,
                    help="relative tolerance of each lexicographic stage bound (default 0.001)")
     p.add_argument("--abs-tolerance", type=_non_negative, default=0.0, help="absolute tolerance added to each bound [$]")
-    p.add_argument("--scale", type=_scale, action="append", default=[], metavar="FIELD=FACTOR",
-                   help=f"multiply an input field (repeatable): {', '.join(SCALE_FIELDS)}")
+    p.add_argument("--scale", type=_scale, action=ScaleAction, default=[], metavar="FIELD=FACTOR",
+                   help=f"multiply an input field (repeatable, each field once): {', '.join(SCALE_FIELDS)}")
     p.add_argument("--solver", choices=("auto", "highs", "gurobi"), default="auto")
     p.add_argument("--formulation", choices=FORMULATION_NAMES, default=None,
                    help="model: the paper's (default), per_query (per-query latency and hardware; see"
@@ -85,7 +59,10 @@ def _add_solve(sub) -> None:
                    help="per_query SLO without type_slo.csv: mlperf (catalogue TTFT/TPOT, default) or delay_max_s")
     p.add_argument("--integer-provisioning", action="store_true",
                    help="with --formulation per_query: whole servers (a MILP); reports the LP relaxation gap")
-    p.add_argument("--threads", type=int, default=None, help="solver threads (default: the solver's choice)")
+    p.add_argument("--threads", type=parse_threads, default=None,
+                   help="solver threads, 1 to the number of CPUs (default: the solver's choice)")
+    p.add_argument("--max-model-gb", type=parse_gigabytes, default=None,
+                   help="refuse a model whose estimated memory exceeds this (default: $GREENLLM_MAX_MODEL_GB or 8)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=_run_solve)
 
@@ -102,6 +79,7 @@ def _options(args, scenario):
 
 def _run_solve(args) -> int:
     from greenllm.inputs import load_scenario
+    from greenllm.provenance import stand_ins
     from greenllm.solve import solve
 
     if args.scheme == "weighted" and args.weights is None:
@@ -123,11 +101,16 @@ def _run_solve(args) -> int:
         formulation = PerQueryFormulation.for_scenario(scenario, options, integer=True)
     result = solve(scenario, args.scheme, weights=args.weights, order=args.order, tolerance=args.tolerance,
                    abs_tolerance=args.abs_tolerance, solver=args.solver, threads=args.threads,
-                   formulation=formulation, options=options)
+                   formulation=formulation, options=options, max_model_gb=args.max_model_gb)
+    flagged = stand_ins(args.scenario)
+    if flagged:
+        print(f"warning: {args.scenario}: built with {len(flagged)} flagged stand-in(s) for missing real data:"
+              f" {'; '.join(flagged)}", file=sys.stderr)
     if args.json:
         out = result.to_dict()
         if args.scale:
             out["scale"] = {name: factor for name, factor in args.scale}
+        out["stand_ins"] = flagged
         print(json.dumps(out))
     else:
         c = result.costs
@@ -144,12 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_solve(sub)
-    try:
-        from greenllm.data.cli import add_data_commands
-    except ImportError:  # the data layer is optional for solving
-        add_data_commands = None
-    if add_data_commands is not None:
-        add_data_commands(sub)
+    for module, function in COMMANDS:
+        getattr(importlib.import_module(module), function)(sub)
     return parser
 
 

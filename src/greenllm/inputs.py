@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from greenllm.errors import InputError
+from greenllm.fields import FIELDS, check_arrays, check_number, count_is, out_of_range, plural, violations
 from greenllm.hardware import Catalogue, load_catalogue
 from greenllm.options import deprecated_scalars
 from greenllm.outputs import make_temp_dir
@@ -33,63 +34,44 @@ from greenllm.provenance import MARKER_FILE, is_written_scenario
 
 @dataclass(frozen=True)
 class FileSpec:
-    """One CSV file of a scenario folder."""
+    """One CSV file of a scenario folder: its key columns and the value columns the model reads, whose units and
+    ranges are declared once, in :data:`greenllm.fields.FIELDS`."""
 
     keys: tuple[str, ...]
-    values: dict[str, float | None]  # column -> smallest allowed value (None: any finite number)
-    strictly_positive: tuple[str, ...] = ()
+    values: tuple[str, ...]
     doc: str = ""
 
 
 FILES: dict[str, FileSpec] = {
-    "areas": FileSpec(("area",), {}, doc="user areas"),
-    "datacenters": FileSpec(
-        ("dc",), {"pue": 1.0, "carbon_tax_usd_per_kg": 0.0}, doc="data centres: PUE and carbon tax"
-    ),
+    "areas": FileSpec(("area",), (), doc="user areas"),
+    "datacenters": FileSpec(("dc",), ("pue", "carbon_tax_usd_per_kg"), doc="data centres: PUE and carbon tax"),
     "query_types": FileSpec(
         ("type",),
-        {
-            "tokens_in": 0.0,
-            "tokens_out": 0.0,
-            "energy_in_kwh_per_token": 0.0,
-            "energy_out_kwh_per_token": 0.0,
-            "delay_penalty_usd_per_s": 0.0,
-        },
+        ("tokens_in", "tokens_out", "energy_in_kwh_per_token", "energy_out_kwh_per_token", "delay_penalty_usd_per_s"),
         doc="query types: tokens, energy per token, delay penalty",
     ),
-    "dc_type": FileSpec(("dc", "type"), {"proc_delay_s_per_token": 0.0}, doc="processing delay per token"),
-    "dc_resource": FileSpec(("dc", "resource"), {"capacity": 0.0}, doc="resource capacity per slot"),
-    "type_resource": FileSpec(("type", "resource"), {"use_per_token": 0.0}, doc="resource use per token"),
-    "area_dc": FileSpec(
-        ("area", "dc"), {"rtt_s": 0.0, "bandwidth_mbps": 0.0}, strictly_positive=("bandwidth_mbps",),
-        doc="network: round-trip time and bandwidth",
-    ),
-    "area_type": FileSpec(("area", "type"), {"delay_max_s": 0.0}, doc="delay cap"),
-    "demand": FileSpec(
-        ("hour", "area", "type"), {"queries": 0.0, "token_size_kb": 0.0}, doc="queries per slot and token size"
-    ),
+    "dc_type": FileSpec(("dc", "type"), ("proc_delay_s_per_token",), doc="processing delay per token"),
+    "dc_resource": FileSpec(("dc", "resource"), ("capacity",), doc="resource capacity per slot"),
+    "type_resource": FileSpec(("type", "resource"), ("use_per_token",), doc="resource use per token"),
+    "area_dc": FileSpec(("area", "dc"), ("rtt_s", "bandwidth_mbps"), doc="network: round-trip time and bandwidth"),
+    "area_type": FileSpec(("area", "type"), ("delay_max_s",), doc="delay cap"),
+    "demand": FileSpec(("hour", "area", "type"), ("queries", "token_size_kb"), doc="queries per slot and token size"),
     "dc_hour": FileSpec(
         ("hour", "dc"),
-        {
-            "price_usd_per_kwh": None,  # real day-ahead prices can be negative
-            "carbon_kg_per_kwh": 0.0,
-            "renewable_kw": 0.0,
-            "grid_cap_kw": 0.0,
-            "wue_l_per_kwh": 0.0,
-            "ewif_l_per_kwh": 0.0,
-        },
+        ("price_usd_per_kwh", "carbon_kg_per_kwh", "renewable_kw", "grid_cap_kw", "wue_l_per_kwh", "ewif_l_per_kwh"),
         doc="hourly signals per data centre",
     ),
 }
 # Optional files of the per-query formulation (docs/per_query.md): stem -> (format, column naming a catalogue entry).
 OPTIONAL_FILES = {
-    "dc_hardware": (FileSpec(("dc",), {"count": 0.0}, strictly_positive=("count",),
-                             doc="accelerator type and number installed per data centre"), "accelerator"),
-    "type_slo": (FileSpec(("type",), {"slo_s": 0.0}, strictly_positive=("slo_s",),
-                          doc="model size class and per-query latency SLO per query type"), "model"),
+    "dc_hardware": (FileSpec(("dc",), ("count",), doc="accelerator type and number installed per data centre"),
+                    "accelerator"),
+    "type_slo": (FileSpec(("type",), ("slo_s",), doc="model size class and per-query latency SLO per query type"),
+                 "model"),
 }
+MAX_ID = 2**31 - 1  # ids are row numbers of the LP's index sets
 SCALARS_FILE = "scalars.json"
-REQUIRED_SCALARS = {"water_budget_l": 0.0}
+REQUIRED_SCALARS = ("water_budget_l",)  # ranges in greenllm.fields.FIELDS
 PROVENANCE_FILE = "provenance.json"
 SET_FILES = {"area": "areas", "dc": "datacenters", "type": "query_types"}
 NAME_COLUMNS = {"areas": ("city", "name"), "datacenters": ("name",), "query_types": ("name",)}
@@ -183,7 +165,9 @@ class Scenario:
         if not np.isfinite(factor) or factor < 0:
             raise InputError(f"--scale {field_name}={factor}: the factor must be a finite number >= 0")
         changes = {name: getattr(self, name) * factor for name in SCALABLE_FIELDS[field_name]}
-        return dataclasses.replace(self, **changes)
+        scaled = dataclasses.replace(self, **changes)
+        check_arrays(scaled, f"--scale {field_name}={factor:g}")  # the ranges of greenllm.fields hold after scaling
+        return scaled
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -191,28 +175,39 @@ class Scenario:
 # --------------------------------------------------------------------------------------------------------------------
 
 
+def _plain(value) -> str:
+    """A cell as the file spells it: text quoted, numbers plain (never ``np.int64(3)``)."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (np.integer, int)):
+        return str(int(value))
+    if isinstance(value, (np.floating, float)):
+        return repr(float(value))
+    return str(value)
+
+
 def _describe_rows(frame: pd.DataFrame, positions, keys: tuple[str, ...], column: str | None, limit: int = 3) -> str:
-    """'line 9 (hour 7, area 2, type 1): -40' for the first few offending rows (line numbers count the header)."""
+    """'line 9 (hour 7, area 2, type 1): -40.0' for the first few offending rows (line numbers count the header)."""
     parts = []
     for pos in list(positions)[:limit]:
-        row = frame.iloc[pos]
-        where = ", ".join(f"{k} {row[k]}" for k in keys if k in frame.columns)
-        value = f": {row[column]!r}" if column is not None and column in frame.columns else ""
-        parts.append(f"line {pos + 2}" + (f" ({where})" if where else "") + value)
+        where = ", ".join(f"{k} {_plain(frame[k].iloc[int(pos)]).strip(chr(39))}" for k in keys if k in frame.columns)
+        value = f": {_plain(frame[column].iloc[int(pos)])}" if column is not None and column in frame.columns else ""
+        parts.append(f"line {int(pos) + 2}" + (f" ({where})" if where else "") + value)
     return "; ".join(parts)
 
 
 def _schema(spec: FileSpec):
-    """The pandera schema of one file: numeric, non-empty, finite, bounded values; unique integer keys."""
+    """The pandera schema of one file: integer keys in [0, MAX_ID], unique; values finite and within their range in
+    :data:`greenllm.fields.FIELDS`."""
     import pandera.pandas as pa
 
-    columns = {key: pa.Column(int, pa.Check.ge(0), coerce=True, nullable=False) for key in spec.keys}
-    for name, lower in spec.values.items():
-        checks = [pa.Check(lambda s: np.isfinite(s), element_wise=False, error="is not finite")]
-        if lower is not None:
-            checks.append(pa.Check.ge(lower))
-        if name in spec.strictly_positive:
-            checks.append(pa.Check.gt(0))
+    columns = {key: pa.Column(int, [pa.Check.ge(0), pa.Check.le(MAX_ID)], coerce=True, nullable=False)
+               for key in spec.keys}
+    for name in spec.values:
+        field = FIELDS[name]
+        checks = [pa.Check(lambda s: np.isfinite(s), element_wise=False, error="not finite"),
+                  pa.Check.gt(field.minimum) if field.exclusive else pa.Check.ge(field.minimum),
+                  pa.Check.le(field.maximum)]
         columns[name] = pa.Column(float, checks, coerce=True, nullable=False)
     return pa.DataFrameSchema(columns, unique=list(spec.keys) if spec.keys else None, strict=False)
 
@@ -223,15 +218,17 @@ def _check_present_and_numeric(path: Path, frame: pd.DataFrame, spec: FileSpec) 
     if missing:
         raise InputError(
             f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(repr(c) for c in missing)}"
-            f" (found: {', '.join(frame.columns)})"
+            f" (found: {', '.join(map(str, frame.columns))})"
         )
+    if len(frame) == 0:
+        raise InputError(f"{path}: no rows (only a header); see docs/inputs.md")
     for column in (*spec.keys, *spec.values):
         raw = frame[column]
         empty = raw.isna() | (raw.astype(str).str.strip() == "")
         if empty.any():
             rows = np.flatnonzero(empty.to_numpy())
             raise InputError(
-                f"{path}, column {column!r}: {len(rows)} empty value{'s' if len(rows) > 1 else ''}"
+                f"{path}, column {column!r}: {plural(len(rows), 'empty value')}"
                 f" (first: {_describe_rows(frame, rows, spec.keys, None)})"
             )
         numeric = pd.to_numeric(raw, errors="coerce")
@@ -239,92 +236,96 @@ def _check_present_and_numeric(path: Path, frame: pd.DataFrame, spec: FileSpec) 
         if bad.any():
             rows = np.flatnonzero(bad)
             raise InputError(
-                f"{path}, column {column!r}: {len(rows)} non-numeric value{'s' if len(rows) > 1 else ''}"
+                f"{path}, column {column!r}: {plural(len(rows), 'non-numeric value')}"
                 f" (first: {_describe_rows(frame, rows, spec.keys, column)})"
             )
         if column in spec.keys:
-            fractional = (numeric % 1 != 0).to_numpy()
-            if fractional.any():
-                rows = np.flatnonzero(fractional)
+            with np.errstate(invalid="ignore"):
+                wrong = ((numeric % 1 != 0) | (numeric < 0) | (numeric > MAX_ID)).to_numpy()
+            if wrong.any():
+                rows = np.flatnonzero(wrong)
                 raise InputError(
-                    f"{path}, column {column!r}: ids must be whole numbers"
+                    f"{path}, column {column!r}: ids must be whole numbers from 0 to {MAX_ID}"
                     f" (first: {_describe_rows(frame, rows, spec.keys, column)})"
                 )
+
+
+def _coerce(frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
+    """Keys as int64, values as float64 (after :func:`_check_present_and_numeric`, so every cell is a number)."""
+    columns = {key: pd.to_numeric(frame[key]).astype(np.int64) for key in spec.keys}
+    columns.update({name: pd.to_numeric(frame[name]).astype(np.float64) for name in spec.values})
+    return frame.assign(**columns)
 
 
 def _coerce_if_valid(frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame | None:
     """The frame with keys as int64 and values as float64 when every check of :func:`_schema` holds, else None.
 
-    The same coercion (``astype``) and checks as the pandera schema, in plain numpy: valid files skip importing
-    pandera (a third of a second per process); an invalid one goes to pandera for its failure cases.
+    The same coercion and checks as the pandera schema, in plain numpy: valid files skip importing pandera (a third
+    of a second per process); an invalid one is described by :func:`_validate`.
     """
     try:
-        columns = {key: frame[key].astype(np.int64) for key in spec.keys}
-        columns.update({name: frame[name].astype(np.float64) for name in spec.values})
+        coerced = _coerce(frame, spec)
     except (ValueError, TypeError, OverflowError):
         return None
     for key in spec.keys:
-        if (columns[key].to_numpy() < 0).any():
+        ids = coerced[key].to_numpy()
+        if (ids < 0).any() or (ids > MAX_ID).any():
             return None
-    for name, lower in spec.values.items():
-        values = columns[name].to_numpy()
-        if not np.isfinite(values).all() or (lower is not None and (values < lower).any()):
+    for name in spec.values:
+        if out_of_range(name, coerced[name].to_numpy()).any():
             return None
-        if name in spec.strictly_positive and (values <= 0).any():
-            return None
-    if spec.keys and pd.DataFrame(columns)[list(spec.keys)].duplicated().any():
+    if spec.keys and coerced[list(spec.keys)].duplicated().any():
         return None
-    return frame.assign(**columns)
+    return coerced
 
 
-def _validate_with_pandera(path: Path, frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
+def _validate(path: Path, frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
+    """The coerced frame if the file is valid, else InputError naming the file, column, rule and first rows."""
     valid = _coerce_if_valid(frame, spec)
     if valid is not None:
         return valid
-    import pandera.errors
+    coerced = _coerce(frame, spec)
+    for name in spec.values:
+        for bad, why in violations(name, coerced[name].to_numpy()):
+            rows = np.flatnonzero(bad)
+            raise InputError(f"{path}, column {name!r}: {count_is(len(rows), why)}"
+                             f" (first: {_describe_rows(coerced, rows, spec.keys, name)})")
+    duplicated = coerced.duplicated(list(spec.keys), keep=False).to_numpy()
+    if duplicated.any():
+        rows = np.flatnonzero(duplicated)
+        raise InputError(
+            f"{path}: duplicate key ({', '.join(spec.keys)}) in {plural(len(rows), 'row')}"
+            f" (first: {_describe_rows(coerced, rows, spec.keys, None)})"
+        )
+    import pandera.errors  # anything the checks above missed: the schema has the last word
 
     try:
         return _schema(spec).validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as err:
-        cases = err.failure_cases
-        first = cases.iloc[0]
-        column, check = first["column"], str(first["check"])
-        same = cases[(cases["column"] == column) & (cases["check"].astype(str) == check)]
-        if "uniqueness" in check or column is None or (isinstance(column, float) and np.isnan(column)):
-            duplicated = frame.duplicated(list(spec.keys), keep=False).to_numpy()
-            rows = np.flatnonzero(duplicated)
-            raise InputError(
-                f"{path}: duplicate key ({', '.join(spec.keys)}) in {len(rows)} rows"
-                f" (first: {_describe_rows(frame, rows, spec.keys, None)})"
-            ) from None
-        index = [int(i) for i in same["index"].dropna()]
-        plain = {
-            "greater_than_or_equal_to": "below the minimum",
-            "greater_than": "not above the minimum",
-        }
-        reason = next((text + " " + check.split("(")[-1].rstrip(")") for name, text in plain.items()
-                       if check.startswith(name + "(")), check)
-        if check.startswith("greater_than_or_equal_to(0") or check.startswith("greater_than_or_equal_to(0.0"):
-            reason = "negative"
-        raise InputError(
-            f"{path}, column {column!r}: {len(index)} row{'s' if len(index) != 1 else ''} {'is' if len(index) == 1 else 'are'}"
-            f" {reason} (first: {_describe_rows(frame, index, spec.keys, column)})"
-        ) from None
+        first = err.failure_cases.iloc[0]
+        raise InputError(f"{path}, column {first['column']!r}: fails {first['check']}") from None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: not a readable CSV file ({err})") from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot be read ({err.strerror or err})") from None
 
 
 def _read_table(folder: Path, stem: str) -> pd.DataFrame:
     path = folder / f"{stem}.csv"
+    if (path.exists() or path.is_symlink()) and not path.is_file():
+        raise InputError(f"{path}: not a regular file (a folder, a broken or looping link, or a device)")
     if not path.is_file():
         raise InputError(f"{path}: file missing (a scenario folder needs {', '.join(f + '.csv' for f in FILES)}"
                          f" and {SCALARS_FILE}; see docs/inputs.md)")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: not a readable CSV file ({err})") from None
+    frame = _read_csv(path)
     spec = FILES[stem]
     _check_present_and_numeric(path, frame, spec)
-    frame = _validate_with_pandera(path, frame, spec)
-    return frame
+    return _validate(path, frame, spec)
 
 
 def _read_scalars(folder: Path) -> dict:
@@ -332,19 +333,17 @@ def _read_scalars(folder: Path) -> dict:
     if not path.is_file():
         raise InputError(f"{path}: file missing (it holds water_budget_l; see docs/inputs.md)")
     try:
-        scalars = json.loads(path.read_text())
+        scalars = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: not valid JSON ({err})") from None
+    except (OSError, RecursionError, ValueError) as err:
+        raise InputError(f"{path}: cannot be read ({err})") from None
     if not isinstance(scalars, dict):
         raise InputError(f"{path}: expected a JSON object with field 'water_budget_l'")
-    for name, lower in REQUIRED_SCALARS.items():
+    for name in REQUIRED_SCALARS:
         if name not in scalars:
             raise InputError(f"{path}, field {name!r}: missing")
-        value = scalars[name]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-            raise InputError(f"{path}, field {name!r}: {value!r} is not a finite number")
-        if value < lower:
-            raise InputError(f"{path}, field {name!r}: {value!r} is negative")
+        check_number(str(path), name, scalars[name])
     deprecated_scalars(scalars, str(path))  # model options once stored here: type-checked (greenllm.options)
     return scalars
 
@@ -379,9 +378,11 @@ def _dense(folder: Path, stem: str, frame: pd.DataFrame, sizes: dict[str, int], 
         values = frame[key].to_numpy()
         outside = np.flatnonzero((values < 0) | (values >= sizes[key]))
         if outside.size:
-            where = f"{SET_FILES[key]}.csv" if key in SET_FILES else "the hours of demand.csv"
+            where = {"hour": "the hours of demand.csv", "resource": "the resource ids of dc_resource.csv"}.get(
+                key, f"{SET_FILES.get(key, key)}.csv")
             raise InputError(
-                f"{path}, column {key!r}: {len(outside)} rows name a {key} that does not exist in {where}"
+                f"{path}, column {key!r}: {plural(len(outside), 'row')} name{'s' if len(outside) == 1 else ''} a"
+                f" {key} that does not exist in {where}"
                 f" (valid: 0..{sizes[key] - 1}; first: {_describe_rows(frame, outside, spec.keys, key)})"
             )
     shape = tuple(sizes[key] for key in spec.keys)
@@ -409,7 +410,8 @@ def load_scenario(folder: str | os.PathLike) -> Scenario:
     """Read and validate a scenario folder (see ``docs/inputs.md``); raise :class:`InputError` on any problem."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise InputError(f"{folder}: not a scenario folder (no such directory)")
+        why = "not a folder" if folder.exists() else "no such directory"
+        raise InputError(f"{folder}: not a scenario folder ({why})")
     tables = {stem: _read_table(folder, stem) for stem in FILES}
     scalars = _read_scalars(folder)
 
@@ -480,22 +482,21 @@ def read_optional_table(folder: Path, stem: str, n_ids: int, catalogue: Catalogu
     if not path.is_file():
         return None
     spec, name_column = OPTIONAL_FILES[stem]
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: not a readable CSV file ({err})") from None
-    extra = {"utilisation_cap": 0.0} if stem == "dc_hardware" and "utilisation_cap" in frame.columns else {}
-    spec = FileSpec(spec.keys, {**spec.values, **extra}, spec.strictly_positive, spec.doc)
+    frame = _read_csv(path)
+    if stem == "dc_hardware" and "utilisation_cap" in frame.columns:
+        spec = FileSpec(spec.keys, (*spec.values, "utilisation_cap"), spec.doc)
     _check_present_and_numeric(path, frame, spec)
     if name_column not in frame.columns:
-        raise InputError(f"{path}: missing column {name_column!r} (found: {', '.join(frame.columns)})")
-    frame = _validate_with_pandera(path, frame, spec)
+        raise InputError(f"{path}: missing column {name_column!r} (found: {', '.join(map(str, frame.columns))})")
+    frame = _validate(path, frame, spec)
     key = spec.keys[0]
     ids = frame[key].to_numpy()
     outside = np.flatnonzero(ids >= n_ids)
     if outside.size:
-        raise InputError(f"{path}, column {key!r}: {len(outside)} rows name a {key} that does not exist"
-                         f" (valid: 0..{n_ids - 1}; first: {_describe_rows(frame, outside, spec.keys, key)})")
+        verb = "names" if len(outside) == 1 else "name"
+        raise InputError(f"{path}, column {key!r}: {plural(len(outside), 'row')} {verb} a {key} that does not exist"
+                         f" (valid: 0..{n_ids - 1};"
+                         f" first: {_describe_rows(frame, outside, spec.keys, key)})")
     if len(frame) != n_ids:
         missing = sorted(set(range(n_ids)) - set(ids.tolist()))
         raise InputError(f"{path}: incomplete coverage: {len(frame)} rows for {n_ids} {key}s;"
@@ -504,14 +505,11 @@ def read_optional_table(folder: Path, stem: str, n_ids: int, catalogue: Catalogu
     names = frame[name_column].astype(str).str.strip()
     unknown = np.flatnonzero(~names.isin(list(known)).to_numpy())
     if unknown.size:
-        raise InputError(f"{path}, column {name_column!r}: {len(unknown)} rows name an {name_column} that is not in"
+        verb = "names" if len(unknown) == 1 else "name"
+        raise InputError(f"{path}, column {name_column!r}: {plural(len(unknown), 'row')} {verb} an {name_column}"
+                         " that is not in"
                          f" {catalogue.path} (known: {', '.join(known)}; first:"
                          f" {_describe_rows(frame, unknown, spec.keys, name_column)})")
-    if "utilisation_cap" in frame.columns:
-        over = np.flatnonzero((frame["utilisation_cap"].to_numpy() > 1) | (frame["utilisation_cap"].to_numpy() <= 0))
-        if over.size:
-            raise InputError(f"{path}, column 'utilisation_cap': {len(over)} rows outside (0, 1]"
-                             f" (first: {_describe_rows(frame, over, spec.keys, 'utilisation_cap')})")
     frame = frame.assign(**{name_column: names}).sort_values(key, ignore_index=True)
     return frame
 
@@ -547,8 +545,13 @@ def write_scenario(
     if folder.exists() and not is_written_scenario(folder):
         raise InputError(f"write_scenario({folder}): {folder} exists and is not a scenario folder written by"
                          f" greenllm (no {MARKER_FILE} or provenance.json with a builder); not replacing it")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = make_temp_dir(folder.parent, prefix=f".{folder.name}.")  # the umask's mode, not mkdtemp's 0700
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = make_temp_dir(folder.parent, prefix=f".{folder.name}.")  # the umask's mode, not mkdtemp's 0700
+    except OSError as err:  # e.g. --out-dir /dev/null, a read-only or missing mount
+        why = "exists and is not a folder" if folder.parent.exists() and not folder.parent.is_dir() else (
+            f"cannot create the output folder ({err.strerror or err})")
+        raise InputError(f"{folder.parent}: {why}") from None
     try:
         (staging / MARKER_FILE).touch()
         for stem, frame in tables.items():

@@ -50,6 +50,9 @@ class ModelOptions:
 def check_options(fields: dict, where: str) -> dict:
     """Type-check option values (``where`` names their origin in the message); returns them, aliases resolved."""
     out = dict(fields)
+    for name, choices in (("formulation", FORMULATION_NAMES), ("per_query_slo", SLO_RULES)):
+        if name in out and not isinstance(out[name], str):  # e.g. a list or number: not even hashable
+            raise InputError(f"{where}, field {name!r}: {out[name]!r} is not one of {', '.join(choices)}")
     if "formulation" in out and out["formulation"] not in FORMULATION_NAMES:
         raise InputError(f"{where}, field 'formulation': {out['formulation']!r} is not one of"
                          f" {', '.join(FORMULATION_NAMES)}")

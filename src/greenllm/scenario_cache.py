@@ -3,12 +3,15 @@
 :func:`load_cached` returns what :func:`greenllm.inputs.load_scenario` returns. The scenario folder stays the only
 interface (``docs/inputs.md``); the cache is a private copy of a folder that has *already passed* validation:
 
-* it is keyed by the sha256 of every file ``load_scenario`` reads, of ``inputs.py`` (the validation rules) and of the
-  numpy / pandas / pandera versions, so any change of an input file or of the rules is a miss and a fresh,
-  fully validated load;
+* it is keyed by the sha256 of every file ``load_scenario`` reads, of ``inputs.py`` and ``fields.py`` (the validation
+  rules) and of the numpy / pandas / pandera versions, so any change of an input file or of the rules is a miss and
+  a fresh, fully validated load;
 * it is written only after ``load_scenario`` succeeded, to a temporary file that then replaces the cache file
   (``os.replace``), so parallel jobs never read a half-written cache;
 * a cache file that cannot be read (corrupted, truncated, another format) is ignored: a fresh load replaces it;
+* what it holds is checked again on every read (:func:`greenllm.fields.check_scenario`: shapes, and the ranges of
+  :data:`greenllm.fields.FIELDS`), so a tampered file (e.g. negative demand under the right key) is refused and
+  reloaded from the folder, never solved;
 * it is an ``.npz`` file read with ``allow_pickle=False`` (no code is ever unpickled).
 
 Where: ``$GREENLLM_SCENARIO_CACHE`` if set (a folder; ``off`` disables the cache), else ``.greenllm_cache/`` beside
@@ -30,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from greenllm import inputs
+from greenllm import fields, inputs
+from greenllm.fields import check_number, check_scenario
 from greenllm.outputs import chmod_from_umask
 from greenllm.inputs import FILES, SCALARS_FILE, Scenario, load_scenario
 
@@ -79,6 +83,7 @@ def cache_key(folder: str | os.PathLike) -> str | None:
     digest = hashlib.sha256()
     digest.update(f"greenllm-scenario-cache {FORMAT}\n".encode())
     digest.update(Path(inputs.__file__).read_bytes())
+    digest.update(Path(fields.__file__).read_bytes())  # the ranges
     for package in ("numpy", "pandas", "pandera"):
         digest.update(f"{package} {_version(package)}\n".encode())
     try:
@@ -122,8 +127,13 @@ def _read(path: Path, key: str, folder: Path) -> Scenario | None:
                 if array.dtype != np.float64:
                     raise ValueError(f"{name}: dtype {array.dtype}")
                 arrays[name] = array
-        return Scenario(**{name: [str(v) for v in meta[name]] for name in _NAME_FIELDS}, **arrays,
-                        water_budget_l=float(meta["water_budget_l"]), scalars=meta["scalars"], path=folder)
+        water_budget_l = check_number(f"scenario cache {path}", "water_budget_l", meta["water_budget_l"])
+        if not isinstance(meta["scalars"], dict):
+            raise ValueError("scalars: not a JSON object")
+        scenario = Scenario(**{name: [str(v) for v in meta[name]] for name in _NAME_FIELDS}, **arrays,
+                            water_budget_l=water_budget_l, scalars=meta["scalars"], path=folder)
+        check_scenario(scenario, f"scenario cache {path}")  # never trust a payload: the value rules of loading
+        return scenario
     except Exception as err:  # noqa: BLE001 - any damage means: ignore the cache, load afresh
         log.warning("scenario cache %s is unreadable (%s: %s); reloading %s", path, type(err).__name__, err, folder)
         return None

@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from greenllm.backends import INFEASIBLE, OPTIMAL, GurobiBackend, HighsBackend, gurobi_can_solve
+from greenllm.arguments import check_threads
 from greenllm.errors import InfeasibleError, InputError, SolverError
+from greenllm.fields import FIELDS
 from greenllm.formulations import Description, Formulation, Provisioning, Solution, build, resolve
 from greenllm.inputs import Scenario
 from greenllm.lp import OBJECTIVES, LinearProgram
 from greenllm.options import ModelOptions, default_options_for
+from greenllm.sizing import check_magnitudes, check_size
 from greenllm.verify import verify_solution
 
 log = logging.getLogger("greenllm")
@@ -208,22 +211,27 @@ def solve(
     formulation: Formulation | str | None = None,
     threads: int | None = None,
     options: ModelOptions | None = None,
+    max_model_gb: float | None = None,
 ) -> Result:
     """Solve ``scenario`` under ``scheme``; see the module docstring. Raises InfeasibleError with a diagnosis.
 
     ``options``: the :class:`~greenllm.options.ModelOptions` (None: :func:`~greenllm.options.default_options_for`
     the scenario, i.e. the defaults unless its folder asks otherwise). ``formulation`` overrides
     ``options.formulation``: a name (``paper``, ``per_query``) or a formulation object (e.g.
-    ``PerQueryFormulation(inputs, integer=True)``).
+    ``PerQueryFormulation(inputs, integer=True)``). ``max_model_gb``: refuse (InputError) a model whose estimated
+    memory is above this many GB (None: ``$GREENLLM_MAX_MODEL_GB`` or :data:`greenllm.sizing.DEFAULT_MAX_MODEL_GB`).
     """
     weights, order = _check_scheme(scheme, weights, order, tolerance, abs_tolerance, bounds)
     if solver not in ("auto", "highs", "gurobi"):
         raise InputError(f"--solver: unknown solver {solver!r}; choose auto, highs or gurobi")
+    threads = check_threads(threads)
+    check_size(scenario, max_model_gb)  # from the dimensions alone, before any array of the model exists
     started = time.perf_counter()
     options = default_options_for(scenario) if options is None else options
     formulation = resolve(formulation, scenario, options)
     options = dataclasses.replace(options, formulation=formulation.name)
     lp = build(scenario, formulation, options)
+    check_magnitudes(lp, str(scenario.path) if scenario.path is not None else "")
     build_seconds = time.perf_counter() - started
     plan = _stage_plan(scheme, weights, order, lp)
     milp = lp.integrality is not None and bool(np.any(lp.integrality))
@@ -246,7 +254,8 @@ def solve(
     if status == INFEASIBLE:
         raise InfeasibleError(diagnose_infeasibility(scenario, lp, bounds, backend_name=backend.name))
     if status != OPTIMAL:
-        raise SolverError(f"{backend.name} stopped with status {status!r}")
+        raise SolverError(f"numerical trouble: {backend.name} stopped with status {status!r} on finite inputs"
+                          f" (neither optimal nor infeasible); {extreme_inputs(scenario)}")
 
     solution = formulation.solution(scenario, lp, values)
     relaxation = None
@@ -269,6 +278,22 @@ def solve(
     if verify:
         verify_solution(scenario, result, bounds=bounds)
     return result
+
+
+def extreme_inputs(scenario: Scenario, count: int = 2) -> str:
+    """'the inputs nearest their limits: queries (demand.csv) up to 5e+16, ...': the fields whose largest magnitude is
+    the largest share of its allowed maximum (greenllm.fields), the likely cause of numerical trouble."""
+    shares = []
+    for name, spec in FIELDS.items():
+        values = getattr(scenario, name, None)
+        if values is None:
+            continue
+        biggest = float(np.max(np.abs(values), initial=0.0))
+        limit = max(abs(spec.minimum), abs(spec.maximum))
+        shares.append((biggest / limit, name, spec.file, biggest))
+    top = sorted(shares, reverse=True)[:count]
+    return "the inputs nearest their limits: " + ", ".join(
+        f"{name} ({file}) up to {value:.3g}" for _, name, file, value in top)
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -12,25 +12,23 @@ daily water budget of ``scalars.json`` (the paper's Z is per day). Two modes:
 
 The cost of imperfect forecasts is the realised total of ``forecast`` minus that of ``perfect``, day by day
 (:func:`forecast_cost`). Windows are independent: :func:`solve_window` is one Snakemake job
-(``python -m greenllm.year window FOLDER --day D --mode M --out FILE.json``); :func:`aggregate` and
+(``greenllm year window FOLDER --day D --mode M --out FILE.json``); :func:`aggregate` and
 :func:`monthly` read the results back as tidy tables. A folder given by path is read through the validated binary
 cache of :mod:`greenllm.scenario_cache`, so the many jobs on one large folder validate its CSV files only once.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import functools
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from greenllm.errors import GreenLLMError, InfeasibleError, InputError
+from greenllm.errors import InfeasibleError, InputError
 from greenllm.inputs import Scenario
 from greenllm.model import resolve_formulation
 from greenllm.scenario_cache import input_files, load_cached
@@ -200,58 +198,3 @@ def forecast_summary(frame: pd.DataFrame) -> dict:
     perfect, forecast = float(per_day["perfect_usd"].sum()), float(per_day["forecast_usd"].sum())
     return {"days": len(per_day), "perfect_usd": perfect, "forecast_usd": forecast, "extra_usd": forecast - perfect,
             "extra_pct": 100.0 * (forecast - perfect) / abs(perfect) if perfect else float("nan")}
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Command line (one Snakemake job per window)
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def _weights(text: str):
-    from fractions import Fraction
-
-    return tuple(float(Fraction(p.strip())) for p in text.split(","))
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m greenllm.year", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    w = sub.add_parser("window", help="solve one day; write one JSON row")
-    w.add_argument("scenario")
-    w.add_argument("--day", type=int, required=True)
-    w.add_argument("--mode", choices=MODES, default="perfect")
-    w.add_argument("--scheme", default="weighted")
-    w.add_argument("--weights", type=_weights, default=(1 / 3, 1 / 3, 1 / 3))
-    w.add_argument("--order", type=lambda t: tuple(t.split(",")), default=None)
-    w.add_argument("--tolerance", type=float, default=1e-3)
-    w.add_argument("--formulation", choices=("paper", "per_query"), default="paper")
-    w.add_argument("--solver", default="highs")
-    w.add_argument("--out", required=True)
-    a = sub.add_parser("aggregate", help="window JSON files -> per-day CSV, monthly CSV and forecast-cost JSON")
-    a.add_argument("files", nargs="+")
-    a.add_argument("--days-csv", required=True)
-    a.add_argument("--monthly-csv")
-    a.add_argument("--summary-json")
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "window":
-            row = solve_window(args.scenario, args.day, mode=args.mode, scheme=args.scheme, weights=args.weights,
-                               order=args.order, tolerance=args.tolerance, formulation=args.formulation,
-                               solver=args.solver)
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.out).write_text(json.dumps(row, default=float) + "\n")
-        else:
-            frame = aggregate(args.files)
-            frame.to_csv(args.days_csv, index=False)
-            if args.monthly_csv:
-                monthly(frame).to_csv(args.monthly_csv, index=False)
-            if args.summary_json:
-                Path(args.summary_json).write_text(json.dumps(forecast_summary(frame), indent=2) + "\n")
-    except GreenLLMError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return err.exit_code
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,10 +1,9 @@
-# Shared helpers of the compendium workflow: paths, scheme specs, the outputs of each experiment, and the list
-# of targets that `rule all` asks for (gated on which scenarios could be built).
+# Shared helpers of the compendium workflow: paths, the code each job depends on, the solve points of each experiment
+# and their files (from greenllm.experiments), and the list of targets that `rule all` asks for (gated on which
+# scenarios could be built).
 
-import datetime as dt
 import json
 import shlex
-import os
 import sys
 from pathlib import Path
 
@@ -12,10 +11,16 @@ from snakemake.exceptions import WorkflowError
 
 
 # The shell commands call `greenllm` and `python` from the environment that runs Snakemake (e.g. .venv/bin), also
-# when that environment is not activated (as in `make all`); bash strict mode as Snakemake's default prefix.
-shell.prefix(f'set -euo pipefail; export PATH="{Path(sys.executable).parent}:$PATH"; ')
-
+# when that environment is not activated (as in `make all`), with this checkout's src/ first on the import path;
+# bash strict mode as Snakemake's default prefix.
 REPO = Path(workflow.basedir)
+sys.path.insert(0, str(REPO / "src"))
+shell.prefix(f'set -euo pipefail; export PATH="{Path(sys.executable).parent}:$PATH";'
+             f' export PYTHONPATH="{REPO / "src"}${{{{PYTHONPATH:+:$PYTHONPATH}}}}"; ')
+
+from greenllm.experiments.points import batches, model_options, point_table
+from greenllm.experiments.spec import calendar_months, scheme_specs as _scheme_specs
+
 SCRIPTS = REPO / "workflow" / "scripts"
 NOTEBOOKS = REPO / "notebooks"
 PACKAGE = REPO / "src" / "greenllm"
@@ -35,14 +40,15 @@ def build_code(wildcards):
                   if path.parent != builders or path.stem in ("__init__", "common", own))
 
 
-SOLVE_CODE = [PACKAGE / f for f in ("inputs.py", "model.py", "backends.py", "solve.py", "verify.py", "results.py",
-                                    "experiments.py", "scenario_cache.py")]
+EXPERIMENT_CODE = sorted((PACKAGE / "experiments").glob("*.py"))
+SOLVE_CODE = [*(PACKAGE / f for f in ("inputs.py", "model.py", "backends.py", "solve.py", "verify.py", "results.py",
+                                      "scenario_cache.py", "provenance.py")), *EXPERIMENT_CODE]
 """Code a solve job depends on: a change in the model re-solves."""
 PER_QUERY_CODE = [*SOLVE_CODE, PACKAGE / "per_query.py", PACKAGE / "hardware.py", REPO / "config" / "hardware.yaml"]
 """Code and catalogue the per-query solves depend on."""
 YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py"]
-SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py", REPO / "benchmarks" / "bench_scale.py"]
-PLOT_CODE = [PACKAGE / "experiments.py", PACKAGE / "plots.py"]
+SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py"]
+PLOT_CODE = [*EXPERIMENT_CODE, PACKAGE / "plots.py"]
 """Code a notebook run depends on (besides the notebook itself)."""
 BASE = config["base_scenario"]
 EXPERIMENTS = set(config["experiments"])
@@ -52,46 +58,14 @@ SCALING = "scaling"
 
 wildcard_constraints:
     scenario=r"[A-Za-z0-9_]+",
-    scheme=r"[A-Za-z0-9_]+",
-    field=r"price|carbon|renewable|demand|energy_per_token|delay_penalty|water_budget",
-    factor=r"[0-9.e+-]+",
-    level=r"[0-9.e+-]+",
-    tolerance=r"[0-9.e+-]+",
-    index=r"[0-9]+",
-    key=r"[0-9.e+-]+",
-    order=r"[a-z]+-[a-z]+-[a-z]+",
-    name=r"[A-Za-z0-9_]+",
-    mix=r"[A-Za-z0-9_]+",
-    mode=r"perfect|forecast",
-    month=r"[0-9]{2}",
-
-
-def fmt(value):
-    """A number as it appears in file names: 1.0 -> '1', 0.25 -> '0.25'."""
-    return f"{float(value):g}"
-
-
-def weights_key(weights):
-    """Same key as greenllm.experiments.weights_key: (0.6, 0.2, 0.2) -> '0.6-0.2-0.2'."""
-    return "-".join(f"{w:.3g}" for w in weights)
-
-
-def order_key(order):
-    return "-".join(order)
+    point_set=r"[a-z_]+(-[A-Za-z0-9_]+)?",
+    batch=r"[0-9]+",
+    variant=r"[A-Za-z0-9_]+",
 
 
 def scheme_specs(names):
-    """{name: spec} from config['schemes'], with the name as default label."""
-    specs = {}
-    for name in names:
-        spec = dict(config["schemes"][name])
-        spec.setdefault("label", name)
-        specs[name] = spec
-    return specs
-
-
-def schemes_json(names):
-    return json.dumps(scheme_specs(names), separators=(",", ":"))
+    """{name: spec} of the configured schemes, with the name as default label."""
+    return _scheme_specs(names, config["schemes"])
 
 
 def anchor_scheme(kind):
@@ -135,7 +109,7 @@ def check_config():
 
 
 def used_scenarios():
-    """Every scenario an enabled experiment uses, in order: the base, the real ones, then those of issue 5."""
+    """Every scenario an enabled experiment uses, in order: the base, the real ones, then those beyond the paper."""
     names = [BASE]
     if "real_data" in EXPERIMENTS:
         names += config.get("real_scenarios", [])
@@ -154,7 +128,8 @@ check_config()
 
 
 # ------------------------------------------------------------------------------------------------------------------
-# Result files of the solve jobs
+# Solve points: each experiment's points are rows of a table (greenllm.experiments.points); a point set is run in
+# batches of `points_per_job` points, one solve job and one records file per batch
 # ------------------------------------------------------------------------------------------------------------------
 
 
@@ -162,108 +137,69 @@ def scenario_dir(scenario):
     return f"data/processed/{scenario}"
 
 
-def scheme_result(scenario, scheme, kind="json"):
-    suffix = {"json": ".json", "latency": "_latency.csv", "allocation": "_allocation.csv"}[kind]
-    return f"results/{scenario}/schemes/{scheme}{suffix}"
-
-
-def weighted_results(scenario):
-    return {weights_key(w): f"results/{scenario}/weighted/{weights_key(w)}.json"
-            for w in config.get("weighted_table", [])}
-
-
-def lexicographic_results(scenario):
-    return {order_key(o): f"results/{scenario}/lexicographic/{order_key(o)}.json"
-            for o in config.get("lexicographic_orders", [])}
-
-
-def sweep_results(scenario, field):
-    return [f"results/{scenario}/sweep/{field}/{fmt(f)}.json" for f in config["sweeps"]["factors"]]
-
-
-def delay_level_results(scenario):
-    levels = config["delay_levels"]
-    return [f"results/{scenario}/delay_levels/{fmt(r)}/{fmt(f)}.json"
-            for r in levels["delay_penalty_factors"] for f in levels["factors"]]
-
-
-def hourly_figure(name):
-    for figure in config["hourly"]["figures"]:
-        if figure["name"] == name:
-            return figure
-    raise WorkflowError(f"config/config.yaml, hourly.figures: no figure named {name!r}")
-
-
-def hourly_results(scenario, name, kind="csv"):
-    figure = hourly_figure(name)
-    return [f"results/{scenario}/hourly/{figure['field']}/{fmt(f)}.{kind}" for f in figure["factors"]]
-
-
-def tolerance_results(scenario):
-    return [f"results/{scenario}/tolerance/{fmt(t)}.json" for t in config["tolerance_sweep"]["tolerances"]]
-
-
-def water_budget_results(scenario):
-    return [f"results/{scenario}/water_budget/{fmt(f)}.json" for f in config["water"]["budget_factors"]]
-
-
-def pareto_results(scenario):
-    return [f"results/{scenario}/pareto/{k}.json" for k in range(config["pareto"]["points"])]
-
-
-def formulation_results(scenario, kind="json"):
-    suffix = {"json": ".json", "latency": "_latency.csv"}[kind]
-    return [f"results/{scenario}/formulations/{n}{suffix}" for n in config["formulations"]["schemes"]]
-
-
-def mix_spec(name):
-    for mix in config["hardware_mix"]["mixes"]:
-        if mix["name"] == name:
-            return mix
-    raise WorkflowError(f"config/config.yaml, hardware_mix.mixes: no mix named {name!r}")
-
-
-def hardware_mix_results(scenario):
-    return [f"results/{scenario}/hardware_mix/{m['name']}.json" for m in config["hardware_mix"]["mixes"]]
-
-
 def year_months(scenario):
     """Calendar months of the built multi-day folder (from its scalars.json: start_date, n_hours); waits for the
     build (a checkpoint), so the months follow the folder whatever its options."""
     checkpoints.build_scenario.get(scenario=scenario)
     scalars = json.loads(Path(scenario_dir(scenario), "scalars.json").read_text())
-    start = dt.date.fromisoformat(str(scalars.get("start_date", "2024-01-01"))[:10])
-    days = int(scalars["n_hours"]) // 24
-    return list(dict.fromkeys((start + dt.timedelta(days=d)).month for d in range(days)))
+    return calendar_months(scalars.get("start_date", "2024-01-01"), scalars["n_hours"])
 
 
-def year_results(scenario):
-    """One window file per (mode, month): results/SCENARIO/year/MODE/MM.json."""
-    return [f"results/{scenario}/year/{mode}/{month:02d}.json" for mode in ("perfect", "forecast")
-            for month in year_months(scenario)]
+def anchor_files(scenario):
+    """Records of the scheme point set: the energy- and carbon-only optima that span the Pareto front."""
+    return records(scenario, "schemes")
 
 
-def scaling_runs():
-    """`--run FORMULATION=N,N ...` arguments of the scaling job."""
-    return " ".join(f"--run {r['formulation']}={','.join(str(n) for n in r['sizes'])}"
-                    for r in config["scaling"]["runs"])
+def points(scenario, point_set):
+    """The rows of one point set on one scenario."""
+    return point_table(config, point_set, scenario,
+                       months=year_months(scenario) if point_set == "year" else (),
+                       anchors=anchor_files(scenario) if point_set == "pareto" else ())
 
 
-def nb_common(scenario):
-    """Parameters every notebook takes: the scenario folder and where figures and tables go."""
-    return {"scenario": scenario_dir(scenario), "figures_dir": f"figures/{scenario}",
-            "tables_dir": f"tables/{scenario}"}
+def point_batches(scenario, point_set):
+    return batches(points(scenario, point_set), config["points_per_job"])
 
 
-def scheme_files(scenario, names):
-    return [scheme_result(scenario, n) for n in names]
+def records(scenario, point_set):
+    """The records files of a point set (one per batch)."""
+    return [f"results/{scenario}/{point_set}/{k}.json" for k in range(len(point_batches(scenario, point_set)))]
 
 
-def sweep_metrics(field):
-    for item in config["sweeps"]["fields"]:
-        if item["field"] == field:
-            return item["metrics"]
-    raise WorkflowError(f"config/config.yaml, sweeps.fields: no sweep of {field!r}")
+def table_dirs(scenario, point_set):
+    """The side-table folders of a point set (one per batch)."""
+    return [f"results/{scenario}/{point_set}/{k}_tables" for k in range(len(point_batches(scenario, point_set)))]
+
+
+def tables(folders, kind):
+    """The side tables of one kind (hourly, latency, allocation) in the given batch folders."""
+    return [f"{folder}/{kind}.csv" for folder in folders]
+
+
+def solve_code(wildcards):
+    kind = wildcards.point_set
+    return {"year": YEAR_CODE, "scaling": SCALING_CODE, "formulations": PER_QUERY_CODE,
+            "hardware_mix": PER_QUERY_CODE}.get(kind, SOLVE_CODE)
+
+
+def solve_inputs(wildcards):
+    """A solve job reads its scenario folder (none for the scaling points) and, for the Pareto front, the anchors."""
+    inputs = {"code": solve_code(wildcards)}
+    if wildcards.scenario != SCALING:
+        inputs["scenario"] = scenario_dir(wildcards.scenario)
+    if wildcards.point_set == "pareto":
+        inputs["anchors"] = anchor_files(wildcards.scenario)
+    return inputs
+
+
+def batch_points(wildcards):
+    """The point rows of one batch as the JSON argument of `greenllm experiment run`."""
+    return json.dumps(point_batches(wildcards.scenario, wildcards.point_set)[int(wildcards.batch)],
+                      separators=(",", ":"))
+
+
+def scenario_option(wildcards):
+    return "" if wildcards.scenario == SCALING else f"--scenario {scenario_dir(wildcards.scenario)}"
 
 
 def source_option(wildcards):
@@ -298,6 +234,12 @@ def stand_in_option(wildcards):
     return "--skip-stand-in" if config["scenarios"][wildcards.scenario].get("stand_in") == "skip" else ""
 
 
+def nb_common(scenario):
+    """Parameters every notebook takes: the scenario folder and where figures and tables go."""
+    return {"scenario": scenario_dir(scenario), "figures_dir": f"figures/{scenario}",
+            "tables_dir": f"tables/{scenario}"}
+
+
 def notebook_params(**values):
     """Papermill parameters as one JSON argument of workflow/scripts/run_notebook.py."""
     return json.dumps(values, separators=(",", ":"))
@@ -308,75 +250,7 @@ def notebook_params(**values):
 # ------------------------------------------------------------------------------------------------------------------
 
 
-def figure(scenario, stem):
-    return [f"figures/{scenario}/{stem}.png", f"figures/{scenario}/{stem}.csv"]
-
-
-def table(scenario, stem):
-    return [f"tables/{scenario}/{stem}.csv", f"tables/{scenario}/{stem}.md"]
-
-
-def executed(scenario, name):
-    return f"results/notebooks/{scenario}/{name}.ipynb"
-
-
-def experiment_targets(experiment, scenario):
-    """The committed outputs (and the executed notebook) of one experiment on one scenario."""
-    if experiment == "inputs":
-        return [*figure(scenario, "inputs_dc_hour"), *figure(scenario, "inputs_demand"),
-                executed(scenario, "01_inputs")]
-    if experiment == "base_case":
-        return [*table(scenario, "base_case"), *figure(scenario, "base_case_costs"),
-                executed(scenario, "02_base_case")]
-    if experiment == "weighted_table":
-        return [*table(scenario, "weighted_sum"), executed(scenario, "03_weighted_sum")]
-    if experiment == "lexicographic_orders":
-        return [*table(scenario, "lexicographic_orders"), executed(scenario, "04_lexicographic_orders")]
-    if experiment == "sweeps":
-        out = []
-        for item in config["sweeps"]["fields"]:
-            out += [*figure(scenario, f"sweep_{item['field']}"), executed(scenario, f"05_sweep_{item['field']}")]
-        return out
-    if experiment == "delay_levels":
-        return [*figure(scenario, "sweep_energy_per_token_delay_levels"), executed(scenario, "06_delay_levels")]
-    if experiment == "hourly":
-        out = []
-        for item in config["hourly"]["figures"]:
-            out += [*figure(scenario, f"hourly_{item['name']}"), executed(scenario, f"07_hourly_{item['name']}")]
-        return out
-    if experiment == "tolerance_sweep":
-        return [*figure(scenario, "tolerance_tradeoff"), *table(scenario, "tolerance_sweep"),
-                executed(scenario, "08_tolerance")]
-    if experiment == "water":
-        return [*figure(scenario, "water_per_scheme"), *figure(scenario, "water_budget"),
-                *table(scenario, "water_budget"), executed(scenario, "09_water")]
-    if experiment == "latency":
-        return [*figure(scenario, "latency_distribution"), *table(scenario, "latency_summary"),
-                executed(scenario, "10_latency")]
-    if experiment == "pareto":
-        return [*figure(scenario, "pareto_energy_carbon"), executed(scenario, "11_pareto")]
-    if experiment == "real_data":
-        return [*figure(scenario, "real_schemes"), *figure(scenario, "real_allocation"),
-                *table(scenario, "real_schemes"), executed(scenario, "12_real_data")]
-    if experiment == "formulations":
-        return [*figure(scenario, "formulations"), *figure(scenario, "formulations_latency"),
-                *table(scenario, "formulations"), executed(scenario, "13_formulations")]
-    if experiment == "hardware_mix":
-        return [*figure(scenario, "hardware_mix"), *table(scenario, "hardware_mix"),
-                executed(scenario, "14_hardware_mix")]
-    if experiment == "year":
-        return [*figure(scenario, "year_monthly"), *figure(scenario, "year_forecast_cost"),
-                *table(scenario, "year_forecast_summary"), executed(scenario, "15_year")]
-    if experiment == "serving":
-        return [*figure(scenario, "serving_policies"), *figure(scenario, "serving_fronts"),
-                *figure(scenario, "serving_validation"),
-                *(path for stem in ("baselines", "baselines_margin", "serving_fronts", "serving_slo",
-                                    "validation_per_query", "validation_ratios") for path in table(scenario, stem)),
-                executed(scenario, "17_serving")]
-    if experiment == "scaling":
-        return [*figure(SCALING, "scaling"), *table(SCALING, "scaling"), *table(SCALING, "scaling_exponents"),
-                executed(SCALING, "16_scaling")]
-    raise WorkflowError(f"unknown experiment {experiment!r}")
+# experiment_targets(experiment, scenario) comes with the plot template (plot.smk).
 
 
 def build_status(scenario):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 
+from greenllm.arguments import check_output_dir
 from greenllm.data import build as build_module
 from greenllm.data import cache
 
@@ -123,6 +124,7 @@ def _list_sources(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    check_output_dir(args.out_dir)  # before any download or computation
     options = build_module.parse_options(args.scenario, args.option) if args.option else {}
     path = build_module.build_scenario(args.scenario, out_root=args.out_dir, raw_root=args.raw_dir,
                                        offline=args.offline, folder_name=args.folder_name, **options)

@@ -9,6 +9,7 @@ Any problem is one InputError naming the file, the region and the field. Fields 
 from __future__ import annotations
 
 import functools
+import math
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -257,7 +258,24 @@ def _where(path: Path, data, index: int) -> str:
     return f"{path}: {label} (entry {index + 1})"
 
 
+def _non_finite(node, location=()):
+    """The location of the first NaN or infinite number in the parsed YAML (``.nan``/``.inf`` pass a JSON schema's
+    minimum/maximum, so they are looked for first), else None."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return location
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in items:
+        if (found := _non_finite(child, (*location, key))) is not None:
+            return found
+    return None
+
+
 def _validate_schema(path: Path, data) -> None:
+    if (location := _non_finite(data)) is not None:
+        if len(location) >= 2 and location[0] == "regions" and isinstance(location[1], int):
+            field = ".".join(str(part) for part in location[2:])
+            raise InputError(f"{_where(path, data, location[1])}, field '{field}': must be a finite number")
+        raise InputError(f"{path}, field '{'.'.join(str(p) for p in location)}': must be a finite number")
     validator = jsonschema.Draft202012Validator(load_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if not errors:

@@ -5,8 +5,9 @@ Token statistics come from the Azure LLM inference traces 2023 (github.com/Azure
 generative LLM inference using phase splitting", ISCA 2024. Columns: TIMESTAMP, ContextTokens (prompt tokens),
 GeneratedTokens (output tokens); one row per request.
 
-Demand follows the Green-LLM paper's generator (arXiv 2507.09942; recipe in ../shared/reference/paper_v1/README.md),
-generalised to any number of areas and to UTC hours, each area on its own local clock:
+Demand follows the Green-LLM paper's generator (arXiv 2507.09942; recipe: GreenLLMParameters in
+model/Experiment.ipynb of github.com/JJmingcc/Green_LLM@35f7607), generalised to any number of areas and to UTC
+hours, each area on its own local clock:
 
     multiplier_i = (0.3 + (pop_i - pop_min) / (pop_max - pop_min)) * demand_factor_i
     v_ikt = pattern[local hour] * weekday_factor(local time) * month_factor(local month)

@@ -565,7 +565,7 @@ def mean_daily_budget(per_day: Sequence[tuple[float, dict]]) -> tuple[float, dic
 
 
 # Where the paper's budget sits between the water of serving each hour at its driest and at its thirstiest site:
-# paper_v1 has Z = 5820.0 L between 3447.9 L and 6246.3 L (computed from ../shared/reference/paper_v1), i.e. at 0.85.
+# paper_v1 has Z = 5820.0 L between 3447.9 L and 6246.3 L (computed from the paper base case built by greenllm data build paper_v1), i.e. at 0.85.
 PAPER_BUDGET_POSITION = 0.85
 
 

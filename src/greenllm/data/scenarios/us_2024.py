@@ -16,7 +16,9 @@ Default day 2024-03-24 (the paper's carbon day), 24 UTC hours; ``day`` chooses a
   download. us-east1 (Santee Cooper, a vertically integrated utility) has no public wholesale price: the paper's
   time-of-use recipe on the state retail price, on local hours, is its flagged stand-in.
 - solar, wind, WUE: Open-Meteo 2024 archive ``openmeteo/<region>_2024.json`` -> pvlib PVWatts (or the cloud-cover
-  model when a file has no radiation), windpowerlib, Li et al. WUE from the wet-bulb temperature.
+  model when a file has no radiation), windpowerlib, Li et al. WUE from the wet-bulb temperature. Without that file,
+  green-dcc's cached Open-Meteo file of the site's zone (WEATHER_DATASET) when its point is within
+  common.WEATHER_MAX_DISTANCE_KM of the site (us-south1: Dallas, 2.5 km).
 - carbon tax: the paper's 50 $/t x the registry's ``carbon_tax_factor`` of the site (synthetic; no US carbon price).
 
 Sites: any registry region whose grid zone is a US Electricity Maps zone (``supports``); the paper's nine by default
@@ -71,6 +73,9 @@ GREEN_DCC_NODES = {"US-CAL-CISO": ("CAISO", "TH_NP15_GEN-APND", "DAY_AHEAD_HOURL
 """Zone -> (ISO, node, market) of green-dcc's standardized 2024 US price files (from its extract scripts, as listed
 in the fixtures' README); a site whose registry node differs uses the file as a same-ISO stand-in (recorded)."""
 GREEN_DCC_ZONES = tuple(GREEN_DCC_NODES)
+WEATHER_DATASET = "green_dcc_weather"
+"""green-dcc's Open-Meteo 2024 file of a zone (config/sources.yaml): a site without its own Open-Meteo file uses it
+when its grid point lies within common.WEATHER_MAX_DISTANCE_KM (only us-south1, Dallas, among the nine)."""
 STANDARDIZED_NOTE = ("green-dcc smoothed the prices (2-hour centred rolling mean) and interpolated gaps; its US files "
                      "are CAISO DA TH_NP15_GEN-APND, NYISO DA CAPITL, PJM RT DOM zone, ERCOT DAM HB_HUBAVG")
 KG_PER_T = paper_v1.KG_PER_T
@@ -104,6 +109,8 @@ def raw_files(raw_root=None, *, day: str = DEFAULT_DAY, zones: str = "physical",
     for region in regions:
         paths.append(electricitymaps.zone_path(region.electricitymaps_zone(paper=paper), YEAR, root))
         paths.append(root / openmeteo.cache_name(region.id, YEAR))
+        paths.append(root / sources.dataset(WEATHER_DATASET).cache_name(zone=region.grid.electricitymaps_zone,
+                                                                        year=YEAR))
         if region.grid.iso is not None and region.grid.price_node is not None:
             market = LMP_MARKETS.get(region.grid.iso.upper(), "REAL_TIME_5_MIN")
             paths.append(prices.lmp_cache_path(region.grid.iso, region.grid.price_node, market, start, end, root))
@@ -187,6 +194,21 @@ def _price_source(region, hours, *, raw_root, offline: bool, gathered: _Gathered
     return {"kind": "gridstatus", "path": lmp_path, "hourly": hourly, "iso": iso, "node": node, "market": market}
 
 
+def _nearby_green_dcc_weather(region, raw_root) -> Path | None:
+    """green-dcc's cached Open-Meteo 2024 file of the site's zone (registry dataset WEATHER_DATASET) when the site has
+    no Open-Meteo file of its own in the cache and green-dcc's grid point lies within common.WEATHER_MAX_DISTANCE_KM
+    of the site (e.g. Dallas for us-south1); else None."""
+    if (common.raw_root_path(raw_root) / openmeteo.cache_name(region.id, YEAR)).exists():
+        return None
+    path = sources.cached(WEATHER_DATASET, raw_root=raw_root, zone=region.grid.electricitymaps_zone, year=YEAR)
+    if path is None:
+        return None
+    attrs = openmeteo.read_archive_json(path).attrs
+    distance_km = float(common.great_circle_km(region.latitude, region.longitude, attrs["latitude"],
+                                               attrs["longitude"]))
+    return path if distance_km <= common.WEATHER_MAX_DISTANCE_KM else None
+
+
 def _gather(regions, hours, *, zones: str, raw_root, offline: bool) -> _Gathered:
     gathered = _Gathered()
     paper = zones == "paper"
@@ -195,7 +217,7 @@ def _gather(regions, hours, *, zones: str, raw_root, offline: bool) -> _Gathered
         gathered.carbon[region.id] = _try(
             gathered, "carbon", f"carbon intensity (Electricity Maps zone {zone})",
             lambda zone=zone: electricitymaps.fetch_zone(zone, YEAR, raw_root=raw_root, offline=offline))
-        gathered.weather[region.id] = _try(
+        gathered.weather[region.id] = _nearby_green_dcc_weather(region, raw_root) or _try(
             gathered, "weather", f"weather of {region.id} (Open-Meteo archive)",
             lambda region=region: common.weather_file(region, YEAR, raw_root=raw_root, offline=offline))
         gathered.price[region.id] = _price_source(region, hours, raw_root=raw_root, offline=offline,

@@ -1,0 +1,109 @@
+"""The ``greenllm experiment`` and ``greenllm year`` commands (registered by :mod:`greenllm.cli`).
+
+    greenllm experiment run [--scenario DIR] --points JSON --out RECORDS.json [--tables DIR] [--solver S]
+                            [--tolerance T]
+    greenllm year window DIR --day D --mode {perfect,forecast} --out RECORDS.json [...]
+    greenllm year aggregate RECORDS.json ... --days-csv FILE [--monthly-csv FILE] [--summary-json FILE]
+
+``experiment run`` solves a batch of point rows (:mod:`greenllm.experiments.points`) and writes their records;
+the pipeline's one generic solve rule calls it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from greenllm.arguments import check_output_dir, parse_non_negative, parse_weights
+from greenllm.errors import InputError
+
+
+def register(subparsers) -> None:
+    """Add ``experiment`` and ``year`` to the top-level subparsers."""
+    exp = subparsers.add_parser("experiment", help="run experiment points (the pipeline's solve jobs)",
+                                description="Run the solve points of the compendium's experiments.")
+    commands = exp.add_subparsers(dest="experiment_command", required=True)
+    run = commands.add_parser("run", help="solve a batch of point rows; write one records file")
+    run.add_argument("--scenario", default=None, help="scenario folder (not needed by scaling points)")
+    run.add_argument("--points", required=True, help="JSON list of point rows (greenllm.experiments.points)")
+    run.add_argument("--out", required=True, help="records file to write (docs/records.md)")
+    run.add_argument("--tables", default=None, help="folder for the side tables (hourly, latency, allocation)")
+    run.add_argument("--solver", default="highs")
+    run.add_argument("--tolerance", type=parse_non_negative, default=1e-3, help="relative lexicographic tolerance")
+    run.set_defaults(func=_run)
+
+    from greenllm.year import MODES
+
+    year = subparsers.add_parser("year", help="a year of operation in daily windows",
+                                 description="Solve daily windows of a multi-day folder and aggregate them.")
+    commands = year.add_subparsers(dest="year_command", required=True)
+    w = commands.add_parser("window", help="solve one day; write its record")
+    w.add_argument("scenario")
+    w.add_argument("--day", type=int, required=True)
+    w.add_argument("--mode", choices=MODES, default="perfect")
+    w.add_argument("--scheme", default="weighted")
+    w.add_argument("--weights", type=parse_weights, default=(1 / 3, 1 / 3, 1 / 3))
+    w.add_argument("--order", type=lambda t: tuple(t.split(",")), default=None)
+    w.add_argument("--tolerance", type=parse_non_negative, default=1e-3)
+    w.add_argument("--formulation", choices=("paper", "per_query"), default="paper")
+    w.add_argument("--solver", default="highs")
+    w.add_argument("--out", required=True)
+    w.set_defaults(func=_year_window)
+    a = commands.add_parser("aggregate", help="window records -> per-day CSV, monthly CSV and forecast-cost JSON")
+    a.add_argument("files", nargs="+")
+    a.add_argument("--days-csv", required=True)
+    a.add_argument("--monthly-csv")
+    a.add_argument("--summary-json")
+    a.set_defaults(func=_year_aggregate)
+
+
+def _points(text: str) -> list[dict]:
+    try:
+        points = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"--points: not valid JSON ({err})") from None
+    if not isinstance(points, list) or not all(isinstance(p, dict) and "kind" in p for p in points):
+        raise InputError("--points: expected a JSON list of point rows, each with a `kind`")
+    return points
+
+
+def _run(args) -> int:
+    from greenllm.experiments.points import run_points, write_batch
+
+    points = _points(args.points)
+    if args.scenario is None and any(p["kind"] != "scaling" for p in points):
+        raise InputError("--scenario: the points need a scenario folder")
+    if args.scenario is not None and not Path(args.scenario).is_dir():
+        raise InputError(f"{args.scenario}: no such scenario folder")
+    records = run_points(args.scenario, points, solver=args.solver, tolerance=args.tolerance,
+                         tables_dir=args.tables)
+    check_output_dir(Path(args.out).parent, "--out")
+    write_batch(args.out, records)
+    return 0
+
+
+def _year_window(args) -> int:
+    from greenllm import year
+    from greenllm.experiments.paper import scenario_stand_ins
+    from greenllm.experiments.records import row_record, write_records
+
+    row = year.solve_window(args.scenario, args.day, mode=args.mode, scheme=args.scheme, weights=args.weights,
+                            order=args.order, tolerance=args.tolerance, formulation=args.formulation,
+                            solver=args.solver)
+    check_output_dir(Path(args.out).parent, "--out")
+    write_records(args.out, [row_record(row, scheme=args.scheme, stand_ins=scenario_stand_ins(args.scenario))])
+    return 0
+
+
+def _year_aggregate(args) -> int:
+    from greenllm import year
+    from greenllm.experiments.extensions import read_year_rows
+
+    frame = read_year_rows(args.files)
+    frame.to_csv(args.days_csv, index=False)
+    if args.monthly_csv:
+        year.monthly(frame).to_csv(args.monthly_csv, index=False)
+    if args.summary_json:
+        Path(args.summary_json).write_text(json.dumps(year.forecast_summary(frame), indent=2) + "\n")
+    return 0

@@ -1,0 +1,188 @@
+"""Experiments as data: the solve points of each experiment as rows of a table, and the runner of a batch of them.
+
+:func:`point_table` turns the pipeline's configuration into the rows of one *point set* (the points one figure or
+table needs, e.g. ``sweep-renewable``); each row is a JSON-able dict with its ``kind`` (``solve``, ``pareto``,
+``formulations``, ``hardware_mix``, ``year``, ``scaling``) and what identifies it. The one generic Snakemake solve
+rule runs a batch of rows (:func:`batches`, ``points_per_job``) with ``greenllm experiment run``, which calls
+:func:`run_points` and writes one records file (:mod:`greenllm.experiments.records`) plus side tables.
+:func:`model_options` is the single place where model options from the configuration become ``greenllm`` flags.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from greenllm.errors import InputError
+from greenllm.experiments import extensions, paper
+from greenllm.experiments.records import read_records, row_record, write_records, write_table
+from greenllm.experiments.spec import fmt, order_key, weights_key
+
+TABLE_KINDS = ("hourly", "latency", "allocation")
+"""Side tables a ``solve`` point can write (greenllm.results.hourly, query_latency, served per dc and hour)."""
+
+
+def _specs(config: Mapping, names: Sequence[str]) -> dict[str, dict]:
+    return {n: {"label": n, **config["schemes"][n]} for n in names}
+
+
+def point_table(config: Mapping, point_set: str, scenario: str, *, months: Sequence[int] = (),
+                anchors: Sequence[str] = ()) -> list[dict]:
+    """The rows of one point set on ``scenario``. ``months``: the calendar months of a multi-day folder (the year);
+    ``anchors``: records files with the energy- and carbon-only optima (the Pareto front)."""
+    kind, _, variant = point_set.partition("-")
+    if point_set == "schemes":
+        names = config["base_case"] if scenario == config["base_scenario"] else config["real_data"]["schemes"]
+        return [{"kind": "solve", "schemes": _specs(config, [n]), "tables": ["latency", "allocation"]} for n in names]
+    if point_set == "weighted":
+        return [{"kind": "solve", "schemes": {weights_key(w): {"scheme": "weighted", "weights": [float(v) for v in w],
+                                                               "label": f"weights {weights_key(w)}"}},
+                 "labels": {"w_energy": float(w[0]), "w_carbon": float(w[1]), "w_delay": float(w[2])}}
+                for w in config["weighted_table"]]
+    if point_set == "lexicographic":
+        tolerance = float(config["tolerance"])
+        return [{"kind": "solve", "schemes": {order_key(o): {"scheme": "lexicographic", "order": list(o),
+                                                             "label": " > ".join(o)}},
+                 "labels": {"order": order_key(o), "tolerance": tolerance}} for o in config["lexicographic_orders"]]
+    if kind == "sweep":
+        return [{"kind": "solve", "schemes": _specs(config, config["sweeps"]["schemes"]),
+                 "scale": {variant: float(f)}, "labels": {"field": variant, "factor": float(f)}}
+                for f in config["sweeps"]["factors"]]
+    if point_set == "delay_levels":
+        levels = config["delay_levels"]
+        return [{"kind": "solve", "schemes": _specs(config, [levels["scheme"]]),
+                 "scale": {"energy_per_token": float(f), "delay_penalty": float(r)},
+                 "labels": {"field": "energy_per_token", "factor": float(f)}}
+                for r in levels["delay_penalty_factors"] for f in levels["factors"]]
+    if kind == "hourly":
+        (figure,) = [f for f in config["hourly"]["figures"] if f["name"] == variant]
+        return [{"kind": "solve", "schemes": _specs(config, config["hourly"]["schemes"]),
+                 "scale": {figure["field"]: float(f)}, "labels": {"field": figure["field"], "factor": float(f)},
+                 "tables": ["hourly"]} for f in figure["factors"]]
+    if point_set == "tolerance":
+        order = config["tolerance_sweep"]["order"]
+        spec = {"LEX": {"scheme": "lexicographic", "order": list(order), "label": " > ".join(order)}}
+        return [{"kind": "solve", "schemes": spec, "tolerance": float(t),
+                 "labels": {"tolerance": float(t), "order": order_key(order)}}
+                for t in config["tolerance_sweep"]["tolerances"]]
+    if point_set == "water_budget":
+        return [{"kind": "solve", "schemes": _specs(config, config["water"]["budget_schemes"]),
+                 "scale": {"water_budget": float(f)}, "labels": {"field": "water_budget", "factor": float(f)}}
+                for f in config["water"]["budget_factors"]]
+    if point_set == "pareto":
+        n = int(config["pareto"]["points"])
+        return [{"kind": "pareto", "index": k, "points": n, "anchors": list(anchors)} for k in range(n)]
+    if point_set == "formulations":
+        return [{"kind": "formulations", "schemes": _specs(config, [n]), "tables": ["latency"]}
+                for n in config["formulations"]["schemes"]]
+    if point_set == "hardware_mix":
+        section = config["hardware_mix"]
+        return [{"kind": "hardware_mix", "mix": m["name"], "accelerators": list(m["accelerators"]),
+                 "mix_label": m.get("label", m["name"]), "schemes": _specs(config, section["schemes"])}
+                for m in section["mixes"]]
+    if point_set == "year":
+        section = config["year"]
+        return [{"kind": "year", "schemes": _specs(config, [section["scheme"]]), "mode": mode, "month": int(m),
+                 "formulation": section.get("formulation", "paper")}
+                for mode in ("perfect", "forecast") for m in months]
+    if point_set == "scaling":
+        section = config["scaling"]
+        return [{"kind": "scaling", "formulation": r["formulation"], "n": int(n), "scheme": section["scheme"]}
+                for r in section["runs"] for n in r["sizes"]]
+    raise InputError(f"unknown point set {point_set!r}")
+
+
+def batches(points: Sequence[dict], per_job: int) -> list[list[dict]]:
+    """The points split into consecutive batches of at most ``per_job`` (one solve job each; 1 fans out fully)."""
+    per_job = max(1, int(per_job))
+    return [list(points[k * per_job:(k + 1) * per_job]) for k in range(math.ceil(len(points) / per_job))]
+
+
+def model_options(config: Mapping) -> list[str]:
+    """The ``greenllm experiment run`` flags that carry the model options of the configuration.
+
+    This is the one place where model options set in the configuration (formulation, whether grid power is bounded
+    by the load, the SLO) become command-line flags: today the solver and the lexicographic tolerance, which every
+    solve job passes. Add the model's switches here when the command accepts them.
+    """
+    return ["--solver", str(config["solver"]), "--tolerance", fmt(config["tolerance"])]
+
+
+def run_points(scenario: str | None, points: Sequence[Mapping], *, solver: str = "highs", tolerance: float = 1e-3,
+               tables_dir: str | Path | None = None) -> list[dict]:
+    """Solve a batch of point rows; return their records and write side tables (``TABLE_KINDS``, and the per-route
+    latency of ``formulations`` points) as ``tables_dir/KIND.csv``."""
+    records, tables = [], {}
+    for point in points:
+        new, point_tables = _run_point(scenario, point, solver=solver, tolerance=tolerance)
+        records += new
+        for kind, frame in point_tables.items():
+            tables.setdefault(kind, []).append(frame)
+    if tables_dir is not None:
+        Path(tables_dir).mkdir(parents=True, exist_ok=True)
+        for kind, frames in tables.items():
+            write_table(Path(tables_dir) / f"{kind}.csv", pd.concat(frames, ignore_index=True))
+    return records
+
+
+def _run_point(scenario, point: Mapping, *, solver: str, tolerance: float) -> tuple[list[dict], dict]:
+    kind = point["kind"]
+    if kind == "solve":
+        return _run_solve(scenario, point, solver=solver, tolerance=tolerance)
+    if kind == "pareto":
+        anchors = read_records(point["anchors"])
+        return [paper.pareto_point(scenario, anchors, int(point["index"]), int(point["points"]), solver=solver)], {}
+    if kind == "scaling":
+        frame = extensions.scaling({point["formulation"]: [int(point["n"])]}, point["scheme"])
+        return [row_record(r, scheme=point["scheme"]) for r in frame.to_dict("records")], {}
+    flagged = paper.scenario_stand_ins(scenario)
+    schemes = point["schemes"]
+    if kind == "formulations":
+        frame, latency = extensions.formulation_comparison(scenario, list(schemes), specs=schemes, solver=solver,
+                                                           tolerance=tolerance)
+        tables = {"latency": latency} if not latency.empty else {}
+    elif kind == "hardware_mix":
+        frame = extensions.hardware_mixes(scenario, {point["mix"]: point["accelerators"]}, list(schemes),
+                                          specs=schemes, labels={point["mix"]: point["mix_label"]}, solver=solver,
+                                          tolerance=tolerance)
+        tables = {}
+    elif kind == "year":
+        (name,) = schemes
+        frame = pd.DataFrame(extensions.year_windows(scenario, name, specs=schemes, modes=[point["mode"]],
+                                                     month=point["month"], formulation=point["formulation"],
+                                                     solver=solver, tolerance=tolerance))
+        tables = {}
+    else:
+        raise InputError(f"point of unknown kind {kind!r}")
+    records = [row_record(r, scheme=r.get("scheme_kind") or schemes[r["scheme"]]["scheme"], name=r.get("scheme"),
+                          label=r.get("label"), stand_ins=flagged) for r in frame.to_dict("records")]
+    return records, tables
+
+
+def _run_solve(scenario, point: Mapping, *, solver: str, tolerance: float) -> tuple[list[dict], dict]:
+    from greenllm import results as tables
+
+    schemes, labels = point["schemes"], point.get("labels") or {}
+    records, results, base = paper.solve_point(
+        scenario, schemes, scale=point.get("scale"), bounds=point.get("bounds"), solver=solver,
+        tolerance=float(point.get("tolerance", tolerance)), labels=labels, keep_results=True)
+    makers = {
+        "hourly": tables.hourly,
+        "latency": tables.query_latency,
+        "allocation": lambda s, r: paper.served_per_dc_hour(s, tables.allocation(s, r)),
+    }
+    out = {}
+    for kind in point.get("tables", []):
+        frames = [makers[kind](base, r).assign(scheme=name, label=schemes[name].get("label", name), **labels)
+                  for name, r in results.items()]
+        if frames:
+            out[kind] = pd.concat(frames, ignore_index=True)
+    return records, out
+
+
+def write_batch(out: str | Path, records: Sequence[Mapping]) -> None:
+    """Write a batch's records file."""
+    write_records(out, records)
