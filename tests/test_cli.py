@@ -134,9 +134,11 @@ def test_a_record_without_its_stand_ins_or_with_renamed_costs_is_rejected_by_the
     good = {"status": "optimal", "solver": "highs", "scheme": "energy", "objective": 1.0,
             "costs": {"energy": 1.0, "carbon": 0.0, "delay": 0.0, "total": 1.0}, "emissions_kg": 0.0,
             "water_l": 0.0, "stages": [{"objective": "energy", "optimum": 1.0}], "solve_seconds": 0.1,
-            "stand_ins": []}
+            "stand_ins": [], "model": {"formulation": "paper", "grid_within_load": False, "per_query_slo": "mlperf"}}
     jsonschema.validate(good, RECORD_SCHEMA)
     for bad in ({k: v for k, v in good.items() if k != "stand_ins"},
+                {k: v for k, v in good.items() if k != "model"},
+                {**good, "model": {"formulation": "paper", "grid_within_load": "yes", "per_query_slo": "mlperf"}},
                 {**good, "costs": {"energy_usd": 1.0, "carbon": 0.0, "delay": 0.0, "total": 1.0}},
                 {**good, "status": "infeasible", "costs": None}):
         with pytest.raises(jsonschema.ValidationError):
@@ -167,3 +169,38 @@ def test_experiment_run_writes_records_that_match_the_schema(tmp_path):
     assert (solved["name"], solved["label"], solved["scale"], solved["status"]) == (
         "M1", "energy only", {"demand": 0.5}, "optimal")
     assert dry["status"] == "infeasible" and "water" in dry["message"]
+    assert solved["model"] == dry["model"] == {"formulation": "paper", "grid_within_load": False,
+                                               "per_query_slo": "mlperf"}
+
+
+def test_experiment_run_passes_the_model_options_to_every_solve_and_record(tmp_path):
+    import jsonschema
+
+    folder = write_scenario(tmp_path / "s", *tiny_tables())
+    points = [{"kind": "solve", "schemes": {"M1": {"scheme": "energy"}}},
+              {"kind": "solve", "schemes": {"dry": {"scheme": "energy"}}, "scale": {"water_budget": 0.0}}]
+    out = tmp_path / "0.json"
+    proc = run("experiment", "run", "--scenario", folder, "--points", json.dumps(points), "--out", out,
+               "--grid-within-load", "--slo", "delay_max_s")
+    assert proc.returncode == 0, proc.stderr
+    records = json.loads(out.read_text())["records"]
+    for record in records:
+        jsonschema.validate(record, RECORD_SCHEMA)
+        assert record["model"] == {"formulation": "paper", "grid_within_load": True, "per_query_slo": "delay_max_s"}
+    proc = run("experiment", "run", "--scenario", folder, "--points", json.dumps(points), "--out", out,
+               "--slo", "nonsense")
+    assert proc.returncode == 2 and "--slo" in proc.stderr
+
+
+def test_solve_says_which_model_options_came_from_the_folder_and_the_command_line_overrides_them(tmp_path):
+    folder = write_scenario(tmp_path / "s", *tiny_tables())
+    (folder / "provenance.json").write_text(json.dumps({"model_options": {"grid_within_load": True}}))
+    proc = run("solve", folder, "--scheme", "energy", "--solver", "highs", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["model"]["grid_within_load"] is True
+    info = [line for line in proc.stderr.splitlines() if line.startswith("info: model options")]
+    assert len(info) == 1 and "grid_within_load=true" in info[0] and "provenance.json" in info[0]
+    proc = run("solve", folder, "--scheme", "energy", "--solver", "highs", "--json", "--no-grid-within-load")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["model"]["grid_within_load"] is False
+    assert "info: model options" not in proc.stderr

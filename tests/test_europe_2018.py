@@ -13,7 +13,7 @@ import pytest
 from greenllm.cli import main as cli_main
 from greenllm.data import water
 from greenllm.data.build import SCENARIOS, build_scenario
-from greenllm.data.scenarios import common, europe_2018
+from greenllm.data.scenarios import europe_2018, recipe
 from greenllm.data.sources import entsoe_offline, prices
 from greenllm.errors import InputError
 from greenllm.inputs import load_scenario
@@ -140,7 +140,7 @@ def test_without_weather_solar_is_a_clear_sky_upper_bound_and_flagged(tables, pr
     assert "clear-sky solar (an upper bound)" in built[1]
     solar = dc_series(tables, "europe-west3", "solar_kw")
     assert (solar[:5] == 0).all() and (solar[20:] == 0).all()  # night in Frankfurt at 00-04 and 20-23 UTC
-    assert solar[11] > 0.5 * solar.max() and solar.max() <= common.ONSITE_CAPACITY_KW
+    assert solar[11] > 0.5 * solar.max() and solar.max() <= recipe.ONSITE_CAPACITY_KW
 
 
 def test_wind_stand_in_is_the_countrys_onshore_capacity_factor(tables):
@@ -150,7 +150,7 @@ def test_wind_stand_in_is_the_countrys_onshore_capacity_factor(tables):
     onshore = raw["Wind Onshore"].resample("h").mean()
     installed = pd.read_parquet(europe_2018.installed_capacity_path("DE"))["Wind Onshore"].iloc[0]
     capacity = max(installed, onshore.loc["2018"].max())
-    scale = common.ONSITE_CAPACITY_KW / (800 + 810)
+    scale = recipe.ONSITE_CAPACITY_KW / (800 + 810)
     expected = onshore.loc[DAY].to_numpy() / capacity * 810 * scale
     np.testing.assert_allclose(dc_series(tables, "europe-west3", "wind_kw"), expected, rtol=1e-9)
     renewable = dc_series(tables, "europe-west3", "renewable_kw")
@@ -158,7 +158,7 @@ def test_wind_stand_in_is_the_countrys_onshore_capacity_factor(tables):
 
 
 def test_wue_stand_in_is_the_documented_constant_and_zero_for_dry_cooling(tables, provenance):
-    assert (dc_series(tables, "europe-west3", "wue_l_per_kwh") == common.WUE_STAND_IN_L_PER_KWH).all()
+    assert (dc_series(tables, "europe-west3", "wue_l_per_kwh") == recipe.WUE_STAND_IN_L_PER_KWH).all()
     assert (dc_series(tables, "copenhagen-dk", "wue_l_per_kwh") == 0).all()
     assert "0.75 L/kWh" in provenance["series"]["dc_hour.wue_l_per_kwh"]["stand_in_method"]
 
@@ -169,7 +169,7 @@ def test_rtt_follows_great_circle_distance(tables):
     assert 470 < frankfurt_paris["distance_km"] < 490  # Frankfurt-Paris is about 480 km
     assert frankfurt_paris["rtt_s"] == pytest.approx(0.0117 + 2 * frankfurt_paris["distance_km"] * 1.73 * 5e-6)
     local = pairs[pairs["area"] == pairs["dc"]]
-    assert (local["rtt_s"] == common.RTT_OVERHEAD_S).all()
+    assert (local["rtt_s"] == recipe.RTT_OVERHEAD_S).all()
 
 
 def test_token_lengths_come_from_the_azure_traces_where_they_cover_the_type(tables):
@@ -315,7 +315,7 @@ def test_day_zero_of_a_multi_day_build_is_the_one_day_build(three_days, built):
 
 
 def test_each_day_draws_its_own_demand_from_seed_plus_day(three_days):
-    """Day k follows the paper's recipe on its own date with RandomState(42 + k) (common.DAILY_RECIPE)."""
+    """Day k follows the paper's recipe on its own date with RandomState(42 + k) (recipe.DAILY_RECIPE)."""
     from greenllm.data import regions as registry
     from greenllm.data import workload
 
@@ -394,7 +394,7 @@ def test_hardware_of_the_region_registry_reaches_the_per_query_model(built, scen
 def test_a_site_with_two_accelerator_types_is_refused_by_name():
     from types import SimpleNamespace
 
-    from greenllm.data.scenarios.common import dc_hardware_table
+    from greenllm.data.scenarios.assembly import dc_hardware_table
     from greenllm.errors import InputError
 
     site = SimpleNamespace(id="mixed-site", hardware=({"accelerator": "A100", "count": 8},

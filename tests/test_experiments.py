@@ -1,6 +1,7 @@
 """greenllm.experiments: the experiments behind every figure and table, in-process and as pipeline solve jobs."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -8,6 +9,7 @@ import pytest
 
 from greenllm import experiments as ex
 from greenllm.cli import main
+from greenllm import year
 from greenllm.errors import InputError
 from greenllm.inputs import load_scenario
 from greenllm.solve import solve
@@ -206,8 +208,10 @@ def test_solve_job_reports_bad_input_as_one_line(paper_v1_dir, tmp_path, capsys)
 def test_read_records_flattens_records_in_file_order_and_filters_schemes(paper_v1, tmp_path):
     summary = solve(paper_v1, "weighted", weights=(0.2, 0.6, 0.2), solver="highs").to_dict()
     ex.write_records(tmp_path / "a.json", [ex.solve_record(summary, name="w")])
-    ex.write_records(tmp_path / "b.json", [ex.infeasible_record("no water", scheme="energy", name="M9"),
-                                           ex.row_record({"scheme": "X", "total_usd": 1.5}, scheme="energy")])
+    model = {"formulation": "paper", "grid_within_load": False, "per_query_slo": "mlperf"}
+    ex.write_records(tmp_path / "b.json", [ex.infeasible_record("no water", scheme="energy", name="M9", model=model),
+                                           ex.row_record({"scheme": "X", "total_usd": 1.5}, scheme="energy",
+                                                         model=model)])
     frame = ex.read_records([tmp_path / "a.json", tmp_path / "b.json"])
     assert frame["scheme"].tolist() == ["w", "M9", "X"]
     assert frame["total_usd"].iloc[0] == pytest.approx(summary["costs"]["total"])
@@ -297,19 +301,20 @@ def test_year_days_and_months_follow_the_start_date(three_days):
 
 
 def test_year_windows_and_summary(three_days):
-    rows = ex.year_windows(three_days, "M0", month=1)
-    assert [(r["day"], r["mode"]) for r in rows] == [(0, "perfect"), (0, "forecast"), (1, "perfect"),
-                                                     (1, "forecast")]
+    rows = ex.year_windows(three_days, "M0", month=1, modes=("perfect", "price_persistence"))
+    assert [(r["day"], r["mode"]) for r in rows] == [(0, "perfect"), (0, "price_persistence"), (1, "perfect"),
+                                                     (1, "price_persistence")]
     assert all(r["scheme"] == "M0" and r["scheme_kind"] == "weighted" for r in rows)
     frame = pd.DataFrame(rows)
     summary = ex.year_summary(frame).set_index("mode")
-    assert summary.index.tolist() == ["perfect", "forecast"]
+    assert summary.index.tolist() == ["perfect", "price_persistence"]
     perfect = sum(r["total_usd"] for r in rows if r["mode"] == "perfect")
-    forecast = sum(r["total_usd"] for r in rows if r["mode"] == "forecast")
+    forecast = sum(r["total_usd"] for r in rows if r["mode"] == "price_persistence")
     assert summary.loc["perfect", "total_usd"] == pytest.approx(perfect)
-    assert summary.loc["forecast", "extra_usd"] == pytest.approx(forecast - perfect)
-    # day 0 has no previous day: the forecast decides on the day itself, as perfect foresight does
+    assert summary.loc["price_persistence", "extra_usd"] == pytest.approx(forecast - perfect)
+    # day 0 has no previous day: the price forecast decides on the day itself, as perfect foresight does
     assert rows[1]["forecast_available"] is False and rows[1]["total_usd"] == pytest.approx(rows[0]["total_usd"])
+    assert len(ex.year_windows(three_days, "M0", days=[1])) == len(year.MODES)  # every mode by default
 
 
 def test_year_summary_counts_days_over_each_limit_and_leaves_infeasible_days_out():
@@ -329,11 +334,11 @@ def test_year_summary_counts_days_over_each_limit_and_leaves_infeasible_days_out
 
 def test_year_windows_job_writes_one_row_per_day_and_mode(three_days, tmp_path):
     out = tmp_path / "02.json"
-    point = {"kind": "year", "schemes": {"M1": {"scheme": "energy"}}, "mode": "forecast", "month": 2,
+    point = {"kind": "year", "schemes": {"M1": {"scheme": "energy"}}, "mode": "persistence", "month": 2,
              "formulation": "paper"}
     assert run_points(three_days, [point], out) == 0
     rows = [r["values"] for r in json.loads(out.read_text())["records"]]
-    assert [(r["day"], r["mode"], r["scheme"], r["date"]) for r in rows] == [(2, "forecast", "M1", "2018-02-01")]
+    assert [(r["day"], r["mode"], r["scheme"], r["date"]) for r in rows] == [(2, "persistence", "M1", "2018-02-01")]
     assert ex.read_year_rows([out])["total_usd"].iloc[0] == rows[0]["total_usd"]
 
 
@@ -389,8 +394,8 @@ def test_a_sweep_is_one_row_per_factor_with_the_configured_schemes(config):
 
 def test_the_year_has_one_row_per_mode_and_month_and_the_scheme_set_follows_the_scenario(config):
     rows = ex.point_table(config, "year", "europe_2018_year", months=[1, 2])
-    assert [(r["mode"], r["month"]) for r in rows] == [("perfect", 1), ("perfect", 2), ("forecast", 1),
-                                                       ("forecast", 2)]
+    modes = config["year"]["modes"]
+    assert [(r["mode"], r["month"]) for r in rows] == [(mode, month) for mode in modes for month in (1, 2)]
     assert [list(r["schemes"]) for r in ex.point_table(config, "schemes", "paper_v1")] == [
         [n] for n in config["base_case"]]
     assert [list(r["schemes"]) for r in ex.point_table(config, "schemes", "europe_2018")] == [
@@ -409,6 +414,22 @@ def test_batches_keep_the_order_and_one_point_per_job_fans_out():
 def test_model_options_become_the_flags_of_every_solve_job(config):
     assert ex.model_options({**config, "solver": "gurobi", "tolerance": 0.01}) == [
         "--solver", "gurobi", "--tolerance", "0.01"]
+    assert ex.model_options(config, "world_2024")[-1] == "--grid-within-load"
+    assert ex.model_options(config, "paper_v1")[-1] == "--no-grid-within-load"
+    scenarios = {"s": {"model": {"grid_within_load": True, "per_query_slo": "delay_max_s"}}, "t": {}}
+    assert ex.model_options({**config, "scenarios": scenarios}, "s")[4:] == [
+        "--grid-within-load", "--slo", "delay_max_s"]
+    assert ex.model_options({**config, "scenarios": scenarios}, "t") == ex.model_options(config)
+
+
+def test_the_real_data_scenarios_say_in_the_config_what_their_folders_ask_for(config):
+    from greenllm.options import provenance_options
+
+    for name in ("europe_2018", "europe_2018_year", "us_2024", "world_2024"):
+        assert config["scenarios"][name]["model"] == {"grid_within_load": True}
+    for name in ("europe_2018", "us_2024", "world_2024"):
+        folder = Path(__file__).resolve().parents[1] / "data" / "processed" / name
+        assert provenance_options(folder) == {"grid_within_load": True}
 
 
 def test_the_configured_schemes_are_the_paper_schemes(config):

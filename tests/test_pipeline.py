@@ -215,7 +215,8 @@ def check_every_figure_has_its_numbers(workdir):
         assert all((workdir / "figures" / folder / f"{stem}.csv").exists() for stem in stems)
         assert len(list((workdir / "results" / "notebooks" / folder).glob("*.ipynb"))) == 1
     summary = pd.read_csv(workdir / "tables" / "europe_2018_year" / "year_forecast_summary.csv")
-    assert summary["mode"].tolist() == ["perfect", "forecast"] and (summary["days"] == 3).all()
+    assert summary["mode"].tolist() == ["perfect", "persistence"] and (summary["days"] == 3).all()
+    assert (summary["days_breaking_a_limit"] == 0).all()  # re-dispatch: no number from a plan that breaks a limit
     scaling = pd.read_csv(workdir / "tables" / "scaling" / "scaling.csv")
     assert sorted(map(tuple, scaling[["formulation", "n"]].values.tolist())) == [
         ("paper", 5), ("paper", 10), ("per_query", 5), ("per_query", 10)]

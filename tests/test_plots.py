@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import seaborn as sns
 
-from greenllm import plots
+from greenllm import plots, year
 
 SCHEMES = {"M0": "M0 Green-LLM", "M1": "M1 Energy-LLM", "M2": "M2 Carbon-LLM"}
 
@@ -172,19 +172,27 @@ def _formulation_records():
     return pd.DataFrame(rows)
 
 
-def test_formulations_draws_one_bar_per_scheme_and_formulation():
+def test_formulations_draws_the_relative_difference_per_scheme_and_metric():
     fig, data = plots.formulations(_formulation_records())
-    assert len(data) == 6 and set(data["formulation"]) == {"paper", "per_query"}
+    assert len(data) == 12 and set(data["metric"]) == {"total_usd", "emissions_kg", "water_l", "latency_mean_s"}
+    total = data[(data["metric"] == "total_usd") & (data["scheme"] == "M0")]
+    assert total["difference_pct"].item() == pytest.approx(-1.0)  # (99 - 100) / 100
     panels = [ax for ax in fig.axes if ax.has_data()]
-    assert len(panels) == 4
-    assert all(len(ax.patches) >= 6 for ax in panels)  # 3 schemes x 2 formulations
+    assert len(panels) == 4 and all(len(ax.patches) == 3 for ax in panels)
     assert_units_on_every_axis(fig)
 
 
-def test_formulation_latency_ecdf_per_scheme_reaches_one_and_reports_the_slo_share():
+def test_formulations_leave_out_a_metric_that_is_zero_everywhere_and_say_so():
+    records = _formulation_records().assign(emissions_kg=0.0)
+    fig, data = plots.formulations(records)
+    assert "emissions_kg" not in set(data["metric"]) and len([ax for ax in fig.axes if ax.has_data()]) == 3
+    assert "0 for every scheme and formulation" in fig._suptitle.get_text()
+
+
+def test_formulation_latency_ecdf_per_formulation_reaches_one_and_reports_the_slo_share():
     latency = pd.DataFrame({
         "scheme": "M0", "label": "M0 Green-LLM", "formulation": ["paper"] * 3 + ["per_query"] * 2,
-        "latency_s": [0.5, 2.5, 6.0, 0.4, 2.4], "queries": [1.0, 1.0, 2.0, 3.0, 1.0],
+        "latency_s": [0.5, 2.5, 6.0, 0.4, 2.4], "queries": [1.0, 1.0, 2.0, 3.0, 1.0], "slo_s": 3.0,
         "within_slo": [True, True, False, True, True]})
     fig, data = plots.formulation_latency(latency, claim_s=2.0, n_points=60)
     for _, group in data.groupby("formulation"):
@@ -193,59 +201,68 @@ def test_formulation_latency_ecdf_per_scheme_reaches_one_and_reports_the_slo_sha
     paper = data[data["formulation"] == "paper"]
     assert paper["share_within_slo"].iloc[0] == pytest.approx(0.5)  # 2 of 4 queries
     assert paper.loc[paper["latency_s"] < 2.5, "share_of_queries"].max() == pytest.approx(0.25)
+    assert len(fig.axes) == 2
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert any("50 % within SLO" in text for text in legend) and any("2 s" in text for text in legend)
+    assert any("SLO" in text and "3" in text for text in legend)
     assert_units_on_every_axis(fig)
 
 
 def hardware_mix_rows(a100_hours: float, h100_hours: float, emissions_kg: float) -> list[dict]:
     """Optimal rows of two mixes (all A100, all H100) for every scheme of SCHEMES."""
     return [{"mix": m, "mix_label": label, "accelerators": "9 x A100", "scheme": s, "label": slabel,
-             "status": "optimal", "total_usd": 3e5, "emissions_kg": emissions_kg, "water_l": 200.0,
-             "accelerator_hours": hours, "latency_mean_s": 4.0}
+             "status": "optimal", "total_usd": 3e5 * (1 + (m == "h") * 0.1 * n), "emissions_kg": emissions_kg,
+             "water_l": 200.0, "accelerator_hours": hours, "latency_mean_s": 4.0}
             for m, label, hours in (("a", "all A100", a100_hours), ("h", "all H100", h100_hours))
-            for s, slabel in SCHEMES.items()]
+            for n, (s, slabel) in enumerate(SCHEMES.items())]
 
 
-def test_hardware_mix_figure_has_every_mix_and_a_log_accelerator_axis():
+def test_hardware_mix_figure_is_relative_to_the_first_mix():
     rows = hardware_mix_rows(1100.0, 2.4, emissions_kg=1.0)
     rows.append({"mix": "x", "mix_label": "broken", "scheme": "M0", "label": "M0", "status": "infeasible"})
     fig, data = plots.hardware_mix(pd.DataFrame(rows))
-    assert len(data) == 6 and "broken" not in set(data["mix_label"])  # infeasible rows have nothing to draw
-    log_axes = [ax for ax in fig.axes if ax.get_yscale() == "log"]
-    assert len(log_axes) == 1 and "accelerator-h" in log_axes[0].get_ylabel()
+    assert "broken" not in set(data["mix_label"])  # infeasible rows have nothing to draw
+    hours = data[(data["metric"] == "accelerator_hours") & (data["mix"] == "h")]
+    assert hours["change_pct"].to_numpy() == pytest.approx(100 * (2.4 / 1100 - 1))
+    cost = data[(data["metric"] == "total_usd") & (data["mix"] == "h")].set_index("scheme")["change_pct"]
+    assert cost.tolist() == pytest.approx([0.0, 10.0, 20.0])
     assert_units_on_every_axis(fig)
 
 
-def test_hardware_mix_figure_keeps_a_narrow_range_linear_and_says_when_all_is_zero():
-    fig, _ = plots.hardware_mix(pd.DataFrame(hardware_mix_rows(39.6, 27.6, emissions_kg=0.0)))
-    assert not [ax for ax in fig.axes if ax.get_yscale() == "log"]
-    emissions = next(ax for ax in fig.axes if "CO2e" in ax.get_ylabel())
-    assert emissions.get_ylim()[0] == 0 and any("0 for every" in text.get_text() for text in emissions.texts)
+def test_hardware_mix_figure_merges_identical_schemes_and_leaves_out_zero_metrics():
+    fig, data = plots.hardware_mix(pd.DataFrame(hardware_mix_rows(39.6, 27.6, emissions_kg=0.0)))
+    assert "emissions_kg" not in set(data["metric"]) and "0 for every mix" in fig._suptitle.get_text()
+    hours = next(ax for ax in fig.axes if "Accelerator" in ax.get_ylabel())
+    assert len(hours.containers) == 1  # every scheme needs the same accelerator-hours: one bar, not three
+    assert "M0 = M1 = M2" in [t.get_text() for t in fig.legends[0].get_texts()]
 
 
-def test_year_monthly_has_one_line_per_mode_and_monthly_units():
-    monthly = pd.DataFrame({"mode": np.repeat(["forecast", "perfect"], 3), "month": np.tile([1, 2, 3], 2),
-                            "days": 30, "infeasible_days": 0, "total_usd": np.arange(6.0) + 100,
-                            "emissions_kg": 5.0, "water_l": 7.0})
-    fig, data = plots.year_monthly(monthly, year=2018)
+def _year_frame():
+    rows = []
+    for mode in ("persistence", "perfect"):
+        for day in range(3):
+            rows.append({"day": day, "month": day + 1, "mode": mode, "status": "optimal",
+                         "redispatched_hours": 2 if mode == "persistence" else 0, "total_usd": 100.0 + day,
+                         "energy_usd": 1.0, "carbon_usd": 1.0, "delay_usd": 1.0, "emissions_kg": 5.0,
+                         "water_l": 7.0})
+    return pd.DataFrame(rows)
+
+
+def test_year_monthly_has_one_line_per_mode_per_day_units_and_redispatch():
+    fig, data = plots.year_monthly(year.monthly(_year_frame()), year=2018)
     assert data["mode"].tolist()[:3] == ["perfect"] * 3  # perfect foresight first
-    assert fig.axes[0].get_ylabel() == "Total cost [$/month]"
+    assert "[$/day, monthly mean]" in fig.axes[0].get_ylabel()
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Jan", "Feb", "Mar"]
+    assert data[data["mode"] == "persistence"]["redispatched_hours"].tolist() == [2, 2, 2]
+    assert all(ax.get_ylim()[0] == 0 for ax in fig.axes)
     assert_units_on_every_axis(fig)
 
 
-def test_year_forecast_cost_sums_days_into_months():
-    per_day = pd.DataFrame({"day": range(4), "month": [1, 1, 2, 2], "perfect_usd": [100.0, 100.0, 50.0, 50.0],
-                            "forecast_usd": [110.0, 100.0, 55.0, 60.0]})
-    per_day["extra_usd"] = per_day["forecast_usd"] - per_day["perfect_usd"]
-    per_day["extra_pct"] = 100 * per_day["extra_usd"] / per_day["perfect_usd"]
-    fig, data = plots.year_forecast_cost(per_day, "2018-01-30")
-    months = data[data["period"] == "month"].set_index("month")
-    assert months.loc[1, "extra_usd"] == 10.0 and months.loc[2, "extra_pct"] == pytest.approx(15.0)
-    days = data[data["period"] == "day"]
-    assert str(days["date"].iloc[2].date()) == "2018-02-01"
-    assert_units_on_every_axis(fig)
+def test_year_forecast_cost_draws_each_mode_over_perfect():
+    fig, data = plots.year_forecast_cost(year.value_of_information(_year_frame()))
+    assert data["mode"].tolist() == ["persistence"] and data["redispatched_hours"].item() == 6
+    assert data["extra_pct"].item() == 0.0
+    assert len(fig.axes) == 4
 
 
 def test_scaling_plot_is_log_log_with_the_exponent_in_the_legend():

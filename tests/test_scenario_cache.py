@@ -157,8 +157,8 @@ def test_year_windows_read_the_folder_through_the_cache(folder, tmp_path, monkey
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setattr(scenario_cache, "MIN_BYTES", 0)
     year._load.cache_clear()
-    row = year.solve_window(folder, 1, mode="forecast")
+    row = year.solve_window(folder, 1, mode="persistence")
     assert cache_file(folder, tmp_path / "cache").is_file()
     year._load.cache_clear()
     fail_if_validated(monkeypatch)
-    assert year.solve_window(folder, 1, mode="forecast")["total_usd"] == row["total_usd"]
+    assert year.solve_window(folder, 1, mode="persistence")["total_usd"] == row["total_usd"]

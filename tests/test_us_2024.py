@@ -17,7 +17,7 @@ import pytest
 
 from greenllm.data import cache, water, workload
 from greenllm.data.build import SCENARIOS
-from greenllm.data.scenarios import common, us_2024
+from greenllm.data.scenarios import us_2024, recipe
 from greenllm.data.sources import electricitymaps, prices
 from greenllm.errors import DataSourceError
 from greenllm.inputs import load_scenario
@@ -267,24 +267,24 @@ def test_rtt_model_is_the_least_squares_line_through_the_authors_pings(real_fixt
     distance, measured = [], []
     for path in sorted((real_fixtures / "green_llm" / "Network_delay").glob("*_delay.csv")):
         a, b = path.name.removesuffix("_delay.csv").split("_")
-        distance.append(float(common.great_circle_km(*CITIES[a], *CITIES[b])))
+        distance.append(float(recipe.great_circle_km(*CITIES[a], *CITIES[b])))
         measured.append(pd.read_csv(path)["Average_delay"].mean() / 1000)
     slope, intercept = np.polyfit(distance, measured, 1)
     assert len(distance) == 36
-    assert slope / (2 * common.FIBRE_DELAY_S_PER_KM) == pytest.approx(common.RTT_ROUTE_FACTOR, abs=0.005)
-    assert intercept == pytest.approx(common.RTT_OVERHEAD_S, abs=5e-5)
+    assert slope / (2 * recipe.FIBRE_DELAY_S_PER_KM) == pytest.approx(recipe.RTT_ROUTE_FACTOR, abs=0.005)
+    assert intercept == pytest.approx(recipe.RTT_OVERHEAD_S, abs=5e-5)
     assert np.corrcoef(distance, measured)[0, 1] > 0.85
 
 
 def test_great_circle_distance_matches_a_known_value():
     # New York JFK (40.6413, -73.7781) to London Heathrow (51.4700, -0.4543): about 5540 km.
-    assert common.great_circle_km(40.6413, -73.7781, 51.4700, -0.4543) == pytest.approx(5540, abs=15)
+    assert recipe.great_circle_km(40.6413, -73.7781, 51.4700, -0.4543) == pytest.approx(5540, abs=15)
 
 
 def test_token_lengths_are_the_rounded_means_of_the_azure_traces(real_fixtures):
     stats = workload.azure_token_stats(real_fixtures / "azure_llm")
     for query_type, trace in (("chat", "conversation"), ("code_generation", "code")):
-        tokens_in, tokens_out, _ = common.AZURE_TOKENS[query_type]
+        tokens_in, tokens_out, _ = recipe.AZURE_TOKENS[query_type]
         assert tokens_in == round(stats.loc[trace, "tokens_in_mean"])
         assert tokens_out == round(stats.loc[trace, "tokens_out_mean"])
 

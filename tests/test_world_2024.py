@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from greenllm.data import cache, water
-from greenllm.data.scenarios import common, world_2024
+from greenllm.data.scenarios import world_2024, recipe
 from greenllm.data.sources import openmeteo
 from greenllm.errors import DataSourceError, InputError
 from greenllm.inputs import load_scenario
@@ -129,7 +129,7 @@ def test_rtt_rule(built, real_fixtures):
     for row in area_dc.itertuples():
         a, b = SMALL[row.area], SMALL[row.dc]
         if row.area == row.dc:
-            assert row.rtt_rule == "own_region" and row.rtt_s == common.RTT_OVERHEAD_S
+            assert row.rtt_rule == "own_region" and row.rtt_s == recipe.RTT_OVERHEAD_S
         elif (a, b) in measured:
             assert row.rtt_rule == "measured" and row.rtt_s == measured[(a, b)] / 1000.0
         elif (b, a) in measured:

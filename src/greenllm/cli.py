@@ -22,7 +22,7 @@ from greenllm.arguments import parse_scale as _scale
 from greenllm.arguments import parse_weights as _weights
 from greenllm.errors import GreenLLMError, InputError
 from greenllm.inputs import SCALABLE_FIELDS
-from greenllm.options import FORMULATION_NAMES, SLO_RULES
+from greenllm.options import add_option_arguments, options_from_args
 
 COMMANDS = (("greenllm.data.cli", "add_data_commands"), ("greenllm.experiments.cli", "register"))
 """(module, function) of each subcommand family; the function adds its parsers to the top-level subparsers."""
@@ -49,14 +49,7 @@ def _add_solve(sub) -> None:
     p.add_argument("--scale", type=_scale, action=ScaleAction, default=[], metavar="FIELD=FACTOR",
                    help=f"multiply an input field (repeatable, each field once): {', '.join(SCALE_FIELDS)}")
     p.add_argument("--solver", choices=("auto", "highs", "gurobi"), default="auto")
-    p.add_argument("--formulation", choices=FORMULATION_NAMES, default=None,
-                   help="model: the paper's (default), per_query (per-query latency and hardware; see"
-                        " docs/per_query.md) or serving (fleet scale, serving operating points; docs/serving.md)")
-    p.add_argument("--grid-within-load", action=argparse.BooleanOptionalAction, default=None,
-                   help="bound grid power by the facility load (default: off, unless the scenario folder's"
-                        " provenance.json asks for it)")
-    p.add_argument("--slo", choices=SLO_RULES, default=None,
-                   help="per_query SLO without type_slo.csv: mlperf (catalogue TTFT/TPOT, default) or delay_max_s")
+    add_option_arguments(p)
     p.add_argument("--integer-provisioning", action="store_true",
                    help="with --formulation per_query: whole servers (a MILP); reports the LP relaxation gap")
     p.add_argument("--threads", type=parse_threads, default=None,
@@ -65,16 +58,6 @@ def _add_solve(sub) -> None:
                    help="refuse a model whose estimated memory exceeds this (default: $GREENLLM_MAX_MODEL_GB or 8)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=_run_solve)
-
-
-def _options(args, scenario):
-    """The model options: the command line's, else what the folder asks for (greenllm.options.default_options_for)."""
-    import dataclasses
-
-    from greenllm.options import default_options_for
-
-    given = {"formulation": args.formulation, "grid_within_load": args.grid_within_load, "per_query_slo": args.slo}
-    return dataclasses.replace(default_options_for(scenario), **{k: v for k, v in given.items() if v is not None})
 
 
 def _run_solve(args) -> int:
@@ -91,7 +74,7 @@ def _run_solve(args) -> int:
     scenario = load_scenario(args.scenario)
     for name, factor in args.scale:
         scenario = scenario.scaled(name, factor)
-    options = _options(args, scenario)
+    options = options_from_args(args, scenario, announce=True)
     formulation = None
     if args.integer_provisioning:
         if options.formulation != "per_query":

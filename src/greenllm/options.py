@@ -74,6 +74,58 @@ def deprecated_scalars(scalars: dict, where: str) -> dict:
 _warned: set[str] = set()
 
 
+def provenance_options(folder: str | Path) -> dict:
+    """The model options a scenario folder's ``provenance.json`` asks for (``model_options``), type-checked; {}
+    when it names none."""
+    folder = Path(folder)
+    try:
+        prov = json.loads((folder / "provenance.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    if isinstance(prov, dict) and isinstance(prov.get("model_options"), dict):
+        return check_options(prov["model_options"], f"{folder / 'provenance.json'}, model_options")
+    return {}
+
+
+def add_option_arguments(parser, *, formulation: bool = True) -> None:
+    """Add the model-option flags (``--formulation``, ``--grid-within-load/--no-grid-within-load``, ``--slo``) to an
+    argparse parser; each defaults to None (not given)."""
+    import argparse
+
+    if formulation:
+        parser.add_argument("--formulation", choices=FORMULATION_NAMES, default=None,
+                            help="model: the paper's (default), per_query (per-query latency and hardware; see"
+                                 " docs/per_query.md) or serving (fleet scale, serving operating points;"
+                                 " docs/serving.md)")
+    parser.add_argument("--grid-within-load", action=argparse.BooleanOptionalAction, default=None,
+                        help="bound grid power by the facility load (default: off, unless the scenario folder's"
+                             " provenance.json asks for it)")
+    parser.add_argument("--slo", choices=SLO_RULES, default=None,
+                        help="per_query SLO without type_slo.csv: mlperf (catalogue TTFT/TPOT, default) or"
+                             " delay_max_s")
+
+
+def options_from_args(args, scenario, *, announce: bool = False) -> ModelOptions:
+    """The model options of a command: the flags given (``add_option_arguments``), else what the scenario folder
+    asks for (:func:`default_options_for`), else the defaults: command line (the pipeline passes the config's
+    ``scenarios.NAME.model`` as flags) > the folder's provenance.json (and deprecated scalars.json) > defaults.
+    ``announce``: say in one stderr info line which options came from the folder's provenance.json."""
+    given = {"formulation": getattr(args, "formulation", None), "grid_within_load": args.grid_within_load,
+             "per_query_slo": args.slo}
+    given = {k: v for k, v in given.items() if v is not None}
+    if scenario is None:
+        return ModelOptions(**given)
+    base = default_options_for(scenario)
+    if announce:
+        folder = scenario if isinstance(scenario, (str, Path)) else scenario.path
+        from_folder = {k: v for k, v in provenance_options(folder).items() if k not in given} if folder else {}
+        if from_folder:
+            said = ", ".join(f"{k}={json.dumps(v)}" for k, v in from_folder.items())
+            print(f"info: model options {said} from {Path(folder) / 'provenance.json'} (the command line overrides"
+                  " them)", file=sys.stderr)
+    return dataclasses.replace(base, **given)
+
+
 def default_options_for(scenario) -> ModelOptions:
     """The options a scenario folder (path) or :class:`~greenllm.inputs.Scenario` asks for when none are given:
     its ``provenance.json`` ``model_options``, overridden by deprecated ``scalars.json`` fields (warned once per
@@ -88,14 +140,7 @@ def default_options_for(scenario) -> ModelOptions:
         folder = Path(scenario.path) if scenario.path is not None else None
         scalars = scenario.scalars or {}
     where = f"{folder / 'scalars.json'}" if folder is not None else "scalars.json"
-    fields = {}
-    if folder is not None:
-        try:
-            prov = json.loads((folder / "provenance.json").read_text())
-        except (OSError, ValueError):
-            prov = {}
-        if isinstance(prov, dict) and isinstance(prov.get("model_options"), dict):
-            fields.update(check_options(prov["model_options"], f"{folder / 'provenance.json'}, model_options"))
+    fields = provenance_options(folder) if folder is not None else {}
     old = deprecated_scalars(scalars if isinstance(scalars, dict) else {}, where)
     if old and where not in _warned:
         _warned.add(where)

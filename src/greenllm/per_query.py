@@ -22,6 +22,7 @@ from greenllm.accounting import (
 from greenllm.errors import InfeasibleError
 from greenllm.formulations.per_query import PerQueryFormulation, route_mask
 from greenllm.inputs import OPTIONAL_FILES, Scenario
+from greenllm.options import ModelOptions
 from greenllm.per_query_inputs import PerQueryInputs, load_inputs, with_hardware
 from greenllm.solve import solve
 
@@ -72,15 +73,17 @@ def _summary_row(s: Scenario, x: np.ndarray, inputs: PerQueryInputs, **labels) -
 
 def compare_formulations(s: Scenario, scheme: str = "weighted", *, weights=(1 / 3, 1 / 3, 1 / 3), order=None,
                          tolerance: float = 1e-3, solver: str = "highs", inputs: PerQueryInputs | None = None,
-                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                         options: ModelOptions | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Paper vs per-query formulation on the same scenario and scheme.
 
     Returns (summary, latency): one summary row per formulation with its own optimum (``native_*_usd``) and both
     allocations costed under the per-query physics (``*_usd``, ``emissions_kg``, ``water_l``, latency statistics);
     and the per-route latency table of both (column ``formulation``) for a latency distribution figure.
+    ``options``: the model options of both solves (None: what the folder asks for); the formulation is set here.
     """
-    inputs = inputs or load_inputs(s)
-    kwargs = dict(weights=weights if scheme == "weighted" else None, order=order, tolerance=tolerance, solver=solver)
+    inputs = inputs or load_inputs(s, slo=options.per_query_slo if options is not None else None)
+    kwargs = dict(weights=weights if scheme == "weighted" else None, order=order, tolerance=tolerance, solver=solver,
+                  options=options)
     rows, tables = [], []
     for name, formulation in (("paper", None), ("per_query", PerQueryFormulation(inputs))):
         result = solve(s, scheme, formulation=formulation or "paper", **kwargs)
@@ -95,16 +98,16 @@ def compare_formulations(s: Scenario, scheme: str = "weighted", *, weights=(1 / 
 
 def hardware_mix(s: Scenario, mixes: dict, scheme: str = "weighted", *, weights=(1 / 3, 1 / 3, 1 / 3), order=None,
                  tolerance: float = 1e-3, solver: str = "highs", integer: bool = False,
-                 inputs: PerQueryInputs | None = None) -> pd.DataFrame:
+                 inputs: PerQueryInputs | None = None, options: ModelOptions | None = None) -> pd.DataFrame:
     """One per-query solve per hardware mix ``{label: accelerator name or list per dc}``; tidy rows with costs [$],
     emissions [kg], water [L], accelerator-hours and latency statistics, or ``status='infeasible'`` and the reason."""
-    base = inputs or load_inputs(s)
+    base = inputs or load_inputs(s, slo=options.per_query_slo if options is not None else None)
     rows = []
     for label, mix in mixes.items():
         inputs = with_hardware(base, mix)
         try:
             result = solve(s, scheme, weights=weights if scheme == "weighted" else None, order=order,
-                           tolerance=tolerance, solver=solver,
+                           tolerance=tolerance, solver=solver, options=options,
                            formulation=PerQueryFormulation(inputs, integer=integer))
         except InfeasibleError as err:
             rows.append({"mix": label, "status": "infeasible", "reason": str(err)})

@@ -18,6 +18,7 @@ sys.path.insert(0, str(REPO / "src"))
 shell.prefix(f'set -euo pipefail; export PATH="{Path(sys.executable).parent}:$PATH";'
              f' export PYTHONPATH="{REPO / "src"}${{{{PYTHONPATH:+:$PYTHONPATH}}}}"; ')
 
+from greenllm.data.build import SCENARIOS as BUILDERS
 from greenllm.experiments.points import batches, model_options, point_table
 from greenllm.experiments.spec import calendar_months, scheme_specs as _scheme_specs
 
@@ -32,12 +33,14 @@ def builder_name(scenario):
 
 
 def build_code(wildcards):
-    """Code a scenario build depends on: the data layer, except the other scenarios' builders. A change rebuilds
-    the scenario (and so everything after it)."""
+    """Code a scenario build depends on: the data layer, except the other scenarios' builder modules (the shared
+    modules of greenllm/data/scenarios count for every build). A change rebuilds the scenario (and so everything
+    after it)."""
     builders = PACKAGE / "data" / "scenarios"
-    own = builder_name(wildcards.scenario)
+    modules = {name: spec.partition(":")[0].rpartition(".")[2] for name, spec in BUILDERS.items()}
+    others = set(modules.values()) - {modules.get(builder_name(wildcards.scenario))}
     return sorted(path for path in [PACKAGE / "inputs.py", *(PACKAGE / "data").rglob("*.py")]
-                  if path.parent != builders or path.stem in ("__init__", "common", own))
+                  if path.parent != builders or path.stem not in others)
 
 
 EXPERIMENT_CODE = sorted((PACKAGE / "experiments").glob("*.py"))
@@ -46,7 +49,7 @@ SOLVE_CODE = [*(PACKAGE / f for f in ("inputs.py", "model.py", "backends.py", "s
 """Code a solve job depends on: a change in the model re-solves."""
 PER_QUERY_CODE = [*SOLVE_CODE, PACKAGE / "per_query.py", PACKAGE / "hardware.py", REPO / "config" / "hardware.yaml"]
 """Code and catalogue the per-query solves depend on."""
-YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py"]
+YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml"]
 SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py"]
 PLOT_CODE = [*EXPERIMENT_CODE, PACKAGE / "plots.py"]
 """Code a notebook run depends on (besides the notebook itself)."""
@@ -137,6 +140,14 @@ def scenario_dir(scenario):
     return f"data/processed/{scenario}"
 
 
+def built_scenario(scenario):
+    """The scenario folder as a job input, once its build has run. The folder is not an output of the build job (a
+    committed folder must survive an offline build), so an input function waits for the checkpoint instead: a target
+    asked for directly (e.g. one table through the SLURM profile) still builds or keeps its scenario first."""
+    checkpoints.build_scenario.get(scenario=scenario)
+    return scenario_dir(scenario)
+
+
 def year_months(scenario):
     """Calendar months of the built multi-day folder (from its scalars.json: start_date, n_hours); waits for the
     build (a checkpoint), so the months follow the folder whatever its options."""
@@ -186,7 +197,7 @@ def solve_inputs(wildcards):
     """A solve job reads its scenario folder (none for the scaling points) and, for the Pareto front, the anchors."""
     inputs = {"code": solve_code(wildcards)}
     if wildcards.scenario != SCALING:
-        inputs["scenario"] = scenario_dir(wildcards.scenario)
+        inputs["scenario"] = built_scenario(wildcards.scenario)
     if wildcards.point_set == "pareto":
         inputs["anchors"] = anchor_files(wildcards.scenario)
     return inputs

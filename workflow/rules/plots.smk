@@ -28,7 +28,7 @@ PLOTS = {
     "inputs": dict(
         experiment="inputs", notebook="01_inputs.ipynb", subcategory="Inputs", message="Plot the inputs",
         figures={"inputs_dc_hour": "inputs_dc_hour", "inputs_demand": "inputs_demand"},
-        inputs=lambda w: {"scenario": scenario_dir(w.scenario)},
+        inputs=lambda w: {"scenario": built_scenario(w.scenario)},
         params=lambda w, input: dict(scenario=scenario_dir(w.scenario), figures_dir=f"figures/{w.scenario}",
                                      peak_hours=config["scenarios"][w.scenario].get("peak_hours"))),
     "base_case": dict(
@@ -143,7 +143,8 @@ PLOTS = {
         experiment="year", notebook="15_year.ipynb", subcategory="Year of operation",
         message="Plot the year of operation: months per mode and the cost of imperfect forecasts",
         figures={"year_monthly": "year_monthly", "year_forecast_cost": "year_forecast_cost"},
-        tables={"year_forecast_summary": "year_forecast_summary"}, code=[PACKAGE / "year.py"],
+        tables={"year_forecast_summary": "year_forecast_summary", "year_forecast_errors": "year_forecast_errors"},
+        code=[PACKAGE / "year.py", REPO / "config" / "forecast.yaml"],
         inputs=lambda w: {"results": records(w.scenario, "year")},
         params=lambda w, input: dict(**_common(w), scheme=config["year"]["scheme"],
                                      scheme_specs=scheme_specs([config["year"]["scheme"]]),

@@ -14,7 +14,7 @@ rule solve_points:
     params:
         points=batch_points,
         scenario=scenario_option,
-        model=" ".join(model_options(config)),
+        model=lambda wildcards: " ".join(model_options(config, wildcards.scenario)),
     conda:
         "../envs/greenllm.yaml"
     log:

@@ -1,7 +1,7 @@
 """The ``greenllm experiment`` and ``greenllm year`` commands (registered by :mod:`greenllm.cli`).
 
     greenllm experiment run [--scenario DIR] --points JSON --out RECORDS.json [--tables DIR] [--solver S]
-                            [--tolerance T]
+                            [--tolerance T] [--grid-within-load|--no-grid-within-load] [--slo RULE]
     greenllm year window DIR --day D --mode {perfect,forecast} --out RECORDS.json [...]
     greenllm year aggregate RECORDS.json ... --days-csv FILE [--monthly-csv FILE] [--summary-json FILE]
 
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from greenllm.arguments import check_output_dir, parse_non_negative, parse_weights
 from greenllm.errors import InputError
+from greenllm.options import add_option_arguments, options_from_args
 
 
 def register(subparsers) -> None:
@@ -31,6 +32,7 @@ def register(subparsers) -> None:
     run.add_argument("--tables", default=None, help="folder for the side tables (hourly, latency, allocation)")
     run.add_argument("--solver", default="highs")
     run.add_argument("--tolerance", type=parse_non_negative, default=1e-3, help="relative lexicographic tolerance")
+    add_option_arguments(run, formulation=False)  # the formulation is a property of each point
     run.set_defaults(func=_run)
 
     from greenllm.year import MODES
@@ -46,7 +48,7 @@ def register(subparsers) -> None:
     w.add_argument("--weights", type=parse_weights, default=(1 / 3, 1 / 3, 1 / 3))
     w.add_argument("--order", type=lambda t: tuple(t.split(",")), default=None)
     w.add_argument("--tolerance", type=parse_non_negative, default=1e-3)
-    w.add_argument("--formulation", choices=("paper", "per_query"), default="paper")
+    add_option_arguments(w)
     w.add_argument("--solver", default="highs")
     w.add_argument("--out", required=True)
     w.set_defaults(func=_year_window)
@@ -76,7 +78,8 @@ def _run(args) -> int:
         raise InputError("--scenario: the points need a scenario folder")
     if args.scenario is not None and not Path(args.scenario).is_dir():
         raise InputError(f"{args.scenario}: no such scenario folder")
-    records = run_points(args.scenario, points, solver=args.solver, tolerance=args.tolerance,
+    options = options_from_args(args, args.scenario)
+    records = run_points(args.scenario, points, solver=args.solver, tolerance=args.tolerance, options=options,
                          tables_dir=args.tables)
     check_output_dir(Path(args.out).parent, "--out")
     write_batch(args.out, records)
@@ -88,11 +91,15 @@ def _year_window(args) -> int:
     from greenllm.experiments.paper import scenario_stand_ins
     from greenllm.experiments.records import row_record, write_records
 
+    if not Path(args.scenario).is_dir():
+        raise InputError(f"{args.scenario}: no such scenario folder")
+    options = options_from_args(args, args.scenario)
     row = year.solve_window(args.scenario, args.day, mode=args.mode, scheme=args.scheme, weights=args.weights,
-                            order=args.order, tolerance=args.tolerance, formulation=args.formulation,
-                            solver=args.solver)
+                            order=args.order, tolerance=args.tolerance, formulation=options.formulation,
+                            solver=args.solver, options=options)
     check_output_dir(Path(args.out).parent, "--out")
-    write_records(args.out, [row_record(row, scheme=args.scheme, stand_ins=scenario_stand_ins(args.scenario))])
+    write_records(args.out, [row_record(row, scheme=args.scheme, model=options.to_dict(),
+                                        stand_ins=scenario_stand_ins(args.scenario))])
     return 0
 
 

@@ -23,7 +23,7 @@ from greenllm.experiments.spec import scheme_specs, solve_arguments
 
 def formulation_comparison(scenario, schemes: Iterable[str] = ("M0", "M1", "M2", "LEX"), *,
                            specs: Mapping[str, Mapping] | None = None, solver: str = "highs",
-                           tolerance: float = 1e-3) -> tuple[pd.DataFrame, pd.DataFrame]:
+                           tolerance: float = 1e-3, options=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Paper vs per-query formulation on the same scenario, for each scheme: (records, latency).
 
     ``records``: one row per (scheme, formulation) from :func:`greenllm.per_query.compare_formulations`: the
@@ -31,19 +31,21 @@ def formulation_comparison(scenario, schemes: Iterable[str] = ("M0", "M1", "M2",
     ``carbon_usd``, ``delay_usd`` [$/day], ``emissions_kg``, ``water_l``, ``accelerator_hours`` [accelerator-h/day],
     ``latency_mean_s``, ``latency_p95_s`` [s], ``share_within_slo`` [-] and limit excesses), and the optimum each
     formulation reports itself (``native_*``). ``latency``: the per-query latency [s] and SLO of every route in use,
-    with the queries it carries (weights of the distribution), per scheme and formulation.
+    with the queries it carries (weights of the distribution), per scheme and formulation. ``options``: the model
+    options (:class:`~greenllm.options.ModelOptions`; None: what the folder asks for).
     """
     from greenllm.per_query import compare_formulations, load_inputs
 
     s = as_scenario(scenario)
-    inputs = load_inputs(s)
+    inputs = load_inputs(s, slo=options.per_query_slo if options is not None else None)
     chosen = scheme_specs(schemes, specs)
     rows, tables = [], []
     for name, spec in chosen.items():
         kind, kwargs = solve_arguments(spec, tolerance)
         labels = {"scheme": name, "scheme_kind": kind, "label": spec["label"]}
         try:
-            summary, latency = compare_formulations(s, kind, solver=solver, inputs=inputs, **kwargs)
+            summary, latency = compare_formulations(s, kind, solver=solver, inputs=inputs, options=options,
+                                                    **kwargs)
         except InfeasibleError as err:
             rows.append({**labels, "status": "infeasible", "message": str(err)})
             continue
@@ -65,14 +67,15 @@ def mix_per_dc(accelerators: Sequence[str], n_dcs: int) -> list[str]:
 
 def hardware_mixes(scenario, mixes: Mapping[str, Sequence[str]], schemes: Iterable[str] = ("M0", "M1", "M2", "LEX"),
                    *, specs: Mapping[str, Mapping] | None = None, labels: Mapping[str, str] | None = None,
-                   solver: str = "highs", tolerance: float = 1e-3) -> pd.DataFrame:
+                   solver: str = "highs", tolerance: float = 1e-3, options=None) -> pd.DataFrame:
     """Per-query solves for each hardware mix {name: accelerator names assigned to the data centres in turn} and
     each scheme: one record per (mix, scheme), from :func:`greenllm.per_query.hardware_mix` (costs [$/day],
-    emissions [kg/day], water [L/day], accelerator-hours, latency [s]; ``status='infeasible'`` with the reason)."""
+    emissions [kg/day], water [L/day], accelerator-hours, latency [s]; ``status='infeasible'`` with the reason).
+    ``options``: the model options (None: what the folder asks for)."""
     from greenllm.per_query import hardware_mix, load_inputs
 
     s = as_scenario(scenario)
-    inputs = load_inputs(s)
+    inputs = load_inputs(s, slo=options.per_query_slo if options is not None else None)
     chosen = scheme_specs(schemes, specs)
     rows = []
     for mix, accelerators in mixes.items():
@@ -81,7 +84,7 @@ def hardware_mixes(scenario, mixes: Mapping[str, Sequence[str]], schemes: Iterab
         described = ", ".join(f"{n} x {name}" for name, n in counts.items())
         for name, spec in chosen.items():
             kind, kwargs = solve_arguments(spec, tolerance)
-            frame = hardware_mix(s, {mix: per_dc}, kind, solver=solver, inputs=inputs, **kwargs)
+            frame = hardware_mix(s, {mix: per_dc}, kind, solver=solver, inputs=inputs, options=options, **kwargs)
             for row in frame.to_dict("records"):
                 rows.append({"mix": mix, "mix_label": (labels or {}).get(mix, mix), "accelerators": described,
                              "scheme": name, "scheme_kind": kind, "label": spec["label"],
@@ -112,13 +115,14 @@ def year_months(scenario) -> list[int]:
 
 
 def year_windows(scenario, scheme: str = "M0", *, specs: Mapping[str, Mapping] | None = None,
-                 modes: Iterable[str] = ("perfect", "forecast"), days: Iterable[int] | None = None,
+                 modes: Iterable[str] | None = None, days: Iterable[int] | None = None,
                  month: int | None = None, formulation: str = "paper", solver: str = "highs",
-                 tolerance: float = 1e-3) -> list[dict]:
+                 tolerance: float = 1e-3, options=None) -> list[dict]:
     """Solve the daily windows of a multi-day folder (:func:`greenllm.year.solve_window`), one row per (day, mode).
 
     ``days``: day indices (default: all, or those of ``month``). Rows carry the realised costs [$/day], emissions
     [kg/day], water [L/day] and limit excesses of each day, ``scheme`` (the name), ``scheme_kind`` and ``label``.
+    ``options``: the model options (None: what the folder asks for); ``formulation`` overrides its formulation.
     """
     from greenllm import year
 
@@ -128,9 +132,9 @@ def year_windows(scenario, scheme: str = "M0", *, specs: Mapping[str, Mapping] |
     days = list(days) if days is not None else year_days(s, month)
     rows = []
     for day in days:
-        for mode in modes:
+        for mode in modes or year.MODES:
             row = year.solve_window(s, day, mode=mode, scheme=kind, formulation=formulation, solver=solver,
-                                    **kwargs)
+                                    options=options, **kwargs)
             rows.append({**row, "scheme": name, "scheme_kind": kind, "label": spec["label"]})
     return rows
 

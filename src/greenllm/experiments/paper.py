@@ -20,6 +20,7 @@ from greenllm.experiments.records import flatten, infeasible_record, solve_recor
 from greenllm.experiments.spec import (ALL_ORDERS, OBJECTIVES, PAPER_WEIGHTS, order_key, scheme_specs,
                                        solve_arguments, weights_key)
 from greenllm.inputs import SCALABLE_FIELDS, Scenario
+from greenllm.options import ModelOptions, default_options_for
 from greenllm.provenance import stand_ins
 from greenllm.scenario_cache import load_cached
 from greenllm.solve import solve
@@ -60,34 +61,37 @@ def scaled(scenario: Scenario, scale: Mapping[str, float] | None) -> Scenario:
 
 
 def solve_spec(scenario: Scenario, spec: Mapping, *, solver: str = "highs", tolerance: float = 1e-3,
-               bounds: Mapping[str, float] | None = None):
-    """Solve one scheme spec (:func:`greenllm.experiments.spec.solve_arguments`)."""
+               bounds: Mapping[str, float] | None = None, options: ModelOptions | None = None):
+    """Solve one scheme spec (:func:`greenllm.experiments.spec.solve_arguments`) with the model ``options`` (None:
+    what the scenario folder asks for)."""
     kind, kwargs = solve_arguments(spec, tolerance)
     if kind != "lexicographic":
         kwargs.pop("tolerance")
-    return solve(scenario, kind, solver=solver, bounds=dict(bounds) if bounds else None, **kwargs)
+    return solve(scenario, kind, solver=solver, bounds=dict(bounds) if bounds else None, options=options, **kwargs)
 
 
 def solve_point(scenario: Scenario | str | os.PathLike, schemes: Mapping[str, Mapping], *,
                 scale: Mapping[str, float] | None = None, bounds: Mapping[str, float] | None = None,
                 solver: str = "highs", tolerance: float = 1e-3, labels: Mapping | None = None,
-                keep_results: bool = False):
+                keep_results: bool = False, options: ModelOptions | None = None):
     """Solve every scheme of ``schemes`` ({name: spec}) on the scaled scenario; one record per scheme.
 
     An infeasible point is a record with ``status == "infeasible"`` and the solver's diagnosis in ``message``,
     not an error: sweeps cross feasibility boundaries on purpose (e.g. a tight water budget).
-    With ``keep_results`` the return value is ``(records, {name: Result}, scaled scenario)``.
+    With ``keep_results`` the return value is ``(records, {name: Result}, scaled scenario)``. ``options``: the model
+    options (None: what the scenario folder asks for).
     """
     flagged = scenario_stand_ins(scenario)
     base = scaled(as_scenario(scenario), scale)
+    options = default_options_for(base) if options is None else options
     records, results = [], {}
     for name, spec in schemes.items():
         point = {"name": name, "label": spec.get("label", name), "scale": scale, "labels": labels,
                  "stand_ins": flagged}
         try:
-            result = solve_spec(base, spec, solver=solver, tolerance=tolerance, bounds=bounds)
+            result = solve_spec(base, spec, solver=solver, tolerance=tolerance, bounds=bounds, options=options)
         except InfeasibleError as err:
-            records.append(infeasible_record(str(err), scheme=spec["scheme"], **point))
+            records.append(infeasible_record(str(err), scheme=spec["scheme"], model=options.to_dict(), **point))
             continue
         results[name] = result
         records.append(solve_record(result.to_dict(), **point))
@@ -222,11 +226,12 @@ def _anchor_carbon(anchors: pd.DataFrame) -> tuple[float, float]:
     return float(by_kind["carbon"]), float(by_kind["energy"])
 
 
-def pareto_point(scenario, anchors: pd.DataFrame, index: int, n_points: int, *, solver: str = "highs") -> dict:
+def pareto_point(scenario, anchors: pd.DataFrame, index: int, n_points: int, *, solver: str = "highs",
+                 options: ModelOptions | None = None) -> dict:
     """Epsilon-constraint point: minimise energy cost subject to carbon cost <= the index-th bound (a record)."""
     eps = carbon_bound(anchors, index, n_points)
     spec = {"scheme": "energy", "label": "min energy s.t. carbon <= eps"}
-    (row,) = solve_point(scenario, {"pareto": spec}, bounds={"carbon": eps}, solver=solver,
+    (row,) = solve_point(scenario, {"pareto": spec}, bounds={"carbon": eps}, solver=solver, options=options,
                          labels={"index": int(index), "carbon_bound_usd": eps})
     return row
 

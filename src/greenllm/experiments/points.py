@@ -20,6 +20,7 @@ from greenllm.errors import InputError
 from greenllm.experiments import extensions, paper
 from greenllm.experiments.records import read_records, row_record, write_records, write_table
 from greenllm.experiments.spec import fmt, order_key, weights_key
+from greenllm.options import ModelOptions, default_options_for
 
 TABLE_KINDS = ("hourly", "latency", "allocation")
 """Side tables a ``solve`` point can write (greenllm.results.hourly, query_latency, served per dc and hour)."""
@@ -87,7 +88,7 @@ def point_table(config: Mapping, point_set: str, scenario: str, *, months: Seque
         section = config["year"]
         return [{"kind": "year", "schemes": _specs(config, [section["scheme"]]), "mode": mode, "month": int(m),
                  "formulation": section.get("formulation", "paper")}
-                for mode in ("perfect", "forecast") for m in months]
+                for mode in section.get("modes", ("perfect", "persistence")) for m in months]
     if point_set == "scaling":
         section = config["scaling"]
         return [{"kind": "scaling", "formulation": r["formulation"], "n": int(n), "scheme": section["scheme"]}
@@ -101,23 +102,34 @@ def batches(points: Sequence[dict], per_job: int) -> list[list[dict]]:
     return [list(points[k * per_job:(k + 1) * per_job]) for k in range(math.ceil(len(points) / per_job))]
 
 
-def model_options(config: Mapping) -> list[str]:
-    """The ``greenllm experiment run`` flags that carry the model options of the configuration.
+def model_options(config: Mapping, scenario: str | None = None) -> list[str]:
+    """The ``greenllm experiment run`` flags that carry the solver, the lexicographic tolerance and the model options
+    the configuration sets for ``scenario``.
 
-    This is the one place where model options set in the configuration (formulation, whether grid power is bounded
-    by the load, the SLO) become command-line flags: today the solver and the lexicographic tolerance, which every
-    solve job passes. Add the model's switches here when the command accepts them.
+    This is the one place where model options set in the configuration become command-line flags: the scenario's
+    ``model:`` section (``scenarios.NAME.model``) gives ``--grid-within-load``/``--no-grid-within-load`` and
+    ``--slo``; a key it does not set is left to the scenario folder (its provenance.json, else the defaults). The
+    formulation is a property of each point (the formulations, hardware_mix and year experiments choose it).
     """
-    return ["--solver", str(config["solver"]), "--tolerance", fmt(config["tolerance"])]
+    flags = ["--solver", str(config["solver"]), "--tolerance", fmt(config["tolerance"])]
+    model = ((config.get("scenarios") or {}).get(scenario) or {}).get("model") or {}
+    if "grid_within_load" in model:
+        flags.append("--grid-within-load" if model["grid_within_load"] else "--no-grid-within-load")
+    if "per_query_slo" in model:
+        flags += ["--slo", str(model["per_query_slo"])]
+    return flags
 
 
 def run_points(scenario: str | None, points: Sequence[Mapping], *, solver: str = "highs", tolerance: float = 1e-3,
-               tables_dir: str | Path | None = None) -> list[dict]:
-    """Solve a batch of point rows; return their records and write side tables (``TABLE_KINDS``, and the per-route
+               options: ModelOptions | None = None, tables_dir: str | Path | None = None) -> list[dict]:
+    """Solve a batch of point rows with the model ``options`` (None: what the scenario folder asks for; a point's
+    formulation overrides theirs); return their records and write side tables (``TABLE_KINDS``, and the per-route
     latency of ``formulations`` points) as ``tables_dir/KIND.csv``."""
+    if options is None:
+        options = default_options_for(scenario) if scenario is not None else ModelOptions()
     records, tables = [], {}
     for point in points:
-        new, point_tables = _run_point(scenario, point, solver=solver, tolerance=tolerance)
+        new, point_tables = _run_point(scenario, point, solver=solver, tolerance=tolerance, options=options)
         records += new
         for kind, frame in point_tables.items():
             tables.setdefault(kind, []).append(frame)
@@ -128,47 +140,55 @@ def run_points(scenario: str | None, points: Sequence[Mapping], *, solver: str =
     return records
 
 
-def _run_point(scenario, point: Mapping, *, solver: str, tolerance: float) -> tuple[list[dict], dict]:
+def _run_point(scenario, point: Mapping, *, solver: str, tolerance: float,
+               options: ModelOptions) -> tuple[list[dict], dict]:
     kind = point["kind"]
     if kind == "solve":
-        return _run_solve(scenario, point, solver=solver, tolerance=tolerance)
+        return _run_solve(scenario, point, solver=solver, tolerance=tolerance, options=options)
     if kind == "pareto":
         anchors = read_records(point["anchors"])
-        return [paper.pareto_point(scenario, anchors, int(point["index"]), int(point["points"]), solver=solver)], {}
-    if kind == "scaling":
+        return [paper.pareto_point(scenario, anchors, int(point["index"]), int(point["points"]), solver=solver,
+                                   options=options)], {}
+    if kind == "scaling":  # synthetic instances (greenllm.experiments.scale) with the default options
         frame = extensions.scaling({point["formulation"]: [int(point["n"])]}, point["scheme"])
-        return [row_record(r, scheme=point["scheme"]) for r in frame.to_dict("records")], {}
+        model = ModelOptions(formulation=point["formulation"]).to_dict()
+        return [row_record(r, scheme=point["scheme"], model=model) for r in frame.to_dict("records")], {}
     flagged = paper.scenario_stand_ins(scenario)
     schemes = point["schemes"]
     if kind == "formulations":
         frame, latency = extensions.formulation_comparison(scenario, list(schemes), specs=schemes, solver=solver,
-                                                           tolerance=tolerance)
+                                                           tolerance=tolerance, options=options)
+        model = options.to_dict()  # each row names its formulation
         tables = {"latency": latency} if not latency.empty else {}
     elif kind == "hardware_mix":
         frame = extensions.hardware_mixes(scenario, {point["mix"]: point["accelerators"]}, list(schemes),
                                           specs=schemes, labels={point["mix"]: point["mix_label"]}, solver=solver,
-                                          tolerance=tolerance)
+                                          tolerance=tolerance, options=options)
+        model = {**options.to_dict(), "formulation": "per_query"}
         tables = {}
     elif kind == "year":
         (name,) = schemes
         frame = pd.DataFrame(extensions.year_windows(scenario, name, specs=schemes, modes=[point["mode"]],
                                                      month=point["month"], formulation=point["formulation"],
-                                                     solver=solver, tolerance=tolerance))
+                                                     solver=solver, tolerance=tolerance, options=options))
+        model = {**options.to_dict(), "formulation": point["formulation"]}
         tables = {}
     else:
         raise InputError(f"point of unknown kind {kind!r}")
-    records = [row_record(r, scheme=r.get("scheme_kind") or schemes[r["scheme"]]["scheme"], name=r.get("scheme"),
-                          label=r.get("label"), stand_ins=flagged) for r in frame.to_dict("records")]
+    records = [row_record(r, scheme=r.get("scheme_kind") or schemes[r["scheme"]]["scheme"], model=model,
+                          name=r.get("scheme"), label=r.get("label"), stand_ins=flagged)
+               for r in frame.to_dict("records")]
     return records, tables
 
 
-def _run_solve(scenario, point: Mapping, *, solver: str, tolerance: float) -> tuple[list[dict], dict]:
+def _run_solve(scenario, point: Mapping, *, solver: str, tolerance: float,
+               options: ModelOptions) -> tuple[list[dict], dict]:
     from greenllm import results as tables
 
     schemes, labels = point["schemes"], point.get("labels") or {}
     records, results, base = paper.solve_point(
         scenario, schemes, scale=point.get("scale"), bounds=point.get("bounds"), solver=solver,
-        tolerance=float(point.get("tolerance", tolerance)), labels=labels, keep_results=True)
+        tolerance=float(point.get("tolerance", tolerance)), labels=labels, keep_results=True, options=options)
     makers = {
         "hourly": tables.hourly,
         "latency": tables.query_latency,

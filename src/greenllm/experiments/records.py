@@ -3,7 +3,8 @@
 A *record* is one solved (or infeasible) point as a JSON object. Its core is what ``greenllm solve --json`` prints
 (``status``, ``solver``, ``scheme``, ``objective``, ``costs.{energy,carbon,delay,total}`` [$ per day],
 ``emissions_kg`` [kg CO2e per day], ``water_l`` [L per day], ``stages``, ``solve_seconds``), plus ``stand_ins`` (the
-flagged stand-ins of the scenario folder) and, from the experiments, ``name``/``label`` of the named scheme,
+flagged stand-ins of the scenario folder), ``model`` (the model options: formulation, grid_within_load,
+per_query_slo) and, from the experiments, ``name``/``label`` of the named scheme,
 ``scale`` (input factors), ``labels`` (what identifies the point) and ``values`` (an experiment's own columns, in
 order). A records file is ``{"records": [record, ...]}``. :func:`read_records` turns files into one flat frame.
 """
@@ -53,22 +54,28 @@ def solve_record(summary: Mapping, *, name: str | None = None, label: str | None
     return clean(out)
 
 
-def infeasible_record(message: str, *, scheme: str, name: str | None = None, label: str | None = None,
-                      scale: Mapping[str, float] | None = None, labels: Mapping | None = None,
-                      stand_ins: Iterable[str] = ()) -> dict:
-    """A record of a point the solver proved infeasible, with its diagnosis in ``message``."""
-    out = solve_record({"status": "infeasible", "scheme": scheme}, name=name, label=label, scale=scale,
-                       labels=labels, stand_ins=stand_ins)
+def infeasible_record(message: str, *, scheme: str, model: Mapping, name: str | None = None,
+                      label: str | None = None, scale: Mapping[str, float] | None = None,
+                      labels: Mapping | None = None, stand_ins: Iterable[str] = ()) -> dict:
+    """A record of a point the solver proved infeasible, with its diagnosis in ``message``; ``model``: the model
+    options it was solved with (``ModelOptions.to_dict()``)."""
+    out = solve_record({"status": "infeasible", "scheme": scheme, "model": dict(model)}, name=name, label=label,
+                       scale=scale, labels=labels, stand_ins=stand_ins)
     out["message"] = str(message)
     return out
 
 
-def row_record(row: Mapping, *, scheme: str, name: str | None = None, label: str | None = None,
+def row_record(row: Mapping, *, scheme: str, model: Mapping, name: str | None = None, label: str | None = None,
                stand_ins: Iterable[str] = ()) -> dict:
     """A record from an experiment's flat row (per-query comparison, hardware mix, year window, scaling point):
-    the row is kept as ``values`` (its columns, in order); its costs, emissions, water and status fill the core."""
+    the row is kept as ``values`` (its columns, in order); its costs, emissions, water and status fill the core.
+    ``model``: the model options (``ModelOptions.to_dict()``); the row's own ``formulation`` column, when it has
+    one, names the formulation."""
     values = clean(dict(row))
-    out: dict = {"status": values.get("status") or "optimal", "scheme": scheme}
+    model = dict(model)
+    if isinstance(values.get("formulation"), str):
+        model["formulation"] = values["formulation"]
+    out: dict = {"status": values.get("status") or "optimal", "scheme": scheme, "model": model}
     costs = {key: values[col] for col, key in COST_COLUMNS.items() if values.get(col) is not None}
     if costs:
         out["costs"] = costs

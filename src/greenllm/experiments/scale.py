@@ -71,6 +71,7 @@ def one_point(folder: Path, formulation: str, scheme: str) -> dict:
     from greenllm.options import ModelOptions
     from greenllm.solve import solve
 
+    baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # interpreter + imports, no instance
     s = load_scenario(folder)
     options = ModelOptions(formulation=formulation.removesuffix("_loose"), per_query_slo=SLO_RULE)
     f = resolve_formulation(None, s, options)
@@ -82,7 +83,7 @@ def one_point(folder: Path, formulation: str, scheme: str) -> dict:
     return {"routes": int(np.prod(lp.shape_x)), "kept": int(lp.n_x), "variables": int(lp.n_cols),
             "constraints": int(lp.n_rows), "nonzeros": int(len(lp.row_value)), "build_s": build_s,
             "solve_s": result.solve_seconds, "objective": result.objective,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "baseline_mb": baseline_mb}
 
 
 def measure(formulation: str, n: int, scheme: str = "weighted") -> dict:

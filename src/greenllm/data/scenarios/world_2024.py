@@ -1,7 +1,7 @@
 """world_2024: one day of 2024 at twelve Google Cloud regions on six continents, every hourly series real data.
 
 Window: 2024-03-24 (the paper's carbon day), 24 UTC hours; ``day`` chooses another 2024 date and ``days`` = N builds
-N consecutive days (common.DAILY_RECIPE), e.g. for greenllm.year.
+N consecutive days (recipe.DAILY_RECIPE), e.g. for greenllm.year.
 
 Sites (config/regions.yaml; Google Cloud "Cloud locations", cloud.google.com/about/locations): the Google Cloud
 regions inside the grid zones for which green-dcc publishes hourly 2024 carbon intensity, price and weather
@@ -9,7 +9,7 @@ regions inside the grid zones for which green-dcc publishes hourly 2024 carbon i
 Sydney, Melbourne, Sao Paulo, Santiago, Toronto, Dallas, Frankfurt, Mumbai, Tokyo, Seoul, Singapore, Johannesburg.
 Three of green-dcc's 15 zones have no site: US-NY-NYIS (no Google Cloud region in New York State), US-CAL-CISO and
 US-MIDA-PJM (green-dcc's weather points, Fremont and Philadelphia, lie 480 km and 200 km from the regions us-west2
-Los Angeles and us-east4 Ashburn, beyond common.WEATHER_MAX_DISTANCE_KM: their WUE and on-site output would be
+Los Angeles and us-east4 Ashburn, beyond onsite.WEATHER_MAX_DISTANCE_KM: their WUE and on-site output would be
 another place's). ``region_ids`` chooses a subset of SITES.
 
 User area i is the population its site j = i serves first: the country, or the state for the two Australian
@@ -37,7 +37,7 @@ DATASETS: green_dcc_carbon, green_dcc_prices, green_dcc_weather, gcp_latency; ea
   fossil fuel (FOSSIL_FUEL: natural gas in Singapore, coal in South Africa), nuclear and its renewables (solar for
   Singapore; wind for South Africa), see greenllm.data.fuel_factors.
 - solar, wind, WUE: green-dcc's Open-Meteo 2024 archive file of the zone (CC BY 4.0; temperature, humidity, cloud
-  cover, 10 m wind, one point per zone, within common.WEATHER_MAX_DISTANCE_KM of the site):
+  cover, 10 m wind, one point per zone, within onsite.WEATHER_MAX_DISTANCE_KM of the site):
   solar = pvlib clear-sky (Ineichen) GHI attenuated by cloud cover with the linear model GHI = (0.35 + 0.65 (1 -
   cloud/100)) GHI_clear (greenllm.data.renewables.LARSON_CLOUD_OFFSET; pvlib.forecast's cloud_cover_to_ghi_linear,
   offset 35 %, which cites Larson, Nonnenmacher and Coimbra 2016, "Day-ahead forecasting of solar power output from
@@ -50,14 +50,15 @@ DATASETS: green_dcc_carbon, green_dcc_prices, green_dcc_weather, gcp_latency; ea
   (EuroSys 2024), github.com/umassos/decarbonization-potential at 3493a63016bd2aaa71cae1f33809576786b331d4,
   shared_data/raw_gcp_latency.csv (Apache-2.0). Rule (``rtt_matrix_s``): a measured directed pair as published; a
   missing direction takes the measured reverse (a round trip is symmetric); an area's own region takes
-  common.RTT_OVERHEAD_S (11.7 ms, the zero-distance intercept of the Green-LLM authors' pings: access, routing and
+  recipe.RTT_OVERHEAD_S (11.7 ms, the zero-distance intercept of the Green-LLM authors' pings: access, routing and
   queueing); a pair measured in neither direction (africa-south1 opened in January 2024, after the data) takes
   a + b x great-circle distance, least-squares fitted on every measured pair between registry regions.
 - carbon tax: the paper's base carbon price, 50 $/t (paper_v1.CARBON_TAX_BASE_USD_PER_T), at every site: one
   carbon price for all, so the carbon objective weighs tonnes equally everywhere (the paper's regional factors are
   for US states only).
 
-Everything else (workload recipe, bandwidth, synthetic inputs, water budget) is greenllm.data.scenarios.common.
+Everything else (workload recipe, bandwidth, synthetic inputs, water budget) is the shared recipe of
+greenllm.data.scenarios.recipe, assembled by greenllm.data.scenarios.assembly.
 No network: the files come from the raw cache (``greenllm data build world_2024 --offline``) under the registry's
 cache paths (registry.cached: a present but bad file is an error naming it, never "missing"); a missing file stops
 the build with one message listing every missing file, its cache path and pinned address. provenance.json records per
@@ -80,7 +81,7 @@ from greenllm.data import cache, timeseries
 from greenllm.data import regions as registry
 from greenllm.data.fuel_factors import FUEL_FACTORS, MACKNICK
 from greenllm.data.regions import UserArea
-from greenllm.data.scenarios import common, paper_v1
+from greenllm.data.scenarios import assembly, onsite, paper_v1, provenance_records, recipe
 from greenllm.data.sources import electricitymaps, openmeteo, prices
 from greenllm.data.sources import registry as sources
 from greenllm.errors import DataSourceError, InputError
@@ -255,7 +256,7 @@ def distance_fit(regions: Sequence, measured_ms: dict[tuple[str, str], float]) -
     if len(pairs) < 2:
         raise DataSourceError("gcp latency: fewer than two measured pairs between registry regions; cannot fit RTT "
                               "on distance for the unmeasured pairs")
-    distance = np.array([float(common.great_circle_km(a.latitude, a.longitude, b.latitude, b.longitude))
+    distance = np.array([float(recipe.great_circle_km(a.latitude, a.longitude, b.latitude, b.longitude))
                          for a, b, _ in pairs])
     rtt = np.array([ms / MS_PER_S for _, _, ms in pairs])
     slope, intercept = np.polyfit(distance, rtt, 1)
@@ -271,13 +272,13 @@ def rtt_matrix_s(regions: Sequence, measured_ms: dict[tuple[str, str], float], f
     ``regions``; {} when no pair needs it)."""
     ids = [r.id for r in regions]
     n = len(ids)
-    distance = common.distance_matrix_km(regions)
+    distance = recipe.distance_matrix_km(regions)
     rtt = np.full((n, n), np.nan)
     rule = np.empty((n, n), dtype=object)
     for i, a in enumerate(ids):
         for j, b in enumerate(ids):
             if i == j:
-                rtt[i, j], rule[i, j] = common.RTT_OVERHEAD_S, "own_region"
+                rtt[i, j], rule[i, j] = recipe.RTT_OVERHEAD_S, "own_region"
             elif (a, b) in measured_ms:
                 rtt[i, j], rule[i, j] = measured_ms[(a, b)] / MS_PER_S, "measured"
             elif (b, a) in measured_ms:
@@ -367,7 +368,7 @@ def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: s
     price, price_method = read_price(price_path, hours)
 
     weather_path = files[("weather", zone)]
-    weather, weather_info = common.site_weather(region, weather_path, hours)
+    weather, weather_info = onsite.site_weather(region, weather_path, hours)
     frame = pd.DataFrame({
         "price_usd_per_kwh": price.to_numpy(float),
         "carbon_kg_per_kwh": carbon.to_numpy(float),
@@ -384,7 +385,7 @@ def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: s
         "price": {"zone": zone, "method": price_method, "stand_in": False,
                   "file": _file_record(price_path, raw_root, "price", zone)},
         "weather": {"file": _file_record(weather_path, raw_root, "weather", zone), **weather_info,
-                    "distance_km": round(float(common.great_circle_km(region.latitude, region.longitude,
+                    "distance_km": round(float(recipe.great_circle_km(region.latitude, region.longitude,
                                                                       *weather_info["grid_point"])), 1),
                     "stand_in": False},
     }
@@ -394,7 +395,7 @@ def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: s
 def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = None, offline: bool = False,
           day: str = DEFAULT_DAY, days: int = 1, carbon_signal: str = "lifecycle",
           region_ids: Sequence[str] = REGION_IDS, regions_path: str | os.PathLike | None = None,
-          seed: int = common.SEED) -> Path:
+          seed: int = recipe.SEED) -> Path:
     """Write the world_2024 scenario folder (with provenance.json) to ``out_dir``; returns it.
 
     day: the first 2024 date (UTC); days: consecutive days; carbon_signal: "lifecycle" (default) or "direct";
@@ -404,7 +405,7 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
 
     if carbon_signal not in CARBON_SIGNALS:
         raise InputError(f"{NAME}: carbon_signal={carbon_signal!r}: choose one of {', '.join(CARBON_SIGNALS)}")
-    hours, days = common.window_hours(NAME, day, days, YEAR, why=" (the green-dcc files used here cover 2024)")
+    hours, days = recipe.window_hours(NAME, day, days, YEAR, why=" (the green-dcc files used here cover 2024)")
     unknown = [r for r in region_ids if r not in SITE_BY_REGION]
     if unknown:
         raise InputError(f"{NAME}: region(s) {', '.join(unknown)} have no green-dcc zone here; choose among "
@@ -428,8 +429,8 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
         "zone": [s.zone for s in sites],
         "carbon_signal": [carbon_signal] * len(regions),
     }
-    types = common.token_lengths()
-    tables, scalars = common.assemble(regions, hours, site_hourly,
+    types = recipe.token_lengths()
+    tables, scalars = assembly.assemble(regions, hours, site_hourly,
                                       carbon_tax_usd_per_kg=[tax_usd_per_kg] * len(regions), dc_info=dc_info,
                                       types=types, seed=seed, days=days)
     tables["areas"]["continent"] = [s.continent for s in sites]
@@ -442,7 +443,7 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
         dc_hour[column] = values[dc_hour["dc"].to_numpy(), dc_hour["hour"].to_numpy()]
     scalars.update({"scenario": NAME, "carbon_signal": carbon_signal, "carbon_signal_text": SIGNAL_TEXT[carbon_signal],
                     "rtt_model": ("measured Google Cloud inter-region RTT (own region: "
-                                  f"{common.RTT_OVERHEAD_S} s; unmeasured pairs: distance fit)")})
+                                  f"{recipe.RTT_OVERHEAD_S} s; unmeasured pairs: distance fit)")})
     provenance = _provenance(regions, hours, records, types, scalars, seed, carbon_signal, tax_usd_per_kg,
                              rtt_path, raw_root, rule, fit)
     return write_scenario(out_dir, tables, scalars, provenance=provenance)
@@ -451,7 +452,7 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
 def _provenance(regions, hours, records, types, scalars, seed, carbon_signal, tax_usd_per_kg, rtt_path, raw_root,
                 rule, fit) -> dict:
     def files(kind):
-        return common.record_files(regions, records, kind)
+        return provenance_records.record_files(regions, records, kind)
 
     def per_dc(kind):
         return {r.id: {k: v for k, v in records[r.id][kind].items() if k != "file"} for r in regions}
@@ -486,22 +487,22 @@ def _provenance(regions, hours, records, types, scalars, seed, carbon_signal, ta
                    "2-hour centred rolling mean) / 1000; per_dc says how each file was read"),
         "files": files("price"), "per_dc": per_dc("price"), "filled": False, "synthetic": False, "stand_in": False,
     }
-    renewable, wue = common.weather_provenance(
+    renewable, wue = provenance_records.weather_provenance(
         regions, records,
         renewable_source=(f"{openmeteo.SOURCE} 2024 archive files as redistributed by {GREEN_DCC} -> pvlib clear-sky "
                           "x cloud cover (Larson et al. 2016) + PVWatts, and windpowerlib"),
         renewable_licence=openmeteo.LICENCE,
-        renewable_method=(f"registry PV + turbine output scaled to {common.ONSITE_CAPACITY_KW} kW nameplate per site; "
+        renewable_method=(f"registry PV + turbine output scaled to {recipe.ONSITE_CAPACITY_KW} kW nameplate per site; "
                           "solar: Ineichen clear-sky GHI x (0.35 + 0.65 (1 - cloud cover)) (Larson, Nonnenmacher and "
                           "Coimbra 2016, Renewable Energy 91, 11-20), Erbs, Hay-Davies, PVWatts; wind: 10 m speed x "
                           "(hub height / 10 m)^(1/7) (power law, Peterson and Hennessey 1978), turbine power curve"),
-        wue_source=common.WUE_SOURCE, wue_stand_in_method="none")
+        wue_source=provenance_records.WUE_SOURCE, wue_stand_in_method="none")
     rtt_counts = {name: int((rule == name).sum()) for name in ("measured", "reverse", "own_region", "distance_fit")}
     tax = {"source": f"the Green-LLM paper's base carbon price {paper_v1.CARBON_TAX_BASE_USD_PER_T} $/t "
                      f"({paper_v1.RECIPE})",
            "method": f"{paper_v1.CARBON_TAX_BASE_USD_PER_T} $/t / 1000 = {tax_usd_per_kg} $/kg at every site",
            "synthetic": False, "filled": False, "stand_in": False, "constant": True}
-    provenance = common.scenario_provenance(
+    provenance = provenance_records.scenario_provenance(
         NAME, __name__, hours, regions, types, scalars, seed, [], carbon=carbon, ewif=ewif, price=price,
         renewable=renewable, wue=wue, tax=tax,
         extra={"window": f"{hours[0]:%Y-%m-%d %H:%M} to {hours[-1] + pd.Timedelta(hours=1):%Y-%m-%d %H:%M} UTC",
@@ -511,8 +512,8 @@ def _provenance(regions, hours, records, types, scalars, seed, carbon_signal, ta
                          for r in regions}})
     provenance["series"]["area_dc.rtt_s"] = {
         "source": GCP_LATENCY_SOURCE, "licence": GCP_LATENCY_LICENCE, "url": GCP_LATENCY_URL,
-        "method": ("measured directed pair; else the measured reverse; own region: common.RTT_OVERHEAD_S "
-                   f"({common.RTT_OVERHEAD_S} s, the zero-distance intercept of the Green-LLM authors' pings); "
+        "method": ("measured directed pair; else the measured reverse; own region: recipe.RTT_OVERHEAD_S "
+                   f"({recipe.RTT_OVERHEAD_S} s, the zero-distance intercept of the Green-LLM authors' pings); "
                    "neither direction measured: least-squares line on great-circle distance (distance_fit)"),
         "pairs": rtt_counts, "distance_fit": fit, "files": [_file_record(rtt_path, raw_root, "rtt")],
         "synthetic": False, "filled": False, "stand_in": False,
