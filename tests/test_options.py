@@ -8,7 +8,7 @@ import pytest
 
 from greenllm.cli import main
 from greenllm.errors import InputError
-from greenllm.formulations import FORMULATIONS, PaperFormulation, PerQueryFormulation, get_formulation
+from greenllm.formulations import FORMULATIONS, PaperFormulation, PerQueryFormulation, ServingFormulation, get_formulation
 from greenllm.inputs import load_scenario, write_scenario
 from greenllm.options import ModelOptions, default_options_for
 from greenllm.solve import solve
@@ -38,7 +38,8 @@ def test_defaults_and_immutability():
 
 
 def test_formulations_are_registered_by_name(tmp_path):
-    assert FORMULATIONS == {"paper": PaperFormulation, "per_query": PerQueryFormulation}
+    assert FORMULATIONS == {"paper": PaperFormulation, "per_query": PerQueryFormulation,
+                            "serving": ServingFormulation}
     s = load_scenario(negative_price_folder(tmp_path))
     assert isinstance(get_formulation("paper", s), PaperFormulation)
     assert isinstance(get_formulation("per_query", s, ModelOptions(per_query_slo="delay_max_s")), PerQueryFormulation)

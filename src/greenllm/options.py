@@ -19,7 +19,7 @@ from pathlib import Path
 
 from greenllm.errors import InputError
 
-FORMULATION_NAMES = ("paper", "per_query")
+FORMULATION_NAMES = ("paper", "per_query", "serving")
 SLO_RULES = ("mlperf", "delay_max_s")
 DEPRECATED_SCALARS = ("formulation", "grid_within_load", "per_query_slo")  # scalars.json fields read for one release
 SLO_ALIASES = {"model": "mlperf"}  # the earlier name of the catalogue (MLPerf TTFT/TPOT) rule
@@ -94,8 +94,9 @@ def add_option_arguments(parser, *, formulation: bool = True) -> None:
 
     if formulation:
         parser.add_argument("--formulation", choices=FORMULATION_NAMES, default=None,
-                            help="model: the paper's (default) or per_query (per-query latency and hardware; see"
-                                 " docs/per_query.md)")
+                            help="model: the paper's (default), per_query (per-query latency and hardware; see"
+                                 " docs/per_query.md) or serving (fleet scale, serving operating points;"
+                                 " docs/serving.md)")
     parser.add_argument("--grid-within-load", action=argparse.BooleanOptionalAction, default=None,
                         help="bound grid power by the facility load (default: off, unless the scenario folder's"
                              " provenance.json asks for it)")

@@ -122,6 +122,8 @@ def used_scenarios():
         names.append(config["hardware_mix"]["scenario"])
     if "year" in EXPERIMENTS:
         names.append(config["year"]["scenario"])
+    if "serving" in EXPERIMENTS:
+        names.append(config["serving"]["scenario"])
     return list(dict.fromkeys(names))
 
 
@@ -273,7 +275,7 @@ def build_statuses(wildcards):
     return [f"results/{name}/build_status.json" for name in used_scenarios()]
 
 
-OWN_SCENARIO = {"real_data", "formulations", "hardware_mix", "year", "scaling"}
+OWN_SCENARIO = {"real_data", "formulations", "hardware_mix", "year", "scaling", "serving"}
 """Experiments that choose their own scenarios (the others run on the base scenario)."""
 
 
@@ -293,7 +295,7 @@ def all_targets(wildcards):
         for scenario in config["formulations"]["scenarios"]:
             if build_status(scenario)["built"]:
                 targets += experiment_targets("formulations", scenario)
-    for experiment in ("hardware_mix", "year"):
+    for experiment in ("hardware_mix", "year", "serving"):
         if experiment in EXPERIMENTS and build_status(config[experiment]["scenario"])["built"]:
             targets += experiment_targets(experiment, config[experiment]["scenario"])
     if "scaling" in EXPERIMENTS:

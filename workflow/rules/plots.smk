@@ -157,6 +157,23 @@ PLOTS = {
         params=lambda w, input: dict(figures_dir="figures/scaling", tables_dir="tables/scaling",
                                      runs={r["formulation"]: r["sizes"] for r in config["scaling"]["runs"]},
                                      scheme=config["scaling"]["scheme"], result_files=list(input.results))),
+    "serving": dict(
+        experiment="serving", notebook="17_serving.ipynb", subcategory="Serving at fleet scale",
+        message="Serving at fleet scale: baselines, latency fronts, SLO cost, published per-prompt figures",
+        figures={"serving_policies": "serving_policies", "serving_fronts": "serving_fronts",
+                 "serving_validation": "serving_validation"},
+        tables={"baselines": "serving_baselines_table", "baselines_margin": "serving_margin_table",
+                "serving_fronts": "serving_fronts_table", "serving_slo": "serving_slo_table",
+                "validation_per_query": "serving_validation_table", "validation_ratios": "serving_ratios_table"},
+        code=[PACKAGE / f for f in ("serving.py", "fleet.py", "fleet_lp.py", "baselines.py", "fleet_experiments.py",
+                                    "fleet_plots.py")],
+        inputs=lambda w: {"scenario": scenario_dir(w.scenario), "catalogue": "config/serving.yaml"},
+        params=lambda w, input: dict(
+            **_common(w),
+            serving={k: config["serving"][k] for k in ("queries_per_day", "accelerators", "accelerators_per_site",
+                                                       "renewable_share", "batch_limits", "tpot_statistic")},
+            front_points=config["serving"]["front_points"],
+            validation_schemes=config["serving"]["validation_schemes"])),
 }
 """One row per plot rule: experiment (config `experiments:`), notebook, figures/tables {stem: caption}, inputs and
 notebook parameters as functions of the wildcards (and the inputs); optional `variants` and extra `code`."""

@@ -2,7 +2,9 @@
 
 * ``paper``: the paper's model (arXiv 2507.09942), :class:`~greenllm.formulations.paper.PaperFormulation`;
 * ``per_query``: per-query latency, hardware energy and accelerator capacity (docs/per_query.md),
-  :class:`~greenllm.formulations.per_query.PerQueryFormulation`.
+  :class:`~greenllm.formulations.per_query.PerQueryFormulation`;
+* ``serving``: fleet scale, serving operating points, latency SLO as pruning (docs/serving.md),
+  :class:`~greenllm.formulations.serving.ServingFormulation`.
 
 :func:`get_formulation` makes one by name for a scenario and :class:`~greenllm.options.ModelOptions`; add a
 formulation by implementing the interface and adding its class to ``FORMULATIONS`` (docs/model.md).
@@ -14,15 +16,17 @@ from greenllm.errors import InputError
 from greenllm.formulations.base import Description, Formulation, Provisioning, Solution, bound_grid_by_load
 from greenllm.formulations.paper import PaperFormulation
 from greenllm.formulations.per_query import PerQueryFormulation
+from greenllm.formulations.serving import ServingFormulation
 from greenllm.inputs import Scenario
 from greenllm.lp import LinearProgram
 from greenllm.options import FORMULATION_NAMES, ModelOptions
 
-FORMULATIONS: dict[str, type[Formulation]] = {cls.name: cls for cls in (PaperFormulation, PerQueryFormulation)}
+FORMULATIONS: dict[str, type[Formulation]] = {
+    cls.name: cls for cls in (PaperFormulation, PerQueryFormulation, ServingFormulation)}
 assert tuple(FORMULATIONS) == FORMULATION_NAMES, "greenllm.options.FORMULATION_NAMES lists the registered names"
 
 __all__ = ["FORMULATIONS", "Description", "Formulation", "PaperFormulation", "PerQueryFormulation", "Provisioning",
-           "Solution", "build", "get_formulation", "resolve"]
+           "ServingFormulation", "Solution", "build", "get_formulation", "resolve"]
 
 
 def get_formulation(name: str, scenario: Scenario | None = None, options: ModelOptions | None = None) -> Formulation:

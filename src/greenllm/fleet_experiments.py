@@ -1,0 +1,129 @@
+"""The serving experiment: baselines against optimised schemes, the latency Pareto fronts, what the SLO costs, and
+per-query figures set against published ones. Each function returns a table (pandas) that a notebook writes out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from greenllm import baselines
+from greenllm.fleet import Fleet, FleetOptions, account, build_fleet, size_renewables
+from greenllm.fleet_lp import SCHEMES, FleetSolver
+from greenllm.inputs import load_scenario
+from greenllm.serving import ServingCatalogue, load_serving
+
+FRONT_OBJECTIVES = ("emissions_kg", "total_usd", "water_l")
+LATENCY_MEASURES = ("latency_mean_s", "latency_p95_s")
+SECONDARY = {"emissions_kg": "total_usd", "total_usd": "emissions_kg", "water_l": "emissions_kg"}
+PER_QUERY = ("energy_wh_per_query", "water_ml_per_query", "co2_g_per_query")
+
+
+def fleet_for(scenario_dir: str | Path, options: FleetOptions, catalogue: ServingCatalogue | None = None) -> Fleet:
+    """The fleet of a scenario folder at the options' scale, with on-site renewables sized on the
+    demand-proportional allocation."""
+    fleet = build_fleet(load_scenario(scenario_dir), catalogue or load_serving(), options)
+    return size_renewables(fleet, baselines.demand_proportional(fleet))
+
+
+def gpu_j_per_output_token(fleet: Fleet, q_pt: np.ndarray) -> float:
+    """GPU energy of the busy accelerators per output token of an allocation [J/token] (prompt processing included,
+    host and idle excluded): the measurement boundary of GPU-only per-token figures."""
+    tokens_out = np.array([c.tokens_out for c in fleet.catalogue.classes])[fleet.pair_k]
+    queries = q_pt.sum(axis=1)
+    return float((queries * fleet.active_j).sum() / (queries * tokens_out).sum())
+
+
+def _row(fleet: Fleet, policy: str, kind: str, q_pt: np.ndarray) -> dict:
+    acc = account(fleet, q_pt)
+    batch = np.average(fleet.pair_batch, weights=q_pt.sum(axis=1))
+    return {"policy": policy, "kind": kind, **acc.row(), **acc.per_query(),
+            "gpu_j_per_output_token": gpu_j_per_output_token(fleet, q_pt), "mean_batch_limit": float(batch)}
+
+
+def policies(fleet: Fleet, solver: FleetSolver | None = None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """One row per baseline and optimised scheme (same fleet, SLO and accounting), and the allocations by name."""
+    solver = solver or FleetSolver(fleet)
+    allocations = {name: fn(fleet) for name, fn in baselines.POLICIES.items()}
+    rows = [_row(fleet, name, "baseline", q) for name, q in allocations.items()]
+    for name, order in SCHEMES.items():
+        allocations[name] = solver.solve(order)
+        rows.append(_row(fleet, name, "optimised", allocations[name]))
+    table = pd.DataFrame(rows)
+    table.attrs["first_objective"] = {name: order[0] for name, order in SCHEMES.items()}
+    return table, allocations
+
+
+def best_baseline_margin(table: pd.DataFrame) -> pd.DataFrame:
+    """Per optimised scheme: its first objective, its value, the best baseline's and the relative saving [-]."""
+    rows = []
+    base = table[table["kind"] == "baseline"]
+    for name, order in SCHEMES.items():
+        metric = order[0]
+        ours = float(table.loc[table["policy"] == name, metric].iloc[0])
+        best = base.loc[base[metric].idxmin()]
+        rows.append({"scheme": name, "objective": metric, "optimised": ours, "best_baseline": best["policy"],
+                     "baseline_value": float(best[metric]),
+                     "saving": 1 - ours / float(best[metric]) if best[metric] else 0.0})
+    return pd.DataFrame(rows)
+
+
+def fronts(fleet: Fleet, solver: FleetSolver, table: pd.DataFrame, points: int = 7,
+           objectives=FRONT_OBJECTIVES, measures=LATENCY_MEASURES) -> pd.DataFrame:
+    """Epsilon-constraint fronts: for each objective and latency measure, the objective minimised (then its
+    secondary) with the latency measure held at ``points`` limits from the fastest allocation's value to that of the
+    objective's own unconstrained optimum."""
+    fastest = table.set_index("policy").loc["min_latency"]
+    rows = []
+    for objective in objectives:
+        order = (objective, SECONDARY[objective])
+        free = _row(fleet, "free", "front", solver.solve(order))
+        for measure in measures:
+            for eps in np.linspace(fastest[measure], free[measure], points):
+                kwargs = {"mean_s": eps} if measure == "latency_mean_s" else {"p95_s": eps}
+                solver.latency_limits(**kwargs)
+                row = _row(fleet, f"min_{objective}", "front", solver.solve(order))
+                rows.append({"objective": objective, "measure": measure, "epsilon_s": float(eps), **row})
+            solver.latency_limits()
+    return pd.DataFrame(rows)
+
+
+def slo_cost(fleet: Fleet, scheme: str = "min_emissions") -> dict:
+    """What the SLO costs: the scheme solved on the same fleet with every pair allowed. Returns pairs kept and
+    pruned, the first objective with and without the SLO, and the share of queries the free solution would put on
+    pairs that break the SLO."""
+    metric = SCHEMES[scheme][0]
+    free_fleet = build_fleet(fleet.scenario, fleet.catalogue, dataclasses.replace(fleet.options, slo=False))
+    free_fleet.renewable_kwh_jt = fleet.renewable_kwh_jt
+    q_free = FleetSolver(free_fleet).solve(SCHEMES[scheme])
+    q_slo = FleetSolver(fleet).solve(SCHEMES[scheme])
+    with_slo, without = account(fleet, q_slo), account(free_fleet, q_free)
+    served = q_free.sum(axis=1)
+    return {"scheme": scheme, "objective": metric, "pairs_kept": fleet.n_pairs,
+            "pairs_pruned": fleet.n_pairs_total - fleet.n_pairs,
+            "with_slo": getattr(with_slo, metric), "without_slo": getattr(without, metric),
+            "share_breaking_slo_without": float(served[~free_fleet.slo_ok].sum() / served.sum()),
+            "latency_p95_without_s": without.latency_p95_s}
+
+
+def validation(table: pd.DataFrame, catalogue: ServingCatalogue) -> pd.DataFrame:
+    """Each scheme's per-query figures against each published reference that gives the same quantity: ratio
+    ours / published (low and high end of a published range). Samsi et al.'s J per output token is compared with
+    the scheme's GPU energy per output token (their boundary)."""
+    rows = []
+    for _, r in table.iterrows():
+        for ref in catalogue.references:
+            pairs = [(m, getattr(ref, m)) for m in PER_QUERY if getattr(ref, m) is not None]
+            if ref.j_per_output_token is not None:
+                pairs.append(("gpu_j_per_output_token", ref.j_per_output_token))
+            for metric, (low, high) in pairs:
+                compared = ref.water_metric if metric == "water_ml_per_query" else metric
+                ours = float(r[compared])
+                rows.append({"scheme": r["policy"], "kind": r["kind"], "reference": ref.name,
+                             "metric": metric, "compared_with": compared,
+                             "ours": ours, "published_low": low, "published_high": high,
+                             "ratio_low": ours / high, "ratio_high": ours / low, "boundary": ref.boundary})
+    return pd.DataFrame(rows)

@@ -1,0 +1,395 @@
+"""The serving catalogue (config/serving.yaml): measured operating points, workload classes, host power, references.
+
+An **operating point** is one accelerator type serving one model at one vLLM batch limit (``max_num_seqs``), as
+measured by the ML.ENERGY Leaderboard v3 (github.com/ml-energy/leaderboard, ``public/data/models/*.json``): output
+throughput of a replica, per-user time per output token (median inter-token latency), GPU energy per output token.
+Bigger batches cut energy per token several-fold and raise the time per token: the trade-off the serving model
+optimises. :func:`leaderboard_operating_points` derives the catalogue rows from a leaderboard model file, and
+:func:`azure_token_classes` / :func:`azure_peak_to_mean` the workload parameters from the Azure LLM inference traces
+2023, so tests can recompute every committed number from the original files.
+
+:func:`load_serving` validates the file and raises one :class:`~greenllm.errors.InputError` naming the file and the
+field on any problem. Units are in the field names (``_w``, ``_s``, ``_j_per_token``, ``_tokens_per_s``).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from greenllm.errors import InputError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SERVING_PATH = REPO_ROOT / "config" / "serving.yaml"
+MS_PER_S = 1000.0
+SECTIONS = ("sources", "leaderboard", "accelerators", "models", "operating_points", "host", "prefill", "workload",
+            "references")
+ACCELERATOR_FIELDS = ("tdp_w", "idle_w", "peak_dense_bf16_flop_per_s", "accelerators_per_server")
+SLO_TIERS = ("server", "interactive")
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """tdp_w, idle_w [W]; peak dense BF16 throughput [FLOP/s]; accelerators per server."""
+
+    name: str
+    tdp_w: float
+    idle_w: float
+    peak_dense_bf16_flop_per_s: float
+    accelerators_per_server: int
+
+
+@dataclass(frozen=True)
+class Model:
+    """A served model: checkpoint, parameter count and its MLPerf latency limits per tier, (TTFT [s], TPOT [s])."""
+
+    name: str
+    checkpoint: str
+    params_billion: float
+    slo_s: dict[str, tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """One measured (accelerator, model, batch limit).
+
+    tokens_per_s_replica   output tokens per second of one replica, all streams together [tokens/s]
+    tpot_s                 median inter-token latency one request sees [s per output token]
+    tpot_p99_s             99th percentile inter-token latency [s]
+    j_per_token            GPU energy of the replica per output token, prompt processing included [J/token]
+    power_w                mean GPU power of the replica while serving [W]
+    """
+
+    accelerator: str
+    model: str
+    batch_limit: int
+    accelerators_per_replica: int
+    tokens_per_s_replica: float
+    tpot_s: float
+    tpot_p99_s: float
+    j_per_token: float
+    power_w: float
+
+    @property
+    def tokens_per_s_accelerator(self) -> float:
+        return self.tokens_per_s_replica / self.accelerators_per_replica
+
+    @property
+    def name(self) -> str:
+        return f"{self.accelerator}/{self.model}/b{self.batch_limit}"
+
+
+@dataclass(frozen=True)
+class TokenClass:
+    """A workload class: share of all queries [-], mean input and output tokens per query, the model serving it and
+    its SLO tier."""
+
+    name: str
+    trace: str
+    share: float
+    tokens_in: float
+    tokens_out: float
+    model: str
+    slo_tier: str
+
+
+WATER_METRICS = ("water_ml_per_query", "water_onsite_ml_per_query")
+REFERENCE_FIELDS = ("energy_wh_per_query", "water_ml_per_query", "co2_g_per_query", "j_per_output_token")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A published per-prompt figure as (low, high) (equal for a single number); None where the source gives none."""
+
+    name: str
+    citation: str
+    boundary: str
+    energy_wh_per_query: tuple[float, float] | None = None
+    water_ml_per_query: tuple[float, float] | None = None
+    co2_g_per_query: tuple[float, float] | None = None
+    j_per_output_token: tuple[float, float] | None = None
+    water_metric: str = "water_ml_per_query"  # ours to compare with: on-site plus generation, or on-site only
+
+
+@dataclass(frozen=True)
+class ServingCatalogue:
+    accelerators: dict[str, Accelerator]
+    models: dict[str, Model]
+    operating_points: tuple[OperatingPoint, ...]
+    host_j_per_accelerator_j: float  # host CPU, DRAM and network energy per joule of accelerator energy [-]
+    prefill_mfu: float  # model FLOP utilisation of prompt processing [-]
+    classes: tuple[TokenClass, ...]
+    peak_to_mean: float  # busiest 5-minute arrival rate over the hour's mean [-]
+    references: tuple[Reference, ...]
+    sources: dict[str, str]
+    leaderboard: dict
+    path: Path | None = None
+    notes: dict = field(default_factory=dict)
+
+    def points(self, accelerator: str, model: str, batch_limits: Sequence[int] | None = None) -> list[OperatingPoint]:
+        return [p for p in self.operating_points if p.accelerator == accelerator and p.model == model
+                and (batch_limits is None or p.batch_limit in batch_limits)]
+
+    def prefill_tokens_per_s(self, point: OperatingPoint) -> float:
+        """Input tokens per second of one replica running prompt processing alone [tokens/s]:
+        accelerators x peak dense FLOP/s x MFU / (2 x parameters) (forward pass ~ 2 FLOP per parameter per token)."""
+        acc = self.accelerators[point.accelerator]
+        flop_per_token = 2.0 * self.models[point.model].params_billion * 1e9
+        return point.accelerators_per_replica * acc.peak_dense_bf16_flop_per_s * self.prefill_mfu / flop_per_token
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Derivations from the original files (used by tests to recompute the committed catalogue)
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def leaderboard_operating_points(model_file: Mapping, model: str,
+                                 gpu_names: Mapping[str, str] | None = None) -> list[dict]:
+    """Catalogue rows from one ML.ENERGY Leaderboard v3 model file (``public/data/models/<org>__<model>__<task>.json``,
+    parsed): one per configuration, sorted by (gpu, batch limit). ``gpu_names`` maps the file's ``gpu_model`` to
+    catalogue accelerator names (default: unchanged)."""
+    rows = []
+    for n, c in enumerate(model_file.get("configurations", [])):
+        try:
+            rows.append({
+                "accelerator": (gpu_names or {}).get(c["gpu_model"], c["gpu_model"]),
+                "model": model,
+                "batch_limit": int(c["max_num_seqs"]),
+                "accelerators_per_replica": int(c["num_gpus"]),
+                "tokens_per_s_replica": float(c["output_throughput_tokens_per_sec"]),
+                "tpot_s": float(c["median_itl_ms"]) / MS_PER_S,
+                "tpot_p99_s": float(c["p99_itl_ms"]) / MS_PER_S,
+                "j_per_token": float(c["energy_per_token_joules"]),
+                "power_w": float(c["avg_power_watts"]),
+            })
+        except (KeyError, TypeError, ValueError) as err:
+            raise InputError(f"leaderboard model file {model_file.get('model_id')!r}, configurations[{n}]: {err}") \
+                from None
+    return sorted(rows, key=lambda r: (r["accelerator"], r["batch_limit"]))
+
+
+def _class_of(trace: pd.DataFrame, quantiles: Sequence[float]) -> np.ndarray:
+    """Class index of each request by its rank in output tokens (ties broken by order in the file)."""
+    rank = trace["tokens_out"].rank(method="first").to_numpy() / len(trace)  # (0, 1]
+    return np.searchsorted(np.asarray(quantiles, float), rank, side="left")
+
+
+def azure_token_classes(traces: Mapping[str, pd.DataFrame], quantiles: Sequence[float]) -> list[dict]:
+    """Token-length classes per trace: requests are split at the given quantiles of their output tokens (e.g. 0.5,
+    0.9, 1.0: the shorter half, the next 40 %, the longest 10 %); each class gets its share of all requests of all
+    traces (the within-hour mix), and its mean input and output tokens. ``traces``: name -> frame of
+    :func:`greenllm.data.workload.read_azure_trace`."""
+    total = sum(len(t) for t in traces.values())
+    rows = []
+    for name, trace in traces.items():
+        cls = _class_of(trace, quantiles)
+        for c in range(len(quantiles)):
+            part = trace[cls == c]
+            rows.append({"name": f"{name}_q{c + 1}", "trace": name, "share": len(part) / total,
+                         "tokens_in": float(part["tokens_in"].mean()), "tokens_out": float(part["tokens_out"].mean())})
+    return rows
+
+
+def azure_peak_to_mean(traces: Mapping[str, pd.DataFrame], bin_s: float = 300.0) -> float:
+    """Busiest arrival rate over the mean rate, in complete ``bin_s`` bins of all traces' requests together [-]."""
+    stamps = pd.concat([t["timestamp"] for t in traces.values()])
+    seconds = (stamps - stamps.min()).dt.total_seconds().to_numpy()
+    n_full = int(seconds.max() // bin_s)
+    counts = np.bincount((seconds // bin_s).astype(int), minlength=n_full + 1)[:n_full]
+    return float(counts.max() / counts.mean())
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Loading and validation
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _num(path: Path, where: str, value, *, positive: bool = False, at_most: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(f"{path}, {where}: {value!r} is not a finite number")
+    if value < 0 or (positive and value <= 0):
+        raise InputError(f"{path}, {where}: {value!r} must be {'> 0' if positive else '>= 0'}")
+    if at_most is not None and value > at_most:
+        raise InputError(f"{path}, {where}: {value!r} must be <= {at_most}")
+    return float(value)
+
+
+def _sourced(path: Path, where: str, entry, sources: dict, **kw) -> float:
+    if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
+        raise InputError(f"{path}, {where}: expected {{value: NUMBER, source: KEY}} (every number carries its source)")
+    if entry["source"] not in sources:
+        raise InputError(f"{path}, {where}: source {entry['source']!r} is not listed under 'sources'")
+    return _num(path, where, entry["value"], **kw)
+
+
+def _mapping(path: Path, where: str, value) -> dict:
+    if not isinstance(value, dict):
+        raise InputError(f"{path}, {where}: expected a mapping")
+    return value
+
+
+def _member(path: Path, where: str, value, known, what: str) -> None:
+    if value not in known:
+        raise InputError(f"{path}, {where}: {value!r} is not one of {what} ({', '.join(known)})")
+
+
+def _source_key(path: Path, where: str, spec: dict, sources: dict) -> None:
+    if spec.get("source") not in sources:
+        raise InputError(f"{path}, {where}.source: {spec.get('source')!r} is not listed under 'sources'")
+
+
+def _accelerators(path, raw, sources) -> dict[str, Accelerator]:
+    out = {}
+    for name, spec in _mapping(path, "accelerators", raw).items():
+        spec = _mapping(path, f"accelerators.{name}", spec)
+        values = {}
+        for f in ACCELERATOR_FIELDS:
+            if f not in spec:
+                raise InputError(f"{path}, accelerators.{name}.{f}: missing")
+            values[f] = _sourced(path, f"accelerators.{name}.{f}", spec[f], sources, positive=True)
+        if values["idle_w"] > values["tdp_w"]:
+            raise InputError(f"{path}, accelerators.{name}.idle_w: {values['idle_w']} W exceeds"
+                             f" tdp_w {values['tdp_w']} W")
+        values["accelerators_per_server"] = int(values["accelerators_per_server"])
+        out[str(name)] = Accelerator(str(name), **values)
+    return out
+
+
+def _models(path, raw, sources) -> dict[str, Model]:
+    out = {}
+    for name, spec in _mapping(path, "models", raw).items():
+        where = f"models.{name}"
+        spec = _mapping(path, where, spec)
+        params = _sourced(path, f"{where}.params_billion", spec.get("params_billion"), sources, positive=True)
+        slo = {}
+        for tier in SLO_TIERS:
+            tier_spec = _mapping(path, f"{where}.slo.{tier}", (spec.get("slo") or {}).get(tier))
+            _source_key(path, f"{where}.slo.{tier}", tier_spec, sources)
+            slo[tier] = (_num(path, f"{where}.slo.{tier}.ttft_s", tier_spec.get("ttft_s"), positive=True),
+                         _num(path, f"{where}.slo.{tier}.tpot_s", tier_spec.get("tpot_s"), positive=True))
+        out[str(name)] = Model(str(name), str(spec.get("checkpoint", "")), params, slo)
+    return out
+
+
+def _operating_points(path, raw, accelerators, models) -> tuple[OperatingPoint, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise InputError(f"{path}, operating_points: expected a non-empty list")
+    points, seen = [], set()
+    for n, spec in enumerate(raw):
+        where = f"operating_points[{n}]"
+        spec = _mapping(path, where, spec)
+        _member(path, f"{where}.accelerator", spec.get("accelerator"), accelerators, "accelerators")
+        _member(path, f"{where}.model", spec.get("model"), models, "models")
+        values = {f: _num(path, f"{where}.{f}", spec.get(f), positive=True)
+                  for f in ("batch_limit", "accelerators_per_replica", "tokens_per_s_replica", "tpot_s", "tpot_p99_s",
+                            "j_per_token", "power_w")}
+        key = (spec["accelerator"], spec["model"], int(values["batch_limit"]))
+        if key in seen:
+            raise InputError(f"{path}, {where}: a second operating point for {key}")
+        seen.add(key)
+        if values["accelerators_per_replica"] > accelerators[spec["accelerator"]].accelerators_per_server:
+            raise InputError(f"{path}, {where}.accelerators_per_replica: more than one server holds")
+        points.append(OperatingPoint(spec["accelerator"], spec["model"], int(values["batch_limit"]),
+                                     int(values["accelerators_per_replica"]), values["tokens_per_s_replica"],
+                                     values["tpot_s"], values["tpot_p99_s"], values["j_per_token"], values["power_w"]))
+    return tuple(points)
+
+
+def _workload(path, raw, models, sources) -> tuple[tuple[TokenClass, ...], float]:
+    raw = _mapping(path, "workload", raw)
+    _source_key(path, "workload", raw, sources)
+    quantiles = raw.get("quantiles")
+    if (not isinstance(quantiles, list) or not quantiles or quantiles[-1] != 1
+            or any(not 0 < _num(path, "workload.quantiles", q) <= 1 for q in quantiles)
+            or sorted(quantiles) != quantiles):
+        raise InputError(f"{path}, workload.quantiles: expected increasing numbers in (0, 1] ending with 1")
+    peak = _num(path, "workload.peak_to_mean", raw.get("peak_to_mean"), positive=True)
+    if peak < 1:
+        raise InputError(f"{path}, workload.peak_to_mean: {peak} must be >= 1 (a peak rate over the mean)")
+    classes = []
+    for n, spec in enumerate(raw.get("classes") or []):
+        where = f"workload.classes[{n}]"
+        spec = _mapping(path, where, spec)
+        _member(path, f"{where}.model", spec.get("model"), models, "models")
+        _member(path, f"{where}.slo_tier", spec.get("slo_tier"), SLO_TIERS, "the SLO tiers")
+        classes.append(TokenClass(str(spec.get("name")), str(spec.get("trace")),
+                                  _num(path, f"{where}.share", spec.get("share"), positive=True, at_most=1.0),
+                                  _num(path, f"{where}.tokens_in", spec.get("tokens_in")),
+                                  _num(path, f"{where}.tokens_out", spec.get("tokens_out"), positive=True),
+                                  spec["model"], spec["slo_tier"]))
+    if not classes:
+        raise InputError(f"{path}, workload.classes: expected a non-empty list")
+    total = sum(c.share for c in classes)
+    if abs(total - 1.0) > 1e-6:
+        raise InputError(f"{path}, workload.classes: shares sum to {total:.6f}, not 1")
+    return tuple(classes), peak
+
+
+def _references(path, raw, sources) -> tuple[Reference, ...]:
+    out = []
+    for n, spec in enumerate(raw or []):
+        where = f"references[{n}]"
+        spec = _mapping(path, where, spec)
+        _source_key(path, where, spec, sources)
+        vals = {}
+        for f in REFERENCE_FIELDS:
+            value = spec.get(f)
+            if value is None:
+                continue
+            low_high = value if isinstance(value, list) else [value, value]
+            if len(low_high) != 2:
+                raise InputError(f"{path}, {where}.{f}: expected a number or [low, high]")
+            low, high = (_num(path, f"{where}.{f}", v, positive=True) for v in low_high)
+            if low > high:
+                raise InputError(f"{path}, {where}.{f}: low {low} exceeds high {high}")
+            vals[f] = (low, high)
+        water_metric = spec.get("water_metric", "water_ml_per_query")
+        if water_metric not in WATER_METRICS:
+            raise InputError(f"{path}, {where}.water_metric: {water_metric!r} is not one of {', '.join(WATER_METRICS)}")
+        out.append(Reference(str(spec.get("name")), sources[spec["source"]], str(spec.get("boundary", "")),
+                             water_metric=water_metric, **vals))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: Path, mtime: float) -> ServingCatalogue:
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise InputError(f"{path}: cannot read the serving catalogue ({err})") from None
+    raw = _mapping(path, "top level", raw)
+    for key in SECTIONS:
+        if key not in raw:
+            raise InputError(f"{path}, {key}: missing section")
+    sources = {str(k): str(v) for k, v in _mapping(path, "sources", raw["sources"]).items()}
+    accelerators = _accelerators(path, raw["accelerators"], sources)
+    models = _models(path, raw["models"], sources)
+    _source_key(path, "leaderboard", _mapping(path, "leaderboard", raw["leaderboard"]), sources)
+    points = _operating_points(path, raw["operating_points"], accelerators, models)
+    host = _mapping(path, "host", raw["host"])
+    shares = {f: _sourced(path, f"host.{f}", host.get(f), sources, positive=True, at_most=1.0)
+              for f in ("accelerator_share", "host_share")}
+    prefill = _mapping(path, "prefill", raw["prefill"])
+    _source_key(path, "prefill", prefill, sources)
+    mfu = _num(path, "prefill.mfu", prefill.get("mfu"), positive=True, at_most=1.0)
+    classes, peak = _workload(path, raw["workload"], models, sources)
+    quantiles = tuple(float(q) for q in raw["workload"]["quantiles"])
+    references = _references(path, raw["references"], sources)
+    return ServingCatalogue(accelerators, models, points, shares["host_share"] / shares["accelerator_share"], mfu,
+                            classes, peak, references, sources, dict(raw["leaderboard"]), path,
+                            notes={"prefill": str(prefill.get("note", "")), "quantiles": quantiles})
+
+
+def load_serving(path: str | Path | None = None) -> ServingCatalogue:
+    """Read and validate the serving catalogue (default: config/serving.yaml of this checkout)."""
+    path = Path(path) if path is not None else DEFAULT_SERVING_PATH
+    if not path.is_file():
+        raise InputError(f"{path}: serving catalogue missing")
+    return _load_cached(path.resolve(), path.stat().st_mtime)
