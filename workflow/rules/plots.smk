@@ -19,6 +19,15 @@ def _hourly(name):
     return figure
 
 
+def _serving():
+    """The serving notebook's parameters from config `serving:`."""
+    section = config["serving"]
+    keys = ("queries_per_day", "accelerators", "accelerators_per_site", "renewable_share", "batch_limits",
+            "tpot_statistic")
+    return dict(serving={k: section[k] for k in keys}, front_points=section["front_points"],
+                validation_schemes=section["validation_schemes"])
+
+
 def _sweep_metrics(field):
     (item,) = [f for f in config["sweeps"]["fields"] if f["field"] == field]
     return item["metrics"]
@@ -167,13 +176,8 @@ PLOTS = {
                 "validation_per_query": "serving_validation_table", "validation_ratios": "serving_ratios_table"},
         code=[PACKAGE / f for f in ("serving.py", "fleet.py", "fleet_lp.py", "baselines.py", "fleet_experiments.py",
                                     "fleet_plots.py")],
-        inputs=lambda w: {"scenario": scenario_dir(w.scenario), "catalogue": "config/serving.yaml"},
-        params=lambda w, input: dict(
-            **_common(w),
-            serving={k: config["serving"][k] for k in ("queries_per_day", "accelerators", "accelerators_per_site",
-                                                       "renewable_share", "batch_limits", "tpot_statistic")},
-            front_points=config["serving"]["front_points"],
-            validation_schemes=config["serving"]["validation_schemes"])),
+        inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": "config/serving.yaml"},
+        params=lambda w, input: dict(**_common(w), **_serving()),
 }
 """One row per plot rule: experiment (config `experiments:`), notebook, figures/tables {stem: caption}, inputs and
 notebook parameters as functions of the wildcards (and the inputs); optional `variants` and extra `code`."""
