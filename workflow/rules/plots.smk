@@ -19,13 +19,14 @@ def _hourly(name):
     return figure
 
 
+SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site", "renewable_share", "batch_limits",
+                      "tpot_statistic"]
+
+
 def _serving():
-    """The serving notebook's parameters from config `serving:`."""
     section = config["serving"]
-    keys = ("queries_per_day", "accelerators", "accelerators_per_site", "renewable_share", "batch_limits",
-            "tpot_statistic")
-    return dict(serving={k: section[k] for k in keys}, front_points=section["front_points"],
-                validation_schemes=section["validation_schemes"])
+    return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "front_points": section["front_points"],
+            "validation_schemes": section["validation_schemes"]}
 
 
 def _sweep_metrics(field):
@@ -177,7 +178,7 @@ PLOTS = {
         code=[PACKAGE / f for f in ("serving.py", "fleet.py", "fleet_lp.py", "baselines.py", "fleet_experiments.py",
                                     "fleet_plots.py")],
         inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": "config/serving.yaml"},
-        params=lambda w, input: dict(**_common(w), **_serving()),
+        params=lambda w, input: dict(**_common(w), **_serving())),
 }
 """One row per plot rule: experiment (config `experiments:`), notebook, figures/tables {stem: caption}, inputs and
 notebook parameters as functions of the wildcards (and the inputs); optional `variants` and extra `code`."""
