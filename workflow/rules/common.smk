@@ -51,7 +51,7 @@ PER_QUERY_CODE = [*SOLVE_CODE, PACKAGE / "per_query.py", PACKAGE / "hardware.py"
 """Code and catalogue the per-query solves depend on."""
 YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml"]
 SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py"]
-PLOT_CODE = [*EXPERIMENT_CODE, PACKAGE / "plots.py"]
+PLOT_CODE = [*EXPERIMENT_CODE, *sorted((PACKAGE / "plots").glob("*.py"))]
 """Code a notebook run depends on (besides the notebook itself)."""
 BASE = config["base_scenario"]
 EXPERIMENTS = set(config["experiments"])
