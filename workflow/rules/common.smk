@@ -22,9 +22,10 @@ from greenllm.data.build import SCENARIOS as BUILDERS
 from greenllm.experiments.points import batches, model_options, point_table
 from greenllm.experiments.spec import calendar_months, scheme_specs as _scheme_specs
 
-SCRIPTS = REPO / "workflow" / "scripts"
 NOTEBOOKS = REPO / "notebooks"
 PACKAGE = REPO / "src" / "greenllm"
+PIPELINE_CODE = PACKAGE / "pipeline"
+"""The job modules of `greenllm pipeline ...`: each rule lists its job's module as an input, so a change reruns it."""
 
 
 def builder_name(scenario):
@@ -250,7 +251,7 @@ def nb_common(scenario):
 
 
 def notebook_params(**values):
-    """Papermill parameters as one JSON argument of workflow/scripts/run_notebook.py."""
+    """Papermill parameters as one JSON argument of `greenllm pipeline notebook`."""
     return json.dumps(values, separators=(",", ":"))
 
 
