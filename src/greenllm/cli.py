@@ -118,7 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, passthrough = parser.parse_known_args(argv)
+    if getattr(args, "passthrough", False):  # a command that hands its arguments on (`greenllm pipeline run`)
+        args.passthrough_args = passthrough
+    elif passthrough:
+        parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="greenllm: %(message)s",
                         stream=sys.stderr)
     try:
