@@ -1,6 +1,6 @@
 # `make all` builds every figure and table; `make test` runs the test suite; `make benchmark` refreshes the
 # machine-dependent timings (figures/scaling, tables/scaling). All set up .venv first.
-# `make all` resumes after any interruption and runs once per folder at a time (workflow/scripts/run_pipeline.py).
+# `make all` resumes after any interruption and runs once per folder at a time (`greenllm pipeline run`).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +12,7 @@ CORES ?= all
 .PHONY: all test venv lock clean-venv benchmark
 
 all: $(STAMP)
-	$(BIN)/python workflow/scripts/run_pipeline.py --cores $(CORES)
+	$(BIN)/greenllm pipeline run --cores $(CORES)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
@@ -34,7 +34,7 @@ lock: $(BIN)/python
 
 # Timings depend on the machine and on what runs beside it, so `make all` does not rewrite them; this does.
 benchmark: $(STAMP)
-	$(BIN)/python workflow/scripts/run_pipeline.py --cores $(CORES) --config 'experiments=["scaling"]' --forcerun solve_points
+	$(BIN)/greenllm pipeline run --cores $(CORES) --config 'experiments=["scaling"]' --forcerun solve_points
 	$(BIN)/python benchmarks/bench_solve.py
 
 clean-venv:

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from greenllm.pipeline.build_job import settle
+
 REPO = Path(__file__).resolve().parents[1]
-SCRIPT = REPO / "workflow" / "scripts" / "build_scenario.py"
+BUILD_JOB = [sys.executable, "-m", "greenllm", "pipeline", "build"]
 
 
 def snakemake(workdir, *args, env):
@@ -122,12 +124,12 @@ def test_a_skipped_scenario_is_built_once_its_raw_files_are_placed(real_fixtures
     assert (tmp_path / "data" / "processed" / "paper_v1" / "dc_hour.csv").is_file()
 
 
-# --- the build script: a folder that is there is kept unless the new build is as real ---------------------------
+# --- the build job: a folder that is there is kept unless the new build is as real -----------------------------
 
 
-def run_script(scenario, cwd, raw, *args):
+def run_build_job(scenario, cwd, raw, *args):
     env = {**os.environ, "GREENLLM_RAW_DIR": str(raw), "PYTHONPATH": str(REPO / "src")}
-    done = subprocess.run([sys.executable, str(SCRIPT), scenario, "--out", f"data/processed/{scenario}",
+    done = subprocess.run([*BUILD_JOB, scenario, "--out", f"data/processed/{scenario}",
                            "--status", "status.json", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
                           env=env)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -142,7 +144,7 @@ def test_offline_with_an_empty_cache_a_committed_folder_is_kept_as_it_is(paper_v
     committed = tmp_path / "data" / "processed" / "paper_v1"
     shutil.copytree(paper_v1_dir, committed)
     before = snapshot(committed)
-    done, status = run_script("paper_v1", tmp_path, tmp_path / "empty_raw", "--skip-stand-in")
+    done, status = run_build_job("paper_v1", tmp_path, tmp_path / "empty_raw", "--skip-stand-in")
     assert snapshot(committed) == before  # not emptied, not replaced by the stand-in build
     assert status["built"] is True and status["folder"] == "kept" and status["stand_in"] is False
     assert done.stdout.startswith("paper_v1: kept data/processed/paper_v1 as it is")
@@ -151,7 +153,7 @@ def test_offline_with_an_empty_cache_a_committed_folder_is_kept_as_it_is(paper_v
 
 def test_a_failed_build_keeps_the_folder_and_a_missing_one_is_skipped(tmp_path):
     """us_2024 offline with an empty cache fails (exit 2): an existing folder stays, without one it is skipped."""
-    done, status = run_script("us_2024", tmp_path, tmp_path / "raw")
+    done, status = run_build_job("us_2024", tmp_path, tmp_path / "raw")
     assert status["built"] is False and status["folder"] == "skipped"
     assert done.stdout.startswith("skipped us_2024: ")
     assert not (tmp_path / "data" / "processed" / "us_2024").exists()
@@ -160,7 +162,7 @@ def test_a_failed_build_keeps_the_folder_and_a_missing_one_is_skipped(tmp_path):
     folder.mkdir(parents=True)
     (folder / "scalars.json").write_text("{}\n")
     (folder / "provenance.json").write_text(json.dumps({"stand_in": False, "series": {}}))
-    done, status = run_script("us_2024", tmp_path, tmp_path / "raw")
+    done, status = run_build_job("us_2024", tmp_path, tmp_path / "raw")
     assert status["built"] is True and status["folder"] == "kept"
     assert sorted(p.name for p in folder.iterdir()) == ["provenance.json", "scalars.json"]
 
@@ -175,12 +177,12 @@ def test_with_the_raw_data_the_folder_is_rebuilt_and_an_identical_build_leaves_i
     folder.mkdir(parents=True)
     (folder / "scalars.json").write_text("{}\n")
     (folder / "README.md").write_text("hand-written\n")
-    _, status = run_script("paper_v1", tmp_path, raw, "--skip-stand-in")
+    _, status = run_build_job("paper_v1", tmp_path, raw, "--skip-stand-in")
     assert status["folder"] == "rebuilt" and status["stand_in"] is False
     assert (folder / "README.md").read_text() == "hand-written\n"  # hand-written files are carried over
     assert (folder / "dc_hour.csv").is_file()
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    _, status = run_script("paper_v1", tmp_path, raw, "--skip-stand-in")
+    _, status = run_build_job("paper_v1", tmp_path, raw, "--skip-stand-in")
     assert status["folder"] == "unchanged"
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
 
@@ -208,15 +210,6 @@ def test_offline_the_pipeline_keeps_a_committed_folder_and_plans_all_its_figures
     assert "skipped" not in text
 
 
-def _settle():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_scenario", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.settle
-
-
 def _folder(path: Path, stand_ins: list[str], data: str) -> Path:
     path.mkdir(parents=True)
     (path / "scalars.json").write_text("{}\n")
@@ -226,7 +219,6 @@ def _folder(path: Path, stand_ins: list[str], data: str) -> Path:
 
 
 def test_a_build_replaces_a_folder_only_with_no_stand_in_the_folder_lacks(tmp_path):
-    settle = _settle()
     out = _folder(tmp_path / "out" / "s", ["site-a: weather"], "old\n")
     more = _folder(tmp_path / "more" / "s", ["site-a: weather", "site-b: weather"], "new\n")
     assert settle("s", more, out)["folder"] == "kept" and (out / "dc_hour.csv").read_text() == "old\n"

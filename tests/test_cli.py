@@ -148,7 +148,7 @@ def test_a_record_without_its_stand_ins_or_with_renamed_costs_is_rejected_by_the
 def test_every_subcommand_is_one_command_line():
     proc = run("--help")
     assert proc.returncode == 0
-    assert "{solve,data,experiment,year}" in proc.stdout
+    assert "{solve,data,experiment,year,pipeline}" in proc.stdout
 
 
 def test_experiment_run_writes_records_that_match_the_schema(tmp_path):

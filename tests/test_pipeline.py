@@ -14,6 +14,7 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
+from greenllm.pipeline import build_job
 from tests.checks import assert_unique_quantities_equal
 
 REPO = Path(__file__).resolve().parents[1]
@@ -150,8 +151,7 @@ def test_notebook_runner_talks_to_its_kernel_over_private_ipc_sockets(tmp_path):
                                           "info = json.loads(get_connection_info())\n"
                                           "print(info['transport'], info['ip'], x)")]
     nbformat.write(nb, tmp_path / "nb.ipynb")
-    runs = [subprocess.Popen([sys.executable, str(REPO / "workflow" / "scripts" / "run_notebook.py"),
-                              str(tmp_path / "nb.ipynb"), str(tmp_path / f"out{n}.ipynb"),
+    runs = [subprocess.Popen([sys.executable, "-m", "greenllm", "pipeline", "notebook", str(tmp_path / "nb.ipynb"), str(tmp_path / f"out{n}.ipynb"),
                               "--parameters", json.dumps({"x": n})], stderr=subprocess.PIPE, text=True)
             for n in range(3)]
     assert all(run.wait() == 0 for run in runs), [run.stderr.read() for run in runs]
@@ -242,13 +242,15 @@ def test_test_config_runs_end_to_end_and_reproduces_the_committed_tables(request
     assert "Nothing to be done" in done.stdout + done.stderr
 
 
-def _script(name, *args, cwd):
-    return subprocess.run([sys.executable, str(REPO / "workflow" / "scripts" / name), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+def _pipeline(job, *args, cwd):
+    """`greenllm pipeline JOB ...` with this checkout's src/ first on the import path."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    return subprocess.run([sys.executable, "-m", "greenllm", "pipeline", job, *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, env=env)
 
 
 def test_a_scenario_that_cannot_be_built_is_skipped_with_one_line(tmp_path):
-    done = _script("build_scenario.py", "no_such_region", "--out", "data/processed/no_such_region",
+    done = _pipeline("build", "no_such_region", "--out", "data/processed/no_such_region",
                    "--status", "status.json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("\n") == 1 and done.stdout.startswith("skipped no_such_region: ")
@@ -258,14 +260,14 @@ def test_a_scenario_that_cannot_be_built_is_skipped_with_one_line(tmp_path):
 
 
 def test_a_required_scenario_that_cannot_be_built_fails(tmp_path):
-    done = _script("build_scenario.py", "no_such_region", "--out", "data/processed/no_such_region",
+    done = _pipeline("build", "no_such_region", "--out", "data/processed/no_such_region",
                    "--status", "status.json", "--required", cwd=tmp_path)
     assert done.returncode == 2
     assert not (tmp_path / "status.json").exists()
 
 
 def test_retrieve_is_skipped_offline_without_touching_the_network(tmp_path):
-    done = _script("retrieve.py", "paper_v1", "--status", "r.json", "--network", "offline",
+    done = _pipeline("retrieve", "paper_v1", "--status", "r.json", "--network", "offline",
                    "--commands", json.dumps([["electricitymaps", "--zone", "US-NY-NYIS", "--year", "2024"]]),
                    cwd=tmp_path)
     assert done.returncode == 0
@@ -279,9 +281,9 @@ def test_a_stand_in_build_is_skipped_when_the_config_says_so(tmp_path):
     """paper_v1 offline without its zone files builds on a stand-in intensity: skipped, so figures stay real."""
     env_raw = tmp_path / "raw"
     done = subprocess.run(
-        [sys.executable, str(REPO / "workflow" / "scripts" / "build_scenario.py"), "paper_v1", "--out",
-         "data/processed/paper_v1", "--status", "status.json", "--skip-stand-in"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "GREENLLM_RAW_DIR": str(env_raw)})
+        [sys.executable, "-m", "greenllm", "pipeline", "build", "paper_v1", "--out", "data/processed/paper_v1",
+         "--status", "status.json", "--skip-stand-in"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "GREENLLM_RAW_DIR": str(env_raw), "PYTHONPATH": str(REPO / "src")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("\n") == 1 and done.stdout.startswith("skipped paper_v1: only stand-ins")
     line = done.stdout.strip()
@@ -294,18 +296,9 @@ def test_a_stand_in_build_is_skipped_when_the_config_says_so(tmp_path):
     assert not (tmp_path / "data" / "processed" / "paper_v1").exists()  # the stand-in build is not installed
 
 
-def _build_script():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_scenario", REPO / "workflow" / "scripts" / "build_scenario.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_status_reason_does_not_repeat_the_scenario_name():
     """The end-of-run note prints "note: NAME: REASON"; the builder's lines start with its own name."""
-    plain = _build_script().plain_reason
+    plain = build_job.plain_reason
     names = ("europe_2018_year", "europe_2018")
     assert plain("warning: europe_2018: built with flagged stand-ins (see provenance.json):", names) == (
         "built with flagged stand-ins (see provenance.json)")
@@ -316,7 +309,7 @@ def test_a_status_reason_does_not_repeat_the_scenario_name():
 
 def test_a_variant_is_built_by_its_builder_with_its_options(monkeypatch, tmp_path):
     """scenarios.NAME.builder/options become `greenllm data build BUILDER --as NAME --option KEY=VALUE`."""
-    module = _build_script()
+    module = build_job
     calls = []
     monkeypatch.setattr(module.subprocess, "run", lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(
         cmd, 0, "", ""))

@@ -1,4 +1,4 @@
-"""`make all` (workflow/scripts/run_pipeline.py) resumes after a SIGKILL with no manual step, and two runs started
+"""`make all` (`greenllm pipeline run`) resumes after a SIGKILL with no manual step, and two runs started
 at once in one folder do not overlap.
 
 A plain `snakemake` after a SIGKILL mid-job fails with IncompleteFilesException, then LockException, and resumes
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SCRIPT = REPO / "workflow" / "scripts" / "run_pipeline.py"
+RUN = [sys.executable, "-m", "greenllm", "pipeline", "run"]
 TIMEOUT_S = 120
 
 SNAKEFILE = """
@@ -41,7 +41,7 @@ def workdir(tmp_path):
 
 
 def _start(workdir):
-    return subprocess.Popen([sys.executable, str(SCRIPT), "--cores", "1"], cwd=workdir, stdout=subprocess.PIPE,
+    return subprocess.Popen([*RUN, "--cores", "1"], cwd=workdir, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 

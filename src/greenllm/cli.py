@@ -2,7 +2,7 @@
 
 This module owns the top-level parser, ``greenllm solve SCENARIO_DIR ...`` and the error handling; the other
 subcommands register themselves from their own modules (:data:`COMMANDS`): ``greenllm data ...``,
-``greenllm experiment ...``, ``greenllm year ...``.
+``greenllm experiment ...``, ``greenllm year ...``, ``greenllm pipeline ...`` (the workflow's jobs).
 
 User errors print one line ``error: ...`` on stderr and exit with a code (2 bad input, 3 infeasible, 4 solver,
 5 verification); nothing prints a traceback.
@@ -24,7 +24,8 @@ from greenllm.errors import GreenLLMError, InputError
 from greenllm.inputs import SCALABLE_FIELDS
 from greenllm.options import add_option_arguments, options_from_args
 
-COMMANDS = (("greenllm.data.cli", "add_data_commands"), ("greenllm.experiments.cli", "register"))
+COMMANDS = (("greenllm.data.cli", "add_data_commands"), ("greenllm.experiments.cli", "register"),
+            ("greenllm.pipeline.cli", "register"))
 """(module, function) of each subcommand family; the function adds its parsers to the top-level subparsers."""
 SCHEMES = ("energy", "carbon", "delay", "weighted", "lexicographic")
 SCALE_FIELDS = tuple(SCALABLE_FIELDS)
@@ -117,7 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, passthrough = parser.parse_known_args(argv)
+    if getattr(args, "passthrough", False):  # a command that hands its arguments on (`greenllm pipeline run`)
+        args.passthrough_args = passthrough
+    elif passthrough:
+        parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="greenllm: %(message)s",
                         stream=sys.stderr)
     try:

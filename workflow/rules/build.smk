@@ -3,12 +3,12 @@
 # could be built: one that is not `required` and cannot be built is skipped with one line (and
 # results/SCENARIO/build_status.json says why).
 #
-# The scenario folder is NOT an output of the job (Snakemake would delete it before the job runs): the script
+# The scenario folder is NOT an output of the job (Snakemake would delete it before the job runs): the job
 # builds into a staging folder and replaces data/processed/SCENARIO only with a build that is not worse, so a
 # committed folder survives an offline run with an empty raw cache, and a stand-in build never replaces a folder
-# built from real data (workflow/scripts/build_scenario.py). The job's inputs are what the build reads: the raw
-# files of its builder that are present (greenllm.data.build.build_dependencies), and as parameters the builder
-# options, the raw files still absent and the registry entries of the selected regions. So priming the raw cache,
+# built from real data (`greenllm pipeline build`, greenllm.pipeline.build_job). The job's inputs are what the
+# build reads: the raw files of its builder that are present (greenllm.data.build.build_dependencies), and as
+# parameters the builder options, the raw files still absent and the registry entries of the selected regions. So priming the raw cache,
 # editing a region or an option rebuilds exactly the scenarios that read it, with no --forcerun.
 
 import functools
@@ -52,7 +52,7 @@ checkpoint build_scenario:
     message:
         "Build scenario {wildcards.scenario} into data/processed/{wildcards.scenario}"
     input:
-        script=SCRIPTS / "build_scenario.py",
+        job=PIPELINE_CODE / "build_job.py",
         retrieve="results/{scenario}/retrieve_status.json",
         code=build_code,
         raw=build_raw_inputs,
@@ -71,6 +71,6 @@ checkpoint build_scenario:
     benchmark:
         "benchmarks/build_scenario/{scenario}.tsv"
     shell:
-        "python {input.script} {wildcards.scenario} --out data/processed/{wildcards.scenario}"
+        "greenllm pipeline build {wildcards.scenario} --out data/processed/{wildcards.scenario}"
         " --status {output.status} --retrieve-status {input.retrieve} {params.source} {params.stand_in}"
         " {params.builder} {params.required} 2> {log}"

@@ -22,9 +22,10 @@ from greenllm.data.build import SCENARIOS as BUILDERS
 from greenllm.experiments.points import batches, model_options, point_table
 from greenllm.experiments.spec import calendar_months, scheme_specs as _scheme_specs
 
-SCRIPTS = REPO / "workflow" / "scripts"
 NOTEBOOKS = REPO / "notebooks"
 PACKAGE = REPO / "src" / "greenllm"
+PIPELINE_CODE = PACKAGE / "pipeline"
+"""The job modules of `greenllm pipeline ...`: each rule lists its job's module as an input, so a change reruns it."""
 
 
 def builder_name(scenario):
@@ -51,7 +52,7 @@ PER_QUERY_CODE = [*SOLVE_CODE, PACKAGE / "per_query.py", PACKAGE / "hardware.py"
 """Code and catalogue the per-query solves depend on."""
 YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml"]
 SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py"]
-PLOT_CODE = [*EXPERIMENT_CODE, PACKAGE / "plots.py"]
+PLOT_CODE = [*EXPERIMENT_CODE, *sorted((PACKAGE / "plots").glob("*.py"))]
 """Code a notebook run depends on (besides the notebook itself)."""
 BASE = config["base_scenario"]
 EXPERIMENTS = set(config["experiments"])
@@ -252,7 +253,7 @@ def nb_common(scenario):
 
 
 def notebook_params(**values):
-    """Papermill parameters as one JSON argument of workflow/scripts/run_notebook.py."""
+    """Papermill parameters as one JSON argument of `greenllm pipeline notebook`."""
     return json.dumps(values, separators=(",", ":"))
 
 

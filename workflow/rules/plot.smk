@@ -12,7 +12,7 @@ for _name, _plot in PLOTS.items():
             f"{_plot['message']} ({{wildcards}})"
         input:
             unpack(_plot["inputs"]),
-            script=SCRIPTS / "run_notebook.py",
+            job=PIPELINE_CODE / "notebook_job.py",
             code=[*PLOT_CODE, *_plot.get("code", [])],
             notebook=NOTEBOOKS / _plot["notebook"],
         output:
@@ -28,4 +28,4 @@ for _name, _plot in PLOTS.items():
         benchmark:
             f"benchmarks/plot_{_name}/{{scenario}}" + ("_{variant}" if "variants" in _plot else "") + ".tsv"
         shell:
-            "python {input.script} {input.notebook} {output.notebook} --parameters {params.nb:q} > {log} 2>&1"
+            "greenllm pipeline notebook {input.notebook} {output.notebook} --parameters {params.nb:q} > {log} 2>&1"

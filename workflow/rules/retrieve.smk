@@ -7,7 +7,7 @@ rule retrieve_raw_data:
     message:
         "Retrieve the raw data of {wildcards.scenario} into the raw cache (skipped when offline)"
     input:
-        script=SCRIPTS / "retrieve.py",
+        job=PIPELINE_CODE / "retrieve_job.py",
     output:
         status="results/{scenario}/retrieve_status.json",
     params:
@@ -21,5 +21,5 @@ rule retrieve_raw_data:
     benchmark:
         "benchmarks/retrieve_raw_data/{scenario}.tsv"
     shell:
-        "python {input.script} {wildcards.scenario} --status {output.status} --network {params.network}"
+        "greenllm pipeline retrieve {wildcards.scenario} --status {output.status} --network {params.network}"
         " {params.probe_hosts} --commands {params.commands:q} 2> {log}"

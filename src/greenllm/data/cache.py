@@ -79,7 +79,8 @@ MAX_RETRY_AFTER_S = 300.0
 """Longest ``Retry-After`` [s] honoured on HTTP 429/503; a longer one fails the address (try later or a mirror)."""
 
 UNREACHABLE_HOSTS_ENV = "GREENLLM_UNREACHABLE_HOSTS"
-"""Comma-separated host names not to contact (set by workflow/scripts/retrieve.py after its per-host probe)."""
+"""Comma-separated host names not to contact (set by greenllm.pipeline.retrieve_job after its per-host
+probe)."""
 
 
 class CorruptCacheError(InputError):

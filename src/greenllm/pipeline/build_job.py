@@ -1,8 +1,11 @@
-"""Build one scenario folder for the pipeline and write its build status.
+"""The pipeline's build job: build one scenario folder and write its build status.
 
-    python workflow/scripts/build_scenario.py SCENARIO --out data/processed/SCENARIO --status FILE
+    greenllm pipeline build SCENARIO --out data/processed/SCENARIO --status FILE
         [--retrieve-status FILE] [--source FOLDER] [--skip-stand-in] [--required]
         [--builder NAME] [--option KEY=VALUE ...]
+
+This module owns what happens to a scenario folder when the pipeline rebuilds it (staging, keeping a folder that a
+worse build would replace, skipping, the status file); the build itself is `greenllm data build`.
 
 Without --source it runs `greenllm data build SCENARIO`: online (the retrieve status says the network is up) the
 builder downloads what the raw cache lacks, and if that fails it tries again offline; otherwise with --offline.
@@ -202,8 +205,8 @@ def settle(scenario: str, new: Path | None, out: Path, *, failure: str = "", ski
     return {"built": True, "folder": folder, "stand_in": bool(new_stand_ins), "reason": "built"}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``greenllm pipeline build``."""
     parser.add_argument("scenario")
     parser.add_argument("--out", required=True)
     parser.add_argument("--status", required=True)
@@ -214,7 +217,10 @@ def main() -> int:
                         help="skip the scenario when its build used flagged stand-ins for missing raw data")
     parser.add_argument("--builder", default="", help="registered builder to run (default: the scenario's name)")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a builder option")
-    args = parser.parse_args()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build (or copy) the scenario into a staging folder, settle --out and write --status; the exit code."""
     out = Path(args.out)
     status_path = Path(args.status)
     status_path.parent.mkdir(parents=True, exist_ok=True)
@@ -275,7 +281,3 @@ def main() -> int:
         print(f"{args.scenario}: {status['reason']}")
     status_path.write_text(json.dumps(status, indent=1) + "\n")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

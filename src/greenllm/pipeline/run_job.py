@@ -1,6 +1,8 @@
-"""Run Snakemake for `make all` so that any interruption resumes and two runs in one folder never overlap.
+"""`make all`: run Snakemake so that any interruption resumes and two runs in one folder never overlap.
 
-    python workflow/scripts/run_pipeline.py [SNAKEMAKE ARGUMENTS ...]     (run in the folder with the Snakefile)
+    greenllm pipeline run [SNAKEMAKE ARGUMENTS ...]     (run in the folder with the Snakefile)
+
+This module owns the pipeline's start: the per-folder lock and the resume after a crash.
 
 - One run per folder: an exclusive lock on .snakemake/run_pipeline.lock (flock, released by the kernel when the run
   ends, however it ends). A second `make all` says that it waits, then waits, and finds the work done.
@@ -8,13 +10,14 @@
   Holding our lock, and with no other Snakemake process working in this folder (checked in /proc), a left-over
   Snakemake lock can only be stale, so it is cleared (`snakemake --unlock`); `--rerun-incomplete` then reruns the
   jobs whose outputs are incomplete. A Snakemake started by hand in this folder is never unlocked from under it:
-  then this script refuses with one line.
+  then this command refuses with one line.
 
 Snakemake replaces this process (exec) and inherits the lock, so Ctrl-C and exit codes are Snakemake's own.
 """
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import os
 import sys
@@ -45,7 +48,15 @@ def other_snakemakes(folder: Path) -> list[int]:
     return found
 
 
-def main(argv: list[str]) -> int:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``greenllm pipeline run`` takes Snakemake's own arguments, passed on as they are."""
+    parser.usage = "greenllm pipeline run [SNAKEMAKE ARGUMENTS ...]"
+    parser.set_defaults(passthrough=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Take the folder's lock, clear a stale Snakemake lock, then become ``snakemake --rerun-incomplete ARGS``."""
+    argv = list(args.passthrough_args)
     folder = Path.cwd().resolve()
     state = folder / ".snakemake"
     state.mkdir(exist_ok=True)
@@ -72,7 +83,3 @@ def main(argv: list[str]) -> int:
     os.set_inheritable(handle.fileno(), True)
     os.execv(sys.executable, [*SNAKEMAKE, "--rerun-incomplete", *argv])
     return 1  # not reached
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,7 +1,10 @@
-"""Run the `greenllm data fetch` commands of one scenario when the network is up; write a status file.
+"""The pipeline's retrieve job: run the `greenllm data fetch` commands of one scenario when the network is up;
+write a status file.
 
-    python workflow/scripts/retrieve.py SCENARIO --status FILE --network {auto,online,offline}
+    greenllm pipeline retrieve SCENARIO --status FILE --network {auto,online,offline}
         [--probe-host HOST ...] --commands JSON
+
+This module owns the per-host reachability probe and the retrieve status; the downloads are `greenllm data fetch`.
 
 Reachability is probed per host: every host of the source registry (config/sources.yaml: primary and mirror
 addresses), or the --probe-host list. Hosts that do not answer are passed to the fetch commands in
@@ -26,7 +29,6 @@ from urllib.parse import urlsplit
 
 PROBE_PORT = 443
 PROBE_TIMEOUT_S = 3.0
-UNREACHABLE_HOSTS_ENV = "GREENLLM_UNREACHABLE_HOSTS"  # read by greenllm.data.cache
 
 
 def network_up(host: str) -> bool:
@@ -50,15 +52,20 @@ def registry_hosts() -> list[str]:
     return sorted(set(hosts))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``greenllm pipeline retrieve``."""
     parser.add_argument("scenario")
     parser.add_argument("--status", required=True)
     parser.add_argument("--network", choices=("auto", "online", "offline"), default="auto")
     parser.add_argument("--probe-host", action="append", default=None,
                         help="a host to probe (repeatable; default: every host of the source registry)")
     parser.add_argument("--commands", default="[]", help="JSON list of `greenllm data fetch` argument lists")
-    args = parser.parse_args()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Probe the hosts, run the fetch commands when online, write --status; 0 (a failed download is reported)."""
+    from greenllm.data.cache import UNREACHABLE_HOSTS_ENV
+
     commands = json.loads(args.commands)
 
     hosts: dict[str, bool] = {}
@@ -92,7 +99,3 @@ def main() -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(status, indent=1) + "\n")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
