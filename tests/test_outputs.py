@@ -102,3 +102,11 @@ def test_raw_manifest_follows_the_umask(tmp_path, umask):
 def test_written_outputs_follow_the_umask(tmp_path, umask):
     assert _mode(outputs.write_csv(_frame(), tmp_path / "t.csv")) == 0o666 & ~umask
     assert _mode(outputs.make_temp_dir(tmp_path, ".x.")) == 0o777 & ~umask
+
+
+def test_round_off_of_a_zero_is_written_as_zero_relative_to_its_column():
+    """A difference of two equal optima comes out as 2.2e-14 on one run and 0 on another: both must write "0"."""
+    noisy = pd.DataFrame({"reduction_pct": [2.220446049250313e-14, 12.5, 55.0], "tiny": [1e-14, 2e-14, 3e-14]})
+    clean = pd.DataFrame({"reduction_pct": [0.0, 12.5, 55.0], "tiny": [1e-14, 2e-14, 3e-14]})
+    assert outputs.csv_text(noisy) == outputs.csv_text(clean)
+    assert outputs.csv_text(noisy).splitlines()[1].split(",") == ["0", "1e-14"]  # a column of small values keeps them

@@ -81,13 +81,22 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+ZERO_RELATIVE = 10.0 ** -SIGNIFICANT_DIGITS
+"""A float whose magnitude is below this share of its column's largest magnitude is written as 0: round-off left by a
+difference of two equal optima (e.g. 2.2e-14 where the exact value is 0) is noise below the digits written."""
+
+
 def csv_text(frame: pd.DataFrame) -> str:
     """The CSV text of ``frame`` (no index, ``\\n`` line ends, floats with :data:`SIGNIFICANT_DIGITS` significant
-    digits; -0.0 is written as 0)."""
+    digits; -0.0, and round-off below :data:`ZERO_RELATIVE` of the column's largest magnitude, are written as 0)."""
     frame = frame.copy()
     for column in frame.columns:
         if pd.api.types.is_float_dtype(frame[column]):
-            frame[column] = frame[column] + 0.0  # -0.0 + 0.0 == +0.0: the sign of a zero is noise
+            values = frame[column].to_numpy(dtype=float, copy=True)
+            finite = np.abs(values[np.isfinite(values)])
+            if finite.size:
+                values[np.abs(values) < ZERO_RELATIVE * finite.max()] = 0.0
+            frame[column] = values + 0.0  # -0.0 + 0.0 == +0.0: the sign of a zero is noise
     return frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
