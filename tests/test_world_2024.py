@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 import shutil
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
+from greenllm.cli import main
 from greenllm.data import cache, water
 from greenllm.data.scenarios import world_2024, recipe
 from greenllm.data.sources import openmeteo
@@ -42,7 +46,7 @@ def _prime(real_fixtures, raw, zones) -> None:
 def built(real_fixtures, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("world_2024")
     raw = tmp / "raw"
-    _prime(real_fixtures, raw, [world_2024.SITE_BY_REGION[r].zone for r in SMALL])
+    _prime(real_fixtures, raw, [s.zone for s in world_2024.sites(SMALL)])
     life = world_2024.build(tmp / "life", raw_root=raw, region_ids=SMALL)
     direct = world_2024.build(tmp / "direct", raw_root=raw, region_ids=SMALL, carbon_signal="direct")
     return raw, life, direct
@@ -79,8 +83,8 @@ def test_carbon_equals_the_electricity_maps_files(built, real_fixtures, signal, 
     scenario = load_scenario(folder)
     dc_hour = pd.read_csv(folder / "dc_hour.csv")
     hours = pd.DatetimeIndex(pd.to_datetime(sorted(dc_hour["time_utc"].unique()), utc=True))
-    for j, region in enumerate(SMALL):
-        zone = world_2024.SITE_BY_REGION[region].zone
+    for j, site in enumerate(world_2024.sites(SMALL)):
+        zone = site.zone
         expected = _em_day(real_fixtures, zone, hours)[column].to_numpy() / 1000.0
         assert scenario.carbon_kg_per_kwh[j].mean() == pytest.approx(expected.mean(), rel=1e-12)
         np.testing.assert_allclose(scenario.carbon_kg_per_kwh[j], expected, rtol=1e-12)
@@ -205,12 +209,65 @@ def test_half_hour_price_file_is_averaged_onto_utc_slots(built, real_fixtures):
 
 def test_committed_folder_is_the_build(real_fixtures, tmp_path):
     """data/processed/world_2024 (committed) equals a fresh build from the fixtures, file for file."""
-    from pathlib import Path
-
     committed = Path(__file__).resolve().parents[1] / "data" / "processed" / "world_2024"
     if not committed.exists():
         pytest.skip("no committed data/processed/world_2024")
-    _prime(real_fixtures, tmp_path / "raw", [s.zone for s in world_2024.SITES])
+    _prime(real_fixtures, tmp_path / "raw", [s.zone for s in world_2024.sites()])
     fresh = world_2024.build(tmp_path / "world_2024", raw_root=tmp_path / "raw")
     for path in sorted([*committed.glob("*.csv"), committed / "scalars.json"]):
         assert (fresh / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+YOKOHAMA = {
+    "id": "yokohama-test", "name": "Yokohama", "provider": "hypothetical", "latitude": 35.4437, "longitude": 139.638,
+    "timezone": "Asia/Tokyo", "ewif_country": "JPN", "grid": {"electricitymaps_zone": "JP-TK"},
+    "user_area": {"name": "Japan", "population_millions": 124.52, "population_year": 2023,
+                  "population_source": "worldbank_wdi_2023"},
+}
+"""A new site in a zone world_2024 already reads (JP-TK), 30 km from green-dcc's Tokyo weather point; Osaka would be
+in another zone (JP-KN) and 400 km from that point, beyond onsite.WEATHER_MAX_DISTANCE_KM. Its continent comes from
+the time zone (Asia/)."""
+
+
+def _registry_with(tmp_path, *entries):
+    """A copy of config/regions.yaml with ``entries`` appended (as a user adds a region)."""
+    data = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "regions.yaml").read_text())
+    data["regions"] += [dict(e) for e in entries]
+    path = tmp_path / "regions.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_a_new_site_in_a_served_zone_is_one_registry_entry(real_fixtures, tmp_path, capsys):
+    path = _registry_with(tmp_path, YOKOHAMA)
+    _prime(real_fixtures, tmp_path / "raw", ["JP-TK"])
+    out = world_2024.build(tmp_path / "world_jp", raw_root=tmp_path / "raw", regions_path=path,
+                           region_ids=("asia-northeast1", "yokohama-test"))
+    datacenters = pd.read_csv(out / "datacenters.csv")
+    assert datacenters["name"].tolist() == ["asia-northeast1", "yokohama-test"]
+    assert datacenters["zone"].tolist() == ["JP-TK", "JP-TK"] and datacenters["continent"].tolist() == ["Asia"] * 2
+    dc_hour = pd.read_csv(out / "dc_hour.csv")
+    tokyo, yokohama = (dc_hour[dc_hour["dc"] == j] for j in (0, 1))
+    np.testing.assert_array_equal(tokyo["carbon_kg_per_kwh"], yokohama["carbon_kg_per_kwh"])  # one zone file
+    np.testing.assert_array_equal(tokyo["price_usd_per_kwh"], yokohama["price_usd_per_kwh"])
+    assert (yokohama["ewif_l_per_kwh"] == world_2024.EWIF_L_PER_KWH["JPN"]).all()
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["sites"]["yokohama-test"] == {"zone": "JP-TK", "continent": "Asia"}
+    assert stand_ins(out) == []
+    assert main(["solve", str(out), "--scheme", "lexicographic", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["costs"]["total"] > 0
+
+
+def test_a_site_the_registry_cannot_place_is_refused_naming_the_field(real_fixtures, tmp_path):
+    no_ewif = {**YOKOHAMA, "id": "no-ewif"}
+    del no_ewif["ewif_country"]
+    america = {**YOKOHAMA, "id": "no-continent", "timezone": "America/Toronto",
+               "grid": {"electricitymaps_zone": "CA-ON"}}
+    path = _registry_with(tmp_path, no_ewif, america)
+    _prime(real_fixtures, tmp_path / "raw", ["JP-TK", "CA-ON"])
+    with pytest.raises(InputError, match="region 'no-ewif', field 'ewif_country'"):
+        world_2024.build(tmp_path / "a", raw_root=tmp_path / "raw", regions_path=path, region_ids=("no-ewif",))
+    with pytest.raises(InputError, match="region 'no-continent', field 'continent'"):
+        world_2024.build(tmp_path / "b", raw_root=tmp_path / "raw", regions_path=path, region_ids=("no-continent",))
+    with pytest.raises(DataSourceError, match="publishes no carbon for US-MIDW-MISO"):  # a zone green-dcc lacks
+        world_2024.build(tmp_path / "c", raw_root=tmp_path / "raw", region_ids=("us-central1",))

@@ -26,6 +26,8 @@ DEFAULT_REGIONS_PATH = REPO_ROOT / "config" / "regions.yaml"
 """config/regions.yaml of this checkout (src/greenllm/data/regions.py -> repository root)."""
 
 SCHEMA_NAME = "regions.schema.yaml"
+TIMEZONE_CONTINENTS = {"Africa": "Africa", "Asia": "Asia", "Europe": "Europe", "Australia": "Oceania"}
+"""IANA time-zone area -> continent, for the areas that lie on one continent (America/ spans two)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Grid:
     entsoe_country: str | None
     paper_electricitymaps_zone: str | None = None
     paper_eia_ba: str | None = None
+    green_dcc_zone: str | None = None
+    """green-dcc's folder name of the zone where it differs from electricitymaps_zone (Region.green_dcc_zone)."""
 
 
 @dataclass(frozen=True)
@@ -91,10 +95,22 @@ class Region:
     """The full citation of the retail price (resolved from the registry's ``sources``)."""
     unsupported: tuple[tuple[str, str], ...] = ()
     """(builder, reason) pairs: builders that cannot build this site, and why."""
+    continent: str | None = None
+    """One of the six inhabited continents, or None (Region.continent_name derives it from the time zone)."""
+    ewif_country: str | None = None
+    """ISO 3166-1 alpha-3 country of the site's per-country EWIF, or None (computed from the hourly mix)."""
 
     def unsupported_reason(self, builder: str) -> str | None:
         """Why ``builder`` cannot build this site according to the registry, or None."""
         return dict(self.unsupported).get(builder)
+
+    def continent_name(self) -> str | None:
+        """The ``continent`` field, else the continent of the time zone's area (TIMEZONE_CONTINENTS), else None."""
+        return self.continent or TIMEZONE_CONTINENTS.get(self.timezone.split("/")[0])
+
+    def green_dcc_zone(self) -> str:
+        """green-dcc's zone folder of the site: grid.green_dcc_zone, else the Electricity Maps zone."""
+        return self.grid.green_dcc_zone or self.grid.electricitymaps_zone
 
     def electricitymaps_zone(self, *, paper: bool = False) -> str:
         """The Electricity Maps zone: the physical one, or the paper's where it differs and ``paper`` is set."""
@@ -247,6 +263,8 @@ def _region(entry: dict, sources: dict) -> Region:
                                     else float(entry["retail_price_cents_per_kwh"])),
         retail_price_source=sources[entry["retail_price_source"]] if entry["retail_price_source"] else None,
         unsupported=tuple(sorted(entry["unsupported"].items())),
+        continent=entry["continent"],
+        ewif_country=entry["ewif_country"],
     )
 
 

@@ -5,12 +5,16 @@ N consecutive days (recipe.DAILY_RECIPE), e.g. for greenllm.year.
 
 Sites (config/regions.yaml; Google Cloud "Cloud locations", cloud.google.com/about/locations): the Google Cloud
 regions inside the grid zones for which green-dcc publishes hourly 2024 carbon intensity, price and weather
-(github.com/HewlettPackard/green-dcc at 3f6ea95cb835b89ba50b0ef76d66d14b8037643e, data/), one per zone (SITES):
+(github.com/HewlettPackard/green-dcc at 3f6ea95cb835b89ba50b0ef76d66d14b8037643e, data/), one per zone (REGION_IDS):
 Sydney, Melbourne, Sao Paulo, Santiago, Toronto, Dallas, Frankfurt, Mumbai, Tokyo, Seoul, Singapore, Johannesburg.
+What the build reads per site comes from the registry entry (site_of): the green-dcc zone folder
+(grid.green_dcc_zone, default grid.electricitymaps_zone), the continent (continent, default from the time zone) and
+the EWIF country (ewif_country, default null: the hourly mix).
 Three of green-dcc's 15 zones have no site: US-NY-NYIS (no Google Cloud region in New York State), US-CAL-CISO and
 US-MIDA-PJM (green-dcc's weather points, Fremont and Philadelphia, lie 480 km and 200 km from the regions us-west2
 Los Angeles and us-east4 Ashburn, beyond onsite.WEATHER_MAX_DISTANCE_KM: their WUE and on-site output would be
-another place's). ``region_ids`` chooses a subset of SITES.
+another place's). ``region_ids`` chooses any registry regions whose zones green-dcc publishes (a second site in
+AU-NSW or JP-TK is one registry entry).
 
 User area i is the population its site j = i serves first: the country, or the state for the two Australian
 regions, weighted by population (WDI_2023; ABS_2023 for the states; figures in config/regions.yaml), on its own local
@@ -112,7 +116,8 @@ not the Green-LLM authors' export of the same zones (``electricitymaps_hourly``,
 
 @dataclass(frozen=True)
 class Site:
-    """A data centre of world_2024: registry region, green-dcc zone folder, continent, EWIF country."""
+    """A data centre of world_2024, from its registry entry (site_of): green-dcc zone folder, continent, EWIF
+    country."""
 
     region_id: str
     zone: str  # green-dcc's folder (and file) name; the Electricity Maps zone id inside may differ (DE-LU -> DE)
@@ -120,22 +125,10 @@ class Site:
     ewif_country: str  # ISO 3166-1 alpha-3 key of EWIF_L_PER_KWH ("" where computed from the hourly mix)
 
 
-SITES = (
-    Site("australia-southeast1", "AU-NSW", "Oceania", "AUS"),
-    Site("australia-southeast2", "AU-VIC", "Oceania", "AUS"),
-    Site("southamerica-east1", "BR-SP", "South America", "BRA"),
-    Site("southamerica-west1", "CL-SIC", "South America", "CHL"),
-    Site("northamerica-northeast2", "CA-ON", "North America", "CAN"),
-    Site("us-south1", "US-TEX-ERCO", "North America", "USA"),
-    Site("europe-west3", "DE-LU", "Europe", "DEU"),
-    Site("asia-south1", "IN-WE", "Asia", "IND"),
-    Site("asia-northeast1", "JP-TK", "Asia", "JPN"),
-    Site("asia-northeast3", "KR", "Asia", "KOR"),
-    Site("asia-southeast1", "SG", "Asia", ""),
-    Site("africa-south1", "ZA", "Africa", ""),
-)
-REGION_IDS = tuple(s.region_id for s in SITES)
-SITE_BY_REGION = {s.region_id: s for s in SITES}
+REGION_IDS = ("australia-southeast1", "australia-southeast2", "southamerica-east1", "southamerica-west1",
+              "northamerica-northeast2", "us-south1", "europe-west3", "asia-south1", "asia-northeast1",
+              "asia-northeast3", "asia-southeast1", "africa-south1")
+"""The default sites: one Google Cloud region per green-dcc zone (module doc)."""
 
 WDI_2023 = ('World Bank, World Development Indicators, indicator SP.POP.TOTL ("Population, total", midyear), 2023 '
             "values, WDI database update of July 2024 (data.worldbank.org/indicator/SP.POP.TOTL; CC BY 4.0)")
@@ -165,6 +158,49 @@ RENEWABLE_FUEL = {"SG": ("solar", "Singapore's renewable generation is solar PV 
                                  "Macknick's ~0 L/kWh; wind's 0 is taken")}
 """Zones without a country EWIF: the fuel that stands for the hour's fossil and renewable shares (module doc)."""
 PERCENT = 100.0
+
+
+def site_of(region, regions_path=None) -> Site:
+    """The world_2024 facts of a registry region; InputError naming the registry field when one cannot be had
+    (no continent, an EWIF country outside EWIF_L_PER_KWH, or no country and no fuel table for the zone's mix)."""
+    where = f"{registry.DEFAULT_REGIONS_PATH if regions_path is None else regions_path}: region {region.id!r}"
+    reason = region.unsupported_reason(NAME)
+    if reason:
+        raise InputError(f"{where}: {NAME} cannot build it: {reason}")
+    zone = region.green_dcc_zone()
+    continent = region.continent_name()
+    if continent is None:
+        raise InputError(f"{where}, field 'continent': required by {NAME} (the time zone {region.timezone} does not "
+                         "name one continent)")
+    country = region.ewif_country or ""
+    if country and country not in EWIF_L_PER_KWH:
+        raise InputError(f"{where}, field 'ewif_country': {country!r} is not in {NAME}'s EWIF table (known: "
+                         f"{', '.join(sorted(EWIF_L_PER_KWH))})")
+    if not country and zone not in FOSSIL_FUEL:
+        raise InputError(f"{where}, field 'ewif_country': required by {NAME} for zone {zone} (the hourly-mix EWIF "
+                         f"knows the fuels of {', '.join(sorted(FOSSIL_FUEL))} only; known countries: "
+                         f"{', '.join(sorted(EWIF_L_PER_KWH))})")
+    return Site(region.id, zone, continent, country)
+
+
+def supports(region) -> str | None:
+    """None if world_2024 can build ``region`` (its registry facts are complete and the pinned green-dcc mirror
+    holds carbon, price and weather files of its zone for YEAR), else why not."""
+    zone = region.green_dcc_zone()
+    absent = [kind for kind in ("carbon", "price", "weather")
+              if not sources.dataset(DATASETS[kind]).mirror_addresses(**_keys(kind, zone, YEAR))]
+    if absent:
+        return f"{GREEN_DCC} publishes no {' or '.join(absent)} file for zone {zone} {YEAR} (grid.green_dcc_zone)"
+    try:
+        site_of(region)
+    except InputError as exc:
+        return str(exc).split(": ", 1)[-1]
+    return None
+
+
+def sites(region_ids: Sequence[str] = REGION_IDS, regions_path=None) -> list[Site]:
+    """The world_2024 facts (site_of) of these registry regions, in order."""
+    return [site_of(r, regions_path) for r in registry.select(registry.load_regions(regions_path), region_ids)]
 
 CARBON_COLUMNS = {"lifecycle": "carbon_lifecycle_kg_per_kwh", "direct": "carbon_direct_kg_per_kwh"}
 CARBON_LABELS = {"lifecycle": "Carbon Intensity gCO2eq/kWh (LCA)", "direct": "Carbon Intensity gCO2eq/kWh (direct)"}
@@ -319,17 +355,22 @@ def _cached_files(regions, raw_root) -> dict[tuple[str, str], Path]:
     """{(kind, zone): path} of every raw file the build reads, through the source registry's cache (registry.cached):
     a present but bad file is a CorruptCacheError naming it; the missing ones are one DataSourceError listing each
     with its cache path and pinned address."""
-    wanted = [(kind, SITE_BY_REGION[r.id].zone, r.id) for r in regions for kind in ("carbon", "price", "weather")]
+    wanted = [(kind, r.green_dcc_zone(), r.id) for r in regions for kind in ("carbon", "price", "weather")]
     wanted.append(("rtt", "", ""))
-    found, missing = {}, []
+    found, missing, seen = {}, [], set()
     for kind, zone, region in wanted:
+        if (kind, zone) in seen:
+            continue  # a zone shared by two sites is read once
+        seen.add((kind, zone))
         path = sources.cached(DATASETS[kind], raw_root=raw_root, validate=VALIDATORS[kind], **_keys(kind, zone, YEAR))
         if path is not None:
             found[(kind, zone)] = path
             continue
         what = "round-trip times" if kind == "rtt" else f"{kind} of {region} ({zone})"
-        missing.append(f"{what}: {raw_path(kind, zone, raw_root)} (registry dataset {DATASETS[kind]}; from "
-                       f"{raw_url(kind, zone)})")
+        addresses = sources.dataset(DATASETS[kind]).mirror_addresses(**_keys(kind, zone, YEAR))
+        origin = (f"from {addresses[0][0]}" if addresses else
+                  f"its pinned mirror has no such file: {GREEN_DCC} publishes no {kind} for {zone} {YEAR}")
+        missing.append(f"{what}: {raw_path(kind, zone, raw_root)} (registry dataset {DATASETS[kind]}; {origin})")
     if missing:
         raise DataSourceError(f"{NAME}: {len(missing)} raw file(s) missing from the raw cache "
                               f"{cache.resolve_raw_root(raw_root).absolute()}:\n  - " + "\n  - ".join(missing))
@@ -399,31 +440,28 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     """Write the world_2024 scenario folder (with provenance.json) to ``out_dir``; returns it.
 
     day: the first 2024 date (UTC); days: consecutive days; carbon_signal: "lifecycle" (default) or "direct";
-    region_ids: a subset of SITES' regions. Reads the raw cache only (``offline`` changes nothing: no download).
+    region_ids: registry regions (default REGION_IDS) whose green-dcc zones have files in the raw cache. Reads the raw cache only (``offline`` changes nothing: no download).
     """
     from greenllm.inputs import write_scenario
 
     if carbon_signal not in CARBON_SIGNALS:
         raise InputError(f"{NAME}: carbon_signal={carbon_signal!r}: choose one of {', '.join(CARBON_SIGNALS)}")
     hours, days = recipe.window_hours(NAME, day, days, YEAR, why=" (the green-dcc files used here cover 2024)")
-    unknown = [r for r in region_ids if r not in SITE_BY_REGION]
-    if unknown:
-        raise InputError(f"{NAME}: region(s) {', '.join(unknown)} have no green-dcc zone here; choose among "
-                         f"{', '.join(REGION_IDS)}")
     known = registry.load_regions(regions_path)
     regions = registry.select(known, region_ids)
     regions = [dataclasses.replace(r, user_area=USER_AREAS[r.id]) if r.id in USER_AREAS else r for r in regions]
-    files = _cached_files(regions, raw_root)
+    files = _cached_files(regions, raw_root)  # first: a zone green-dcc does not publish is named with its paths
+    site_by_region = {r.id: site_of(r, regions_path) for r in regions}
 
     site_hourly, records = {}, {}
     for region in regions:
-        site_hourly[region.id], records[region.id] = _site_series(region, SITE_BY_REGION[region.id], hours, files,
+        site_hourly[region.id], records[region.id] = _site_series(region, site_by_region[region.id], hours, files,
                                                                   raw_root=raw_root, carbon_signal=carbon_signal)
     rtt_path = files[("rtt", "")]
     rtt, rule, fit = rtt_matrix_s(regions, read_rtt_ms(rtt_path), fit_regions=list(known.values()))
 
     tax_usd_per_kg = paper_v1.CARBON_TAX_BASE_USD_PER_T / paper_v1.KG_PER_T
-    sites = [SITE_BY_REGION[r.id] for r in regions]
+    sites = [site_by_region[r.id] for r in regions]
     dc_info = {
         "continent": [s.continent for s in sites],
         "zone": [s.zone for s in sites],
@@ -444,12 +482,12 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     scalars.update({"scenario": NAME, "carbon_signal": carbon_signal, "carbon_signal_text": SIGNAL_TEXT[carbon_signal],
                     "rtt_model": ("measured Google Cloud inter-region RTT (own region: "
                                   f"{recipe.RTT_OVERHEAD_S} s; unmeasured pairs: distance fit)")})
-    provenance = _provenance(regions, hours, records, types, scalars, seed, carbon_signal, tax_usd_per_kg,
-                             rtt_path, raw_root, rule, fit)
+    provenance = _provenance(regions, site_by_region, hours, records, types, scalars, seed, carbon_signal,
+                             tax_usd_per_kg, rtt_path, raw_root, rule, fit)
     return write_scenario(out_dir, tables, scalars, provenance=provenance)
 
 
-def _provenance(regions, hours, records, types, scalars, seed, carbon_signal, tax_usd_per_kg, rtt_path, raw_root,
+def _provenance(regions, site_by_region, hours, records, types, scalars, seed, carbon_signal, tax_usd_per_kg, rtt_path, raw_root,
                 rule, fit) -> dict:
     def files(kind):
         return provenance_records.record_files(regions, records, kind)
@@ -508,7 +546,7 @@ def _provenance(regions, hours, records, types, scalars, seed, carbon_signal, ta
         extra={"window": f"{hours[0]:%Y-%m-%d %H:%M} to {hours[-1] + pd.Timedelta(hours=1):%Y-%m-%d %H:%M} UTC",
                "carbon_signal": {"signal": carbon_signal, "text": SIGNAL_TEXT[carbon_signal],
                                  "builder_option": "carbon_signal=lifecycle|direct"},
-               "sites": {r.id: {"zone": SITE_BY_REGION[r.id].zone, "continent": SITE_BY_REGION[r.id].continent}
+               "sites": {r.id: {"zone": site_by_region[r.id].zone, "continent": site_by_region[r.id].continent}
                          for r in regions}})
     provenance["series"]["area_dc.rtt_s"] = {
         "source": GCP_LATENCY_SOURCE, "licence": GCP_LATENCY_LICENCE, "url": GCP_LATENCY_URL,
