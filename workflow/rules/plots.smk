@@ -177,7 +177,7 @@ PLOTS = {
                 "validation_per_query": "serving_validation_table", "validation_ratios": "serving_ratios_table"},
         code=[PACKAGE / f for f in ("serving.py", "fleet.py", "fleet_lp.py", "baselines.py", "fleet_experiments.py",
                                     "fleet_plots.py")],
-        inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": "config/serving.yaml"},
+        inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml"},
         params=lambda w, input: dict(**_common(w), **_serving())),
 }
 """One row per plot rule: experiment (config `experiments:`), notebook, figures/tables {stem: caption}, inputs and
