@@ -26,7 +26,6 @@ from greenllm.scenario_cache import load_cached
 from greenllm.solve import solve
 
 _SCENARIO_CACHE: dict[Path, Scenario] = {}
-_STAND_INS: dict[int, list[str]] = {}
 
 
 def as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
@@ -40,15 +39,15 @@ def as_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
                          " (or run the pipeline: `snakemake --cores 2`)")
     if path not in _SCENARIO_CACHE:
         _SCENARIO_CACHE[path] = load_cached(path)
-        _STAND_INS[id(_SCENARIO_CACHE[path])] = stand_ins(path)
     return _SCENARIO_CACHE[path]
 
 
 
 def scenario_stand_ins(scenario) -> list[str]:
-    """The flagged stand-ins of a scenario folder (``greenllm.provenance.stand_ins``); [] for an in-memory one."""
+    """The flagged stand-ins of a scenario folder (``greenllm.provenance.stand_ins``), also of a Scenario loaded from
+    one (its ``path``); [] for a Scenario made in memory."""
     if isinstance(scenario, Scenario):
-        return _STAND_INS.get(id(scenario), [])
+        return stand_ins(scenario.path) if scenario.path is not None else []
     return stand_ins(scenario)
 
 
