@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from greenllm import baselines
+from greenllm.serving import baselines
 from greenllm.errors import InputError
-from greenllm.fleet import FleetOptions, account
-from greenllm.fleet_experiments import best_baseline_margin, fleet_for, fronts, policies, slo_cost, validation
-from greenllm.fleet_lp import SCHEMES, FleetSolver
+from greenllm.serving.fleet import FleetOptions, account
+from greenllm.serving.experiments import best_baseline_margin, fleet_for, fronts, policies, slo_cost, validation
+from greenllm.serving.lp import SCHEMES, FleetSolver
 
 REPO = Path(__file__).resolve().parents[1]
 WORLD = REPO / "data" / "processed" / "world_2024"
@@ -116,7 +116,7 @@ def test_fronts_respect_their_limits_and_trade_latency_for_emissions(fleet, solv
 
 
 def test_validation_compares_like_with_like(table):
-    from greenllm.serving import load_serving
+    from greenllm.serving.catalogue import load_serving
 
     rows = validation(table, load_serving())
     google_water = rows[(rows["reference"].str.startswith("Google")) & (rows["metric"] == "water_ml_per_query")]
@@ -125,8 +125,8 @@ def test_validation_compares_like_with_like(table):
 
 
 def test_figures_draw_the_tables(fleet, solver, table):
-    from greenllm import fleet_plots
-    from greenllm.serving import load_serving
+    from greenllm.serving import plots as fleet_plots
+    from greenllm.serving.catalogue import load_serving
 
     fig, data = fleet_plots.policies(table)
     assert len(data) == len(table) and len(fig.axes) == 4

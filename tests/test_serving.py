@@ -9,7 +9,7 @@ import yaml
 
 from greenllm.data.workload import read_azure_trace
 from greenllm.errors import InputError
-from greenllm.serving import (azure_peak_to_mean, azure_token_classes, leaderboard_operating_points,
+from greenllm.serving.catalogue import (azure_peak_to_mean, azure_token_classes, leaderboard_operating_points,
                               load_serving)
 
 REL = 1e-5  # the catalogue keeps 6 significant digits

@@ -175,8 +175,7 @@ PLOTS = {
         tables={"baselines": "serving_baselines_table", "baselines_margin": "serving_margin_table",
                 "serving_fronts": "serving_fronts_table", "serving_slo": "serving_slo_table",
                 "validation_per_query": "serving_validation_table", "validation_ratios": "serving_ratios_table"},
-        code=[PACKAGE / f for f in ("serving.py", "fleet.py", "fleet_lp.py", "baselines.py", "fleet_experiments.py",
-                                    "fleet_plots.py")],
+        code=sorted((PACKAGE / "serving").glob("*.py")),
         inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml"},
         params=lambda w, input: dict(**_common(w), **_serving())),
 }

@@ -1,15 +1,15 @@
 """The serving formulation: the fleet-scale model of docs/serving.md behind the common interface.
 
-For a scenario folder it builds a :class:`~greenllm.fleet.Fleet` (the folder's geography and hourly signals, its
+For a scenario folder it builds a :class:`~greenllm.serving.fleet.Fleet` (the folder's geography and hourly signals, its
 demand profile scaled to ``FleetOptions.queries_per_day`` over the Azure-trace workload classes, H100/B200 sites,
-on-site renewables as a share of load) and the LP of :mod:`greenllm.fleet_lp`: a share per (area, site, class,
+on-site renewables as a share of load) and the LP of :mod:`greenllm.serving.lp`: a share per (area, site, class,
 operating point, hour) within the SLO, grid energy and provisioned accelerators per site and hour. The share
 columns are laid out as x[i, v, k, t] with v = site x batch limit (one "virtual site" per operating point), so the
 common driver solves it like any other LP; :meth:`ServingFormulation.solution` sums them back to x[i, j, k, t]
 (axis k = the workload classes of config/serving.yaml) and keeps the queries per pair with the provisioning.
 
 Cost components for the common schemes: energy = grid x max(price, 0) [$], carbon = carbon tax x emissions [$],
-delay = 0 (no value-of-time price: latency is a constraint, and the fronts of :mod:`greenllm.fleet_experiments`
+delay = 0 (no value-of-time price: latency is a constraint, and the fronts of :mod:`greenllm.serving.experiments`
 trade it against emissions, cost and water).
 """
 
@@ -21,16 +21,16 @@ from typing import ClassVar
 import numpy as np
 
 from greenllm.accounting import Account, weighted_quantile
-from greenllm.baselines import demand_proportional
+from greenllm.serving.baselines import demand_proportional
 from greenllm.checks import Check, check_le
 from greenllm.errors import InputError
-from greenllm.fleet import Fleet, FleetOptions, billed_price, build_fleet, it_kwh, site_hour_loads, size_renewables
-from greenllm.fleet_lp import build_lp
+from greenllm.serving.fleet import Fleet, FleetOptions, billed_price, build_fleet, it_kwh, site_hour_loads, size_renewables
+from greenllm.serving.lp import build_lp
 from greenllm.formulations.base import Description, Formulation, Provisioning, Solution
 from greenllm.inputs import Scenario
 from greenllm.lp import LinearProgram
 from greenllm.options import ModelOptions
-from greenllm.serving import load_serving
+from greenllm.serving.catalogue import load_serving
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class ServingFormulation(Formulation):
         return busy, it_kwh(self.fleet, busy, active, solution.provisioning.accelerators_jt)
 
     def account(self, s: Scenario, solution: Solution) -> Account:
-        """Costs on the grid energy the solution buys [kWh per slot]; water on IT energy (greenllm.fleet)."""
+        """Costs on the grid energy the solution buys [kWh per slot]; water on IT energy (greenllm.serving.fleet)."""
         _, it = self._loads(solution)
         grid = solution.grid_kw
         water = it * (s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh)
@@ -138,4 +138,4 @@ class ServingFormulation(Formulation):
 
     def realised(self, s: Scenario, x: np.ndarray) -> dict:
         raise InputError("the serving formulation costs allocations per operating point, which shares x[i, j, k, t]"
-                         " do not carry; use greenllm.fleet.account")
+                         " do not carry; use greenllm.serving.fleet.account")

@@ -1,4 +1,4 @@
-"""Figures of the serving experiment (:mod:`greenllm.fleet_experiments`); each returns ``(figure, data)`` like
+"""Figures of the serving experiment (:mod:`greenllm.serving.experiments`); each returns ``(figure, data)`` like
 :mod:`greenllm.plots`, whose :func:`~greenllm.plots.save` writes the PNG with its numbers beside it."""
 
 from __future__ import annotations

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from greenllm import baselines
-from greenllm.fleet import Fleet, FleetOptions, account, build_fleet, size_renewables
-from greenllm.fleet_lp import SCHEMES, FleetSolver
+from greenllm.serving import baselines
+from greenllm.serving.fleet import Fleet, FleetOptions, account, build_fleet, size_renewables
+from greenllm.serving.lp import SCHEMES, FleetSolver
 from greenllm.inputs import load_scenario
-from greenllm.serving import ServingCatalogue, load_serving
+from greenllm.serving.catalogue import ServingCatalogue, load_serving
 
 FRONT_OBJECTIVES = ("emissions_kg", "total_usd", "water_l")
 LATENCY_MEASURES = ("latency_mean_s", "latency_p95_s")

@@ -26,7 +26,7 @@ import yaml
 
 from greenllm.errors import InputError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_SERVING_PATH = REPO_ROOT / "config" / "serving.yaml"
 MS_PER_S = 1000.0
 SECTIONS = ("sources", "leaderboard", "accelerators", "models", "operating_points", "host", "prefill", "workload",

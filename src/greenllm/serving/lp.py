@@ -1,4 +1,4 @@
-"""The serving LP on a :class:`~greenllm.fleet.Fleet`: which share of each (area, class, hour)'s queries runs on which
+"""The serving LP on a :class:`~greenllm.serving.fleet.Fleet`: which share of each (area, class, hour)'s queries runs on which
 site at which operating point, with accelerators provisioned and grid power drawn per site and hour.
 
 Variables, in this column order: y[p, t] in [0, 1] share of lambda_{ikt} on pair p = (i, j, k, o) (only pairs
@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from greenllm.errors import InfeasibleError, SolverError
-from greenllm.fleet import J_PER_KWH, S_PER_HOUR, Fleet, billed_price
+from greenllm.serving.fleet import J_PER_KWH, S_PER_HOUR, Fleet, billed_price
 
 OBJECTIVES = ("emissions_kg", "total_usd", "energy_usd", "water_l", "latency_mean_s", "facility_kwh")
 SCHEMES = {  # optimised schemes: name -> lexicographic order (the first objective is the one it puts first)

@@ -1,9 +1,9 @@
-"""Baseline allocations on a :class:`~greenllm.fleet.Fleet`: pure functions, queries per pair and hour [p, t].
+"""Baseline allocations on a :class:`~greenllm.serving.fleet.Fleet`: pure functions, queries per pair and hour [p, t].
 
 Each baseline routes every (area, class, hour)'s queries to sites by a fixed rule, only over pairs that meet the
 SLO, filling sites up to their installed accelerators (``installed x 3600 s / peak_to_mean`` busy accelerator-seconds
 per hour, the same capacity the optimiser has); at a site it runs the operating point its rule names. They are
-accounted for with :func:`greenllm.fleet.account`, exactly as the optimised allocations.
+accounted for with :func:`greenllm.serving.fleet.account`, exactly as the optimised allocations.
 
 * ``nearest``: latency-greedy; each area's nearest site first, at the fastest operating point.
 * ``lowest_carbon``: sites by grid carbon intensity x PUE that hour, at the most energy-efficient operating point.
@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from greenllm.fleet import S_PER_HOUR, Fleet
+from greenllm.serving.fleet import S_PER_HOUR, Fleet
 
 BASELINES = ("nearest", "lowest_carbon", "lowest_price", "demand_proportional", "follow_renewables")
 

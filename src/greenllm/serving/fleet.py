@@ -11,7 +11,7 @@ the serving catalogue (config/serving.yaml) and a scale (queries per day, accele
     active_p   = f_k J_o + power_o h_k / prefill_tokens_per_s_o                   [J per query, GPU]
 
 and an allocation (queries per pair and hour) is accounted for by :func:`account`, the same way for the optimiser
-(:mod:`greenllm.fleet_lp`) and for the baselines (:mod:`greenllm.baselines`). Per site j and hour t:
+(:mod:`greenllm.serving.lp`) and for the baselines (:mod:`greenllm.serving.baselines`). Per site j and hour t:
 
     provisioned_jt = peak_to_mean x busy_jt / 3600 s                              [accelerators]
     it_kwh_jt      = ((1 + host) sum_p q_pt active_p + idle_w (3600 provisioned_jt - busy_jt)) / 3.6e6
@@ -29,7 +29,7 @@ import numpy as np
 from greenllm.errors import InputError
 from greenllm.accounting import weighted_quantile
 from greenllm.inputs import Scenario
-from greenllm.serving import ServingCatalogue
+from greenllm.serving.catalogue import ServingCatalogue
 
 J_PER_KWH = 3.6e6  # joules per kilowatt-hour
 S_PER_HOUR = 3600.0  # one-hour slots: kWh per slot equal mean kW

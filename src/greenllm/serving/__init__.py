@@ -1,0 +1,11 @@
+"""The serving model at fleet scale: one package.
+
+- :mod:`~greenllm.serving.catalogue`: measured operating points, accelerators, models, workload classes, references
+  (config/serving.yaml);
+- :mod:`~greenllm.serving.fleet`: a scenario folder plus the catalogue at a scale, the SLO-feasible pairs, and the
+  accounting of an allocation;
+- :mod:`~greenllm.serving.lp`: the LP on a fleet and its schemes;
+- :mod:`~greenllm.serving.baselines`: allocations a practitioner would deploy without an optimiser;
+- :mod:`~greenllm.serving.experiments`: policies, fronts, SLO cost, validation tables;
+- :mod:`~greenllm.serving.plots`: the serving figures.
+"""
