@@ -46,7 +46,7 @@ def test_operating_points_trade_energy_for_time_per_token(catalogue):
 
 
 def test_workload_classes_equal_the_azure_traces(catalogue, azure_traces):
-    expected = azure_token_classes(azure_traces, catalogue.notes["quantiles"])
+    expected = azure_token_classes(azure_traces, catalogue.notes["output_quantiles"], catalogue.notes["input_quantiles"])
     assert [c.name for c in catalogue.classes] == [r["name"] for r in expected]
     for c, r in zip(catalogue.classes, expected, strict=True):
         for name in ("share", "tokens_in", "tokens_out"):
