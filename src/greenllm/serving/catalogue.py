@@ -36,8 +36,8 @@ ACCELERATOR_FIELDS = ("tdp_w", "idle_w", "peak_dense_bf16_flop_per_s", "prefill_
 SLO_TIERS = ("server", "interactive")
 QUANTILE_KEYS = ("output_quantiles", "input_quantiles")  # workload bins: output tokens, then input tokens within
 INTERFERENCE_MODELS = ("time_sharing",)
-POINT_FIELDS = ("batch_limit", "accelerators_per_replica", "tokens_per_s_replica", "tpot_s", "tpot_p99_s", "j_per_token",
-                "power_w", "avg_batch_size")
+POINT_FIELDS = ("batch_limit", "accelerators_per_replica", "tokens_per_s_replica", "tpot_s", "tpot_p99_s",
+                "j_per_token", "power_w", "avg_batch_size")
 
 
 @dataclass(frozen=True)
@@ -104,12 +104,25 @@ class TokenClass:
 
 
 WATER_METRICS = ("water_ml_per_query", "water_onsite_ml_per_query")
+ENERGY_METRICS = ("energy_wh_per_query", "gpu_energy_wh_per_query")  # facility (comprehensive) or accelerators only
 REFERENCE_FIELDS = ("energy_wh_per_query", "water_ml_per_query", "co2_g_per_query", "j_per_output_token")
+STATISTICS = ("median", "mean", "range")  # what a published figure is over its prompts (range: over settings)
+ENERGY_BOUNDARIES = ("comprehensive", "active_accelerators", "gpu", "gpu_cpu_ram")
+PHASES = ("per_request", "decode_only")  # prompt processing inside the figure, or output tokens' decoding only
+CARBON_ACCOUNTING = ("market-based", "location-based")
+ENERGY_SPLIT_TOLERANCE = 0.02  # published shares are rounded to whole percent
 
 
 @dataclass(frozen=True)
 class Reference:
-    """A published per-prompt figure as (low, high) (equal for a single number); None where the source gives none."""
+    """A published per-prompt figure as (low, high) (equal for a single number); None where the source gives none.
+
+    Its boundary is stated field by field, so a comparison can keep it the same on both sides: ``statistic`` (median,
+    mean or a range over settings), ``energy_boundary`` (comprehensive: accelerators, host, idle machines and
+    facility overhead; active_accelerators; gpu; gpu_cpu_ram), ``phase`` (per request, prompt processing included, or
+    decode only), ``carbon_accounting`` (market- or location-based), ``published_model`` (what the source measured)
+    and ``model`` (the catalogue model of the same size class it is compared with, None if there is none),
+    ``energy_split`` (the source's shares of its energy), ``confirmed`` (False: read only in secondary summaries)."""
 
     name: str
     citation: str
@@ -119,6 +132,21 @@ class Reference:
     co2_g_per_query: tuple[float, float] | None = None
     j_per_output_token: tuple[float, float] | None = None
     water_metric: str = "water_ml_per_query"  # ours to compare with: on-site plus generation, or on-site only
+    energy_metric: str = "energy_wh_per_query"  # ours to compare with: facility energy, or accelerators only
+    statistic: str = "mean"
+    energy_boundary: str | None = None
+    phase: str = "per_request"
+    carbon_accounting: str | None = None
+    published_model: str = ""
+    model: str | None = None
+    energy_split: dict[str, float] | None = None
+    confirmed: bool = True
+    confirmation: str = ""
+
+    def compared_metric(self, metric: str) -> str:
+        """Which of our per-query metrics a published ``metric`` is compared with, on the reference's boundary."""
+        return {"water_ml_per_query": self.water_metric, "energy_wh_per_query": self.energy_metric,
+                "j_per_output_token": "gpu_j_per_output_token"}.get(metric, metric)
 
 
 @dataclass(frozen=True)
@@ -382,7 +410,7 @@ def _workload(path, raw, models, sources) -> tuple[tuple[TokenClass, ...], float
     return tuple(classes), peak
 
 
-def _references(path, raw, sources) -> tuple[Reference, ...]:
+def _references(path, raw, sources, models) -> tuple[Reference, ...]:
     out = []
     for n, spec in enumerate(raw or []):
         where = f"references[{n}]"
@@ -400,11 +428,34 @@ def _references(path, raw, sources) -> tuple[Reference, ...]:
             if low > high:
                 raise InputError(f"{path}, {where}.{f}: low {low} exceeds high {high}")
             vals[f] = (low, high)
-        water_metric = spec.get("water_metric", "water_ml_per_query")
-        if water_metric not in WATER_METRICS:
-            raise InputError(f"{path}, {where}.water_metric: {water_metric!r} is not one of {', '.join(WATER_METRICS)}")
+        for key, known, default in (("water_metric", WATER_METRICS, WATER_METRICS[0]),
+                                     ("energy_metric", ENERGY_METRICS, ENERGY_METRICS[0]),
+                                     ("statistic", STATISTICS, None), ("phase", PHASES, PHASES[0])):
+            vals[key] = spec.get(key, default)
+            _member(path, f"{where}.{key}", vals[key], known, f"the reference {key}s")
+        if "energy_wh_per_query" in vals or "j_per_output_token" in vals:
+            vals["energy_boundary"] = spec.get("energy_boundary")
+            _member(path, f"{where}.energy_boundary", vals["energy_boundary"], ENERGY_BOUNDARIES,
+                    "the energy boundaries")
+        if "co2_g_per_query" in vals:
+            vals["carbon_accounting"] = spec.get("carbon_accounting")
+            _member(path, f"{where}.carbon_accounting", vals["carbon_accounting"], CARBON_ACCOUNTING,
+                    "the carbon accountings")
+        if spec.get("model") is not None:
+            _member(path, f"{where}.model", spec["model"], models, "models")
+            vals["model"] = spec["model"]
+        if spec.get("energy_split") is not None:
+            split = {str(k): _num(path, f"{where}.energy_split.{k}", v, positive=True, at_most=1.0)
+                     for k, v in _mapping(path, f"{where}.energy_split", spec["energy_split"]).items()}
+            if abs(sum(split.values()) - 1.0) > ENERGY_SPLIT_TOLERANCE:
+                raise InputError(f"{path}, {where}.energy_split: shares sum to {sum(split.values()):.3f}, not 1")
+            vals["energy_split"] = split
+        if not isinstance(spec.get("confirmed", True), bool):
+            raise InputError(f"{path}, {where}.confirmed: expected true or false")
         out.append(Reference(str(spec.get("name")), sources[spec["source"]], str(spec.get("boundary", "")),
-                             water_metric=water_metric, **vals))
+                             published_model=str(spec.get("published_model", "")),
+                             confirmed=spec.get("confirmed", True), confirmation=str(spec.get("confirmation", "")),
+                             **vals))
     return tuple(out)
 
 
@@ -437,16 +488,17 @@ def _load_cached(path: Path, mtime: float) -> ServingCatalogue:
                         for u in sensitivity)
     interference = prefill.get("colocated_interference")
     _member(path, "prefill.colocated_interference", interference, INTERFERENCE_MODELS, "the interference models")
-    if prefill.get("colocated_interference_source") not in sources:
-        raise InputError(f"{path}, prefill.colocated_interference_source: {prefill.get('colocated_interference_source')!r}"
-                         " is not listed under 'sources'")
+    interference_source = prefill.get("colocated_interference_source")
+    if interference_source not in sources:
+        raise InputError(f"{path}, prefill.colocated_interference_source: {interference_source!r} is not listed"
+                         " under 'sources'")
     classes, peak = _workload(path, raw["workload"], models, sources)
     quantiles = {key: tuple(float(q) for q in raw["workload"][key]) for key in QUANTILE_KEYS}
-    references = _references(path, raw["references"], sources)
+    references = _references(path, raw["references"], sources, models)
     return ServingCatalogue(accelerators, models, points, shares["host_share"] / shares["accelerator_share"],
                             utilisation, sensitivity, classes, peak, references, sources, dict(raw["leaderboard"]),
-                            path, notes={"prefill": str(prefill.get("note", "")), "colocated_interference": interference,
-                                         **quantiles})
+                            path, notes={"prefill": str(prefill.get("note", "")),
+                                         "colocated_interference": interference, **quantiles})
 
 
 def load_serving(path: str | Path | None = None) -> ServingCatalogue:
