@@ -155,7 +155,7 @@ def test_workload_bins_keep_each_traces_share_and_mean_lengths(catalogue, azure_
 
 def test_references_state_their_boundary(catalogue):
     refs = {r.name: r for r in catalogue.references}
-    google = refs["Google 2025, median Gemini text prompt, comprehensive"]
+    google = refs["Google 2025, median Gemini text prompt"]
     assert (google.energy_wh_per_query, google.co2_g_per_query, google.water_ml_per_query) == (
         (0.24, 0.24), (0.03, 0.03), (0.26, 0.26))
     assert (google.statistic, google.energy_boundary, google.carbon_accounting) == ("median", "comprehensive",
