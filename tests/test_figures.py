@@ -252,12 +252,17 @@ def test_figures_from_scenarios_with_stand_ins_carry_a_mark():
     assert not [t for t in fig.texts if t.get_gid() == "stand_in_mark"]
     plots.mark_stand_ins(fig, ["price of SE4 stands in for SE3"])
     assert [t for t in fig.texts if t.get_gid() == "stand_in_mark" and "SE4" in t.get_text()]
-    # every notebook that draws from a scenario folder marks its stand-ins before it saves a figure
-    for name in ("01_inputs", "02_base_case", "09_water", "10_latency", "13_formulations", "14_hardware_mix",
-                 "15_year"):
-        cells = ["".join(c["source"]) for c in json.loads((NOTEBOOKS / f"{name}.ipynb").read_text())["cells"]]
+    # every notebook that draws from a scenario folder marks its stand-ins before it saves a figure (the serving
+    # notebook's figures come from greenllm.serving.plots, checked with that package, not here)
+    checked = 0
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+        if path.stem == "17_serving" or not any(cell.lstrip().startswith("scenario =") for cell in cells):
+            continue
+        checked += 1
         for cell in cells:
-            assert cell.count("plots.mark_stand_ins(fig") == cell.count("plots.save(fig"), name
+            assert cell.count("plots.mark_stand_ins(fig") == cell.count("plots.save(fig"), path.name
+    assert checked >= 14
 
 
 def test_value_of_information_columns_feed_the_bar_chart():
