@@ -70,3 +70,20 @@ def test_records_name_the_determining_stages(paper):
     record = solve_record(solve(paper, "carbon", solver="highs").to_dict(), name="M2")
     assert [s["objective"] for s in record["determined_by"]] == ["energy", "delay", "water"]
     assert flatten(record)["determined_by"] == "energy > delay > water"
+
+
+def test_readme_base_case_table_is_the_committed_table():
+    import re
+    from pathlib import Path
+
+    import pandas as pd
+
+    repo = Path(__file__).resolve().parents[1]
+    table = pd.read_csv(repo / "tables" / "paper_v1" / "base_case.csv").set_index("scheme")
+    rows = re.findall(r"^\| (M\d|weights 1/4, 1/2, 1/4)[^|]*\| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|",
+                      (repo / "README.md").read_text(), flags=re.MULTILINE)
+    assert len(rows) == 4
+    for name, *values in rows:
+        scheme = "M3" if name.startswith("weights") else name
+        expected = table.loc[scheme, ["total_usd", "energy_usd", "carbon_usd", "delay_usd"]].to_numpy(float)
+        assert [float(v) for v in values] == pytest.approx(list(expected.round(4)), abs=5e-5), scheme
