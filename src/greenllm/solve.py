@@ -207,7 +207,7 @@ def run_stages(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=Tr
 def _determine(backend, last_cost, last_optimum, values, extra_plan):
     """Minimise each ``extra_plan`` objective on the optimal face of all earlier stages; (values, outcomes).
 
-    An LP solver with duals restricts the model to the optimal face (fast, no dense row); otherwise (MILP, Gurobi)
+    An LP solver with duals restricts the model to the optimal face (fast, no dense row); otherwise (a MILP)
     one row bounds the previous objective near its optimum. A stage that fails, or that moves an earlier stage's
     optimum, is dropped with a warning and the solution before it stands (optimum None in its outcome)."""
     held = [(last_cost, last_optimum)]
