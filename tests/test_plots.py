@@ -162,31 +162,39 @@ def test_allocation_stacks_every_data_centre():
 # --- beyond the paper: formulations, hardware mixes, a year, scale ---------------------------------------------------
 
 
-def _formulation_records():
+def _formulation_records(energy_usd=0.0):
     rows = []
     for scheme, label in SCHEMES.items():
         for n, formulation in enumerate(("paper", "per_query")):
             rows.append({"scheme": scheme, "label": label, "formulation": formulation, "status": "optimal",
-                         "total_usd": 100.0 - n, "emissions_kg": 3.0 - 2 * n, "water_l": 200.0 + n,
-                         "latency_mean_s": 4.6})
+                         "energy_usd": energy_usd, "carbon_usd": 0.0, "delay_usd": 100.0 - n,
+                         "total_usd": energy_usd + 100.0 - n, "emissions_kg": 3.0 - 2 * n, "water_l": 200.0 + n})
     return pd.DataFrame(rows)
 
 
-def test_formulations_draws_the_relative_difference_per_scheme_and_metric():
-    fig, data = plots.formulations(_formulation_records())
-    assert len(data) == 12 and set(data["metric"]) == {"total_usd", "emissions_kg", "water_l", "latency_mean_s"}
-    total = data[(data["metric"] == "total_usd") & (data["scheme"] == "M0")]
-    assert total["difference_pct"].item() == pytest.approx(-1.0)  # (99 - 100) / 100
-    panels = [ax for ax in fig.axes if ax.has_data()]
-    assert len(panels) == 4 and all(len(ax.patches) == 3 for ax in panels)
+SPECS = {"M0": {"scheme": "weighted", "weights": [1 / 3, 1 / 3, 1 / 3]}, "M1": {"scheme": "energy"},
+         "M2": {"scheme": "carbon"}, "LEX": {"scheme": "lexicographic", "order": ["energy", "carbon", "delay"]}}
+
+
+def test_formulations_draw_each_schemes_own_objective_and_leave_out_those_at_zero():
+    records = pd.concat([_formulation_records(), _formulation_records().query("scheme == 'M0'").assign(
+        scheme="LEX", label="LEX")], ignore_index=True)
+    fig, data = plots.formulations(records, SPECS)
+    assert data["scheme"].tolist() == ["M0", "LEX"]  # M1, M2: energy and carbon cost 0 for any allocation
+    m0 = data.set_index("scheme").loc["M0"]
+    assert m0["paper"] == pytest.approx(100 / 3) and m0["per_query"] == pytest.approx(99 / 3)
+    assert m0["excess_pct"] == pytest.approx(100 * (100 - 99) / 99)
+    assert data.set_index("scheme").loc["LEX", "objective"].startswith("delay cost, stage 3")
+    assert "M1, M2: objective 0" in fig.axes[0].get_title()
+    assert len(fig.axes[0].patches) == 2
     assert_units_on_every_axis(fig)
 
 
-def test_formulations_leave_out_a_metric_that_is_zero_everywhere_and_say_so():
-    records = _formulation_records().assign(emissions_kg=0.0)
-    fig, data = plots.formulations(records)
-    assert "emissions_kg" not in set(data["metric"]) and len([ax for ax in fig.axes if ax.has_data()]) == 3
-    assert "0 for every scheme and formulation" in fig._suptitle.get_text()
+def test_formulations_draw_a_single_objective_scheme_whose_objective_is_not_zero():
+    fig, data = plots.formulations(_formulation_records(energy_usd=5.0), SPECS)
+    m1 = data.set_index("scheme").loc["M1"]
+    assert m1["objective"] == "energy cost" and m1["excess_pct"] == pytest.approx(0.0)
+    assert "M2" not in set(data["scheme"])
 
 
 def test_formulation_latency_ecdf_per_formulation_reaches_one_and_reports_the_slo_share():
@@ -234,7 +242,18 @@ def test_hardware_mix_figure_merges_identical_schemes_and_leaves_out_zero_metric
     assert "emissions_kg" not in set(data["metric"]) and "0 for every mix" in fig._suptitle.get_text()
     hours = next(ax for ax in fig.axes if "Accelerator" in ax.get_ylabel())
     assert len(hours.containers) == 1  # every scheme needs the same accelerator-hours: one bar, not three
-    assert "M0 = M1 = M2" in [t.get_text() for t in fig.legends[0].get_texts()]
+    assert [t.get_text() for t in hours.get_legend().get_texts()] == ["M0 = M1 = M2"]  # a legend per panel
+
+
+def test_hardware_mix_merges_equal_changes_at_each_mix_even_when_they_differ_at_another():
+    rows = hardware_mix_rows(40.0, 30.0, emissions_kg=1.0)
+    rows += [{**r, "mix": "m", "mix_label": "mixed", "accelerator_hours": 35.0 - (r["scheme"] == "M0")}
+             for r in rows if r["mix"] == "h"]
+    fig, data = plots.hardware_mix(pd.DataFrame(rows))
+    hours = next(ax for ax in fig.axes if "Accelerator" in ax.get_ylabel())
+    # all H100: all three change by -25 % (one bar); mixed: M0 differs from M1 = M2 (two bars)
+    assert len(hours.patches) == 3
+    assert {t.get_text() for t in hours.get_legend().get_texts()} == {"M0 = M1 = M2", "M0", "M1 = M2"}
 
 
 def _year_frame():

@@ -156,13 +156,33 @@ class GurobiBackend:
                 m.addMConstr(a[mask], v, sense, rhs[mask])
         self._m, self._v, self._env = m, v, env
         self._rows = m.getConstrs()
+        self._cost = np.zeros(lp.n_cols)
 
     def set_objective(self, cost: np.ndarray) -> None:
-        self._m.setObjective(np.asarray(cost, dtype=float) @ self._v)
+        self._cost = np.asarray(cost, dtype=float)
+        self._m.setObjective(self._cost @ self._v)
 
     def restrict_to_optimal_face(self, values: np.ndarray) -> bool:
-        """Not used with Gurobi: the caller bounds the objective with a row instead (see HighsBackend)."""
-        return False
+        """As :meth:`HighsBackend.restrict_to_optimal_face`, from Gurobi's reduced costs (RC) and duals (Pi): fix
+        every column with a non-zero reduced cost at its value, make every row with a non-zero dual an equality.
+        False when Gurobi has no duals (the caller then bounds the objective with a row)."""
+        gp, m = self._gp, self._m
+        try:
+            reduced = np.asarray(self._v.RC)
+            rows = m.getConstrs()
+            duals = np.asarray(m.getAttr("Pi", rows))
+        except (gp.GurobiError, AttributeError):
+            return False
+        tol = 1e-9 * max(1.0, float(np.abs(self._cost).max(initial=0.0)))
+        fixed = np.abs(reduced) > tol
+        if fixed.any():
+            lower, upper = np.asarray(self._v.LB, float), np.asarray(self._v.UB, float)
+            lower[fixed] = upper[fixed] = values[fixed]
+            self._v.LB, self._v.UB = lower, upper
+        for row in np.flatnonzero(np.abs(duals) > tol):
+            rows[row].Sense = gp.GRB.EQUAL
+        m.update()
+        return True
 
     def add_row(self, coefficients: np.ndarray, upper: float) -> None:
         nz = np.flatnonzero(coefficients)

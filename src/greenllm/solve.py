@@ -6,6 +6,13 @@
   earlier stage q (for the paper's non-negative costs this is f_q <= (1 + rel) f_q*, as in its code). The model is
   built once; each stage changes the objective and adds one bound row, and the solver warm-starts.
 
+Every scheme then runs the *determining stages* (:data:`DETERMINING_ORDER`): a scheme's objective often leaves a
+whole face of allocations optimal (energy-only M1 fixes energy and carbon but not delay or water), and a solver
+would return any point of it. After the scheme's stages (and the formulation's own tie-break, if any), each cost
+component the scheme did not minimise is minimised in the order energy, carbon, delay, then water [L], each on the
+optimal face of all earlier stages (tolerance 0), so every reported quantity is the same on any solver or machine and
+no number the scheme determines moves. Results record them as ``determined_by``.
+
 Every solution is re-checked by :mod:`greenllm.verify` from the input tables before it is returned.
 """
 
@@ -82,7 +89,8 @@ class Result:
     model: ModelOptions = field(default_factory=ModelOptions)
     provisioning: Provisioning | None = field(default=None, repr=False)  # per-query: accelerators switched on
     description: Description = field(default_factory=Description, repr=False)
-    tie_break: StageOutcome | None = None
+    tie_break: StageOutcome | None = None  # the formulation's own tie-break stage (per-query: facility kWh)
+    determined_by: list[StageOutcome] = field(default_factory=list)  # the determining stages (module docstring)
     lp_relaxation: Relaxation | None = None
     formulation_object: Formulation | None = field(default=None, repr=False, compare=False)  # for the verifier
 
@@ -114,6 +122,8 @@ class Result:
             out.update(self.description.to_dict())
         if self.tie_break is not None:
             out["tie_break"] = self.tie_break.to_dict()
+        if self.determined_by:
+            out["determined_by"] = [stage.to_dict() for stage in self.determined_by]
         if self.lp_relaxation is not None:
             out["lp_relaxation"] = self.lp_relaxation.to_dict()
         return out
@@ -157,12 +167,22 @@ def _stage_plan(scheme, weights, order, lp: LinearProgram):
 # optimum of 0), far below any reported digit: the previous stage's solution meets the bound, so the stage is feasible.
 TIE_BREAK_REL, TIE_BREAK_ABS = 1e-9, 1e-12
 TIE_BREAK_CHECK = 1e-7  # after the stage, the scheme's objective must still be within this (relative, + abs) slack
+DETERMINING_ORDER = ("energy", "carbon", "delay", "water")
 
 
-def _run(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=True):
-    """The scheme's stages, then ``lp.tie_break`` if any: (status, values, objective, stages, seconds, tie).
+def determining_plan(plan_labels, lp: LinearProgram) -> list[tuple[str, np.ndarray]]:
+    """[(label, cost vector)] of the stages after the scheme's: the formulation's tie-break (if any), then each of
+    energy, carbon, delay [$] the scheme did not minimise as a stage of its own, then water [L]."""
+    extra = [lp.tie_break] if lp.tie_break is not None else []
+    extra += [(name, lp.costs[name]) for name in DETERMINING_ORDER[:-1] if name not in plan_labels]
+    return [*extra, ("water", lp.water_l)]
 
-    ``objective`` and ``stages`` are the scheme's own; ``tie`` is a :class:`StageOutcome` or None."""
+
+def run_stages(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=True):
+    """The scheme's stages, then the determining stages: (status, values, objective, stages, seconds, extra).
+
+    ``objective`` and ``stages`` are the scheme's own; ``extra`` lists a :class:`StageOutcome` per determining stage
+    (empty with ``tie_break=False``)."""
     for name, value in (bounds or {}).items():
         backend.add_row(lp.water_l if name == "water" else lp.costs[name], value)
     stages, seconds = [], 0.0
@@ -173,28 +193,41 @@ def _run(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=True):
         status, values, objective = backend.solve()
         seconds += time.perf_counter() - started
         if status != OPTIMAL:
-            return status, None, objective, stages, seconds, None
+            return status, None, objective, stages, seconds, []
         stages.append({"objective": label, "optimum": objective})
         if p < len(plan) - 1:
             backend.add_row(cost, objective + tolerance * abs(objective) + abs_tolerance)
-    if tie_break and lp.tie_break is not None:
-        label, tie_cost = lp.tie_break
-        last_cost = plan[-1][1]
-        started = time.perf_counter()
-        # An LP solver with duals restricts the model to its optimal face (fast, no dense row); otherwise (MILP,
-        # Gurobi) one row bounds the last objective near its optimum, as a lexicographic stage does.
+    if not tie_break:
+        return OPTIMAL, values, objective, stages, seconds, []
+    started = time.perf_counter()
+    values, extra = _determine(backend, plan[-1][1], objective, values, determining_plan([s for s, _ in plan], lp))
+    return OPTIMAL, values, objective, stages, seconds + time.perf_counter() - started, extra
+
+
+def _determine(backend, last_cost, last_optimum, values, extra_plan):
+    """Minimise each ``extra_plan`` objective on the optimal face of all earlier stages; (values, outcomes).
+
+    An LP solver with duals restricts the model to the optimal face (fast, no dense row); otherwise (a MILP)
+    one row bounds the previous objective near its optimum. A stage that fails, or that moves an earlier stage's
+    optimum, is dropped with a warning and the solution before it stands (optimum None in its outcome)."""
+    held = [(last_cost, last_optimum)]
+    outcomes = []
+    for label, cost in extra_plan:
+        previous_cost, previous_optimum = held[-1]
         if not backend.restrict_to_optimal_face(values):
-            backend.add_row(last_cost, objective + TIE_BREAK_REL * abs(objective) + TIE_BREAK_ABS)
-        backend.set_objective(tie_cost)
-        status, tie_values, tie_optimum = backend.solve()
-        seconds += time.perf_counter() - started
-        kept = status == OPTIMAL and float(last_cost @ tie_values) <= objective + TIE_BREAK_CHECK * (abs(objective) + 1)
-        if not kept:  # the scheme's solution stands; say so rather than return a worse one
-            log.warning("tie-break stage (%s) %s; keeping the scheme's solution", label,
-                        f"ended with status {status!r}" if status != OPTIMAL else "moved the objective")
-            return OPTIMAL, values, objective, stages, seconds, StageOutcome(label, None)
-        return OPTIMAL, tie_values, objective, stages, seconds, StageOutcome(label, tie_optimum)
-    return OPTIMAL, values, objective, stages, seconds, None
+            backend.add_row(previous_cost, previous_optimum + TIE_BREAK_REL * abs(previous_optimum) + TIE_BREAK_ABS)
+        backend.set_objective(cost)
+        status, stage_values, optimum = backend.solve()
+        kept = status == OPTIMAL and all(float(c @ stage_values) <= o + TIE_BREAK_CHECK * (abs(o) + 1) for c, o in held)
+        if not kept:
+            log.warning("determining stage (%s) %s; keeping the solution before it", label,
+                        f"ended with status {status!r}" if status != OPTIMAL else "moved an earlier optimum")
+            outcomes += [StageOutcome(name, None) for name, _ in extra_plan[len(outcomes):]]
+            return values, outcomes
+        values = stage_values
+        held.append((cost, float(optimum)))
+        outcomes.append(StageOutcome(label, float(optimum)))
+    return values, outcomes
 
 
 def solve(
@@ -249,8 +282,10 @@ def solve(
         if not use_gurobi:
             log.info("solver auto: Gurobi cannot solve this model (%s); using HiGHS", reason)
     backend = GurobiBackend(lp, threads=threads) if use_gurobi else HighsBackend(lp, threads=threads)
-    outcome = _run(backend, lp, plan, tolerance, abs_tolerance, bounds)
-    status, values, objective, stages, seconds, tie = outcome
+    outcome = run_stages(backend, lp, plan, tolerance, abs_tolerance, bounds)
+    status, values, objective, stages, seconds, extra = outcome
+    tie = extra[0] if extra and lp.tie_break is not None else None
+    determined_by = extra[1:] if tie is not None else extra
     if status == INFEASIBLE:
         raise InfeasibleError(diagnose_infeasibility(scenario, lp, bounds, backend_name=backend.name))
     if status != OPTIMAL:
@@ -260,7 +295,7 @@ def solve(
     solution = formulation.solution(scenario, lp, values)
     relaxation = None
     if milp:  # the LP relaxation of the same scheme, for the relaxation gap
-        relaxed = _run(HighsBackend(lp, threads=threads, relax_integrality=True), lp, plan, tolerance, abs_tolerance,
+        relaxed = run_stages(HighsBackend(lp, threads=threads, relax_integrality=True), lp, plan, tolerance, abs_tolerance,
                        bounds, tie_break=False)
         gap = (objective - relaxed[2]) / abs(objective) if relaxed[0] == OPTIMAL and objective else None
         relaxation = Relaxation(float(relaxed[2]), gap)
@@ -272,7 +307,8 @@ def solve(
         stages=stages, solve_seconds=seconds, x=solution.x, grid_kw=solution.grid_kw, weights=weights, order=order,
         tolerance=tolerance if scheme == "lexicographic" else None, build_seconds=build_seconds,
         formulation=formulation.name, model=options, provisioning=solution.provisioning,
-        description=formulation.describe(scenario, lp, solution), tie_break=tie, lp_relaxation=relaxation,
+        description=formulation.describe(scenario, lp, solution), tie_break=tie, determined_by=determined_by,
+        lp_relaxation=relaxation,
         formulation_object=formulation,
     )
     if verify:

@@ -111,6 +111,8 @@ def flatten(rec: Mapping) -> dict:
         "objective": rec.get("objective", np.nan), "solver": rec.get("solver"),
         "solve_seconds": rec.get("solve_seconds", np.nan),
     })
+    if rec.get("determined_by"):  # the determining stages that fixed what the scheme's objective left open
+        row["determined_by"] = " > ".join(s["objective"] for s in rec["determined_by"] if s["optimum"] is not None)
     if rec.get("stages") and len(rec["stages"]) > 1:
         row["stages"] = [dict(s) for s in rec["stages"]]
     if rec.get("weights") is not None and "w_energy" not in row:

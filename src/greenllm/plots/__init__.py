@@ -22,23 +22,30 @@ from greenllm.plots.common import (
     FORMULATION_LABELS,
     HOUR_LABEL,
     INFEASIBLE_LABEL,
+    LOCAL_HOUR,
+    MIXED_HOUR,
     PALETTE,
+    UTC_HOUR,
     any_metric_label,
+    hour_label,
+    log_label,
     mark_stand_ins,
     metric_label,
+    note_determined,
     save,
     save_table,
     scheme_colors,
+    series_palette,
     setup,
 )
 from greenllm.plots.extensions import formulation_latency, formulations, hardware_mix
 from greenllm.plots.inputs import (
     RECIPE_HOUR,
-    UTC_HOUR,
     hour_runs,
     inputs_dc_hour,
     inputs_demand,
     peak_hours,
+    result_clock,
     time_bases,
 )
 from greenllm.plots.operation import (
@@ -51,9 +58,7 @@ from greenllm.plots.operation import (
 )
 from greenllm.plots.paper import (
     COST_COMPONENTS,
-    NON_UNIQUE_LABEL,
     allocation,
-    free_components,
     hourly,
     latency_ecdf,
     pareto,
@@ -67,11 +72,19 @@ from greenllm.plots.paper import (
 )
 
 __all__ = [
-    "COST_COMPONENTS", "EXTRA_METRICS", "FIELD_LABELS", "FORMULATION_COLORS", "FORMULATION_LABELS", "HOUR_LABEL",
-    "INFEASIBLE_LABEL", "MODE_LABELS", "MONTH_NAMES", "NON_UNIQUE_LABEL", "PALETTE", "RECIPE_HOUR", "UTC_HOUR",
-    "YEAR_LINE_MODES", "allocation", "any_metric_label", "formulation_latency", "formulations", "free_components",
-    "hardware_mix", "hour_runs", "hourly", "inputs_dc_hour", "inputs_demand", "latency_ecdf", "mark_stand_ins",
-    "metric_label", "pareto", "peak_hours", "save", "save_table", "scaling", "scheme_bars", "scheme_colors",
-    "scheme_costs", "setup", "sweep", "sweep_levels", "time_bases", "tolerance_tradeoff", "water_budget",
+    "COST_COMPONENTS", "EXTRA_METRICS", "FIELD_LABELS", "FIGURE_FUNCTIONS", "FORMULATION_COLORS",
+    "FORMULATION_LABELS", "HOUR_LABEL", "INFEASIBLE_LABEL", "LOCAL_HOUR", "MIXED_HOUR", "MODE_LABELS", "MONTH_NAMES",
+    "PALETTE", "RECIPE_HOUR", "UTC_HOUR", "YEAR_LINE_MODES", "allocation", "any_metric_label", "formulation_latency",
+    "formulations", "hardware_mix", "hour_label", "hour_runs", "hourly", "inputs_dc_hour", "inputs_demand",
+    "latency_ecdf", "log_label", "mark_stand_ins", "metric_label", "note_determined", "pareto", "peak_hours",
+    "result_clock", "save", "save_table", "scaling", "scheme_bars", "scheme_colors", "scheme_costs",
+    "series_palette", "setup", "sweep", "sweep_levels", "time_bases", "tolerance_tradeoff", "water_budget",
     "water_per_scheme", "year_forecast_cost", "year_monthly",
 ]
+
+FIGURE_FUNCTIONS = (
+    inputs_dc_hour, inputs_demand, scheme_costs, sweep, sweep_levels, hourly, tolerance_tradeoff, water_per_scheme,
+    water_budget, latency_ecdf, pareto, scheme_bars, allocation, formulations, formulation_latency, hardware_mix,
+    year_monthly, year_forecast_cost, scaling,
+)
+"""Every function here that draws a figure (returns (Figure, DataFrame)); tests/test_figure_rules.py checks each."""

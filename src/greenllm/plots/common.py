@@ -35,6 +35,68 @@ FIELD_LABELS: dict[str, str] = {
 """x-axis label of a sweep over each scalable field (the paper's Psi symbols)."""
 
 HOUR_LABEL = "Hour of the day [h]"
+"""An hour axis without its clock: only for a figure that cannot know it; :func:`hour_label` names the clock."""
+
+UTC_HOUR = "UTC"
+LOCAL_HOUR = "local"
+MIXED_HOUR = "model hour t: carbon UTC, the rest local"
+"""The clocks of an hourly axis: every input on UTC hours; the recipe's hour index read as local time (paper_v1's
+prices, renewables and demand, docs/differences.md); or both (a result of paper_v1, whose carbon is on UTC)."""
+
+
+def hour_label(clock: str | None) -> str:
+    """'Hour of the day, UTC [h]': the label of an hourly axis, naming its clock (:data:`UTC_HOUR`, ...)."""
+    if not clock:
+        return HOUR_LABEL
+    if clock.startswith("model hour"):
+        return f"Hour [h] ({clock})"
+    return f"Hour of the day, {clock} [h]"
+
+
+def log_label(label: str) -> str:
+    """'Solve time [s, log scale]': an axis label that says its scale is logarithmic."""
+    return label[:-1] + ", log scale]" if label.endswith("]") else label + " (log scale)"
+
+
+def series_palette(n: int) -> list[tuple]:
+    """n colours without repeats: the colour-blind-safe palette up to its 10 colours, evenly spaced hues beyond."""
+    return sns.color_palette(PALETTE, n) if n <= 10 else sns.color_palette("husl", n)
+
+
+DETERMINED_NOTE = ("What a scheme's objective leaves open is fixed by the determining stages: "
+                   "the components it did not minimise, then water, each minimised at the optimum")
+"""Footnote of a figure with single-objective schemes (greenllm.solve.DETERMINING_ORDER)."""
+
+
+def note_determined(fig, records: pd.DataFrame) -> str:
+    """A footnote naming the determining stages of each scheme that had any (records column ``determined_by``),
+    e.g. 'M1: carbon > delay > water'; returns the text ('' when no scheme had one)."""
+    if "determined_by" not in records.columns:
+        return ""
+    named = [f"{s}: {d}" for s, d in zip(records["scheme"], records["determined_by"], strict=True)
+             if isinstance(d, str) and d and d != "water"]
+    if not named:
+        return ""
+    import textwrap
+
+    text = textwrap.fill(f"{DETERMINED_NOTE} ({'; '.join(dict.fromkeys(named))}).", 130)
+    foot_note(fig, text, "determined_note", "0.3")
+    return text
+
+
+FOOT_NOTES = ("stand_in_mark", "determined_note")
+FOOT_LINE_INCH = 0.13  # height of one x-small line [inch]
+
+
+def foot_note(fig, text: str, gid: str, color) -> None:
+    """A note at the foot of the figure, below the x labels and any foot note already there (saving crops to the
+    content, so it may lie below the figure's frame)."""
+    below = [t for t in fig.texts if t.get_gid() in FOOT_NOTES]
+    height = fig.get_figheight()
+    y = -0.01 - FOOT_LINE_INCH / height  # below the lowest tick and axis labels of the bottom panels
+    for note in below:
+        y = min(y, note.get_position()[1] - (note.get_text().count("\n") + 1) * FOOT_LINE_INCH / height - 0.01)
+    fig.text(0.5, y, text, ha="center", va="top", fontsize="x-small", color=color, gid=gid)
 
 
 def setup() -> None:
@@ -194,6 +256,5 @@ def mark_stand_ins(fig, notes: Sequence[str]) -> None:
     import textwrap
 
     text = "Built with stand-ins for missing real data: " + "; ".join(notes)
-    fig.text(0.5, -0.01, textwrap.fill(text, 160), ha="center", va="top", fontsize="x-small", color="#b00000",
-             gid="stand_in_mark")
+    foot_note(fig, textwrap.fill(text, 160), "stand_in_mark", "#b00000")
 

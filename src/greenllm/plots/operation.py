@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 
 from greenllm.plots.common import (
-    FORMULATION_COLORS, FORMULATION_LABELS, PALETTE, legend_below, metric_label, plain_log_ticks, subplots,
+    FORMULATION_COLORS, FORMULATION_LABELS, PALETTE, legend_below, log_label, metric_label, plain_log_ticks, subplots,
 )
 
 
@@ -44,7 +44,7 @@ def year_monthly(monthly: pd.DataFrame, metrics: Sequence[str] = ("total_usd", "
                 ax.annotate(f"{row.infeasible_days} d unserved", (row.month, getattr(row, column)),
                             textcoords="offset points", xytext=(0, 6), fontsize="xx-small", color=palette[n])
         ax.set_ylim(0, None)
-        ax.set_xticks(months, [MONTH_NAMES[m - 1] for m in months], rotation=45 if len(months) > 6 else 0)
+        ax.set_xticks(months, [MONTH_NAMES[m - 1] for m in months], rotation=90 if len(months) > 6 else 0)
         label = ("Hours re-dispatched [h/month]" if metric == "redispatched_hours"
                  else metric_label(metric).replace("[$/day]", "[$/day, monthly mean]")
                  .replace("/day]", "/day, monthly mean]"))
@@ -111,7 +111,7 @@ def scaling(frame: pd.DataFrame, exponents: pd.DataFrame | None = None) -> tuple
                             xytext=(-4, 6) if n == 0 else (4, -6), ha="right" if n == 0 else "left",
                             va="bottom" if n == 0 else "top", fontsize="x-small", color=colors[name],
                             annotation_clip=False)
-        ax.set(xscale="log", yscale="log", xlabel="LP variables [-]", ylabel=label)
+        ax.set(xscale="log", yscale="log", xlabel=log_label("LP variables [-]"), ylabel=log_label(label))
         ax.margins(x=0.15, y=0.2)
         plain_log_ticks(ax, "y")
         ax.legend(frameon=False, fontsize="small", loc="upper left")

@@ -11,56 +11,37 @@ import pandas as pd
 import seaborn as sns
 
 from greenllm.plots.common import (
-    FIELD_LABELS, HOUR_LABEL, PALETTE, label_colors, legend_below, mark_infeasible, metric_label, scheme_colors,
-    subplots,
+    FIELD_LABELS, PALETTE, hour_label, label_colors, legend_below, log_label, mark_infeasible, metric_label,
+    note_determined, scheme_colors, series_palette, subplots,
 )
 
 
-NON_UNIQUE_LABEL = "not determined by the objective (one optimum of several)"
 COST_COMPONENTS = ("energy", "carbon", "delay")
 
 
-def free_components(spec: Mapping) -> list[str]:
-    """The cost components a scheme's objective does not weigh (weight 0, or not its single objective): their value
-    at the optimum is one point of a possibly non-unique optimal face. Lexicographic schemes weigh all in turn."""
-    kind = spec.get("scheme")
-    if kind == "lexicographic":
-        return [c for c in COST_COMPONENTS if c not in spec.get("order", COST_COMPONENTS)]
-    if kind == "weighted":
-        return [c for c, w in zip(COST_COMPONENTS, spec.get("weights", (1, 1, 1)), strict=True) if float(w) == 0]
-    return [c for c in COST_COMPONENTS if c != kind]
+def _determined(records: pd.DataFrame) -> list[str]:
+    """The ``determined_by`` column of records ('' where a scheme had no determining stage but water)."""
+    if "determined_by" not in records.columns:
+        return [""] * len(records)
+    return [d if isinstance(d, str) else "" for d in records["determined_by"]]
 
 
-def scheme_costs(records: pd.DataFrame, non_unique: Mapping[str, Sequence[str]] | None = None,
-                 ) -> tuple[plt.Figure, pd.DataFrame]:
-    """Stacked energy, carbon and delay cost [$/day] per scheme (the base-case table as a picture).
-
-    ``non_unique``: scheme -> cost components its objective leaves free (e.g. the delay cost of the energy-only and
-    carbon-only schemes: another optimum of the same objective may have another delay cost). Those segments are
-    hatched and say so in the legend.
-    """
-    non_unique = {k: list(v) for k, v in (non_unique or {}).items()}
+def scheme_costs(records: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
+    """Stacked energy, carbon and delay cost [$/day] per scheme (the base-case table as a picture). A footnote names
+    the determining stages that fixed what a scheme's objective leaves open (e.g. the delay cost of the energy-only
+    scheme: greenllm.solve.DETERMINING_ORDER); the CSV keeps them in ``determined_by``."""
     data = records[["scheme", "label", "energy_usd", "carbon_usd", "delay_usd", "total_usd"]].reset_index(drop=True)
-    data["non_unique"] = [",".join(non_unique.get(s, [])) for s in data["scheme"]]
+    data["determined_by"] = _determined(records)
     colors = sns.color_palette(PALETTE, 3)
     fig, ax = plt.subplots(figsize=(6.5, 3.9))
     bottom = np.zeros(len(data))
-    marked = False
     for color, column in zip(colors, ("energy_usd", "carbon_usd", "delay_usd"), strict=True):
-        component = column.removesuffix("_usd")
-        bars = ax.bar(data["scheme"], data[column], bottom=bottom, color=color,
-                      label=metric_label(column).split(" [")[0])
-        for bar, free in zip(bars, data["non_unique"], strict=True):
-            if component in free.split(","):
-                bar.set_hatch("///")
-                bar.set_edgecolor("0.2")
-                marked = True
+        ax.bar(data["scheme"], data[column], bottom=bottom, color=color, label=metric_label(column).split(" [")[0])
         bottom += data[column].to_numpy()
-    if marked:
-        ax.bar([data["scheme"].iloc[0]], [0], color="white", edgecolor="0.2", hatch="///", label=NON_UNIQUE_LABEL)
     ax.set(xlabel="Scheme", ylabel="Cost [$/day]")
-    ax.legend(frameon=False, ncol=2, loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize="small")
+    ax.legend(frameon=False, ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize="small")
     fig.tight_layout()
+    note_determined(fig, data)
     return fig, data
 
 
@@ -77,6 +58,8 @@ def sweep(frame: pd.DataFrame, metrics: Sequence[str], field: str | None = None)
         mark_infeasible(ax, data, "factor")
         ax.set(xlabel=FIELD_LABELS.get(field, f"Scale factor of {field} [-]"), ylabel=metric_label(metric))
     legend_below(fig, axes[0], ncol=2)
+    solved = frame[frame["status"] != "infeasible"] if "status" in frame.columns else frame
+    note_determined(fig, solved.drop_duplicates("scheme"))
     return fig, data.reset_index(drop=True)
 
 
@@ -91,14 +74,15 @@ def sweep_levels(frame: pd.DataFrame, metric: str = "total_usd", level: str = "s
     mark_infeasible(ax, data, "factor")
     ax.set(xlabel=FIELD_LABELS.get(field, field), ylabel=metric_label(metric))
     second = FIELD_LABELS.get(level.removeprefix("scale_"), level).split(" [")[0]
-    ax.legend(title=second, frameon=False, fontsize="small")
+    ax.legend(title=second, frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig, data.drop(columns="level_label").reset_index(drop=True)
 
 
-def hourly(frame: pd.DataFrame, metric: str, panel: str = "factor",
-           panel_title: str = "scale factor {value:g}") -> tuple[plt.Figure, pd.DataFrame]:
-    """A per-hour metric, one line per scheme, one panel per value of ``panel`` (e.g. the scale factor)."""
+def hourly(frame: pd.DataFrame, metric: str, panel: str = "factor", panel_title: str = "scale factor {value:g}",
+           clock: str | None = None) -> tuple[plt.Figure, pd.DataFrame]:
+    """A per-hour metric, one line per scheme, one panel per value of ``panel`` (e.g. the scale factor); ``clock``
+    names the hour axis' clock (:func:`~greenllm.plots.inputs.result_clock` of the scenario)."""
     data = frame[["scheme", "label", "field", "factor", "hour", metric]].sort_values([panel, "scheme", "hour"])
     values = list(dict.fromkeys(data[panel]))
     fig, axes = subplots(len(values), sharey=True)
@@ -106,7 +90,7 @@ def hourly(frame: pd.DataFrame, metric: str, panel: str = "factor",
         part = data[data[panel] == value]
         sns.lineplot(data=part, x="hour", y=metric, hue="label", style="label", markers=True, dashes=False,
                      palette=label_colors(data), ax=ax)
-        ax.set(xlabel=HOUR_LABEL, ylabel=metric_label(metric).replace("/day]", "/h]"),
+        ax.set(xlabel=hour_label(clock), ylabel=metric_label(metric).replace("/day]", "/h]"),
                title=panel_title.format(value=value))
     legend_below(fig, axes[0], ncol=3)
     return fig, data.reset_index(drop=True)
@@ -184,12 +168,11 @@ def latency_ecdf(latency: pd.DataFrame, labels: Mapping[str, str] | None = None,
     sns.lineplot(data=data, x="latency_s", y="share_of_queries", hue="label", style="label", dashes=True,
                  palette=label_colors(data), drawstyle="steps-post", ax=ax)
     ax.axvline(claim_s, color="0.3", linestyle=":", label=f"paper v2 claim: {claim_s:g} s", gid="slo_line")
-    ax.set(xscale="log", xlabel="Per-query latency (network + transfer + processing) [s]",
+    ax.set(xscale="log", xlabel=log_label("Per-query latency (network + transfer + processing) [s]"),
            ylabel="Share of queries served within [-]", ylim=(0, 1.02))
     if assumption:
         ax.set_title(assumption, fontsize="small")
-    ax.legend(frameon=False, fontsize="small", loc="lower right")
-    fig.tight_layout()
+    legend_below(fig, ax, ncol=2)  # below the axes: the curves fill the panel
     return fig, data.assign(assumption=assumption or "")
 
 
@@ -225,20 +208,23 @@ def scheme_bars(records: pd.DataFrame, metrics: Sequence[str] = ("total_usd", "e
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return fig, data
+    note_determined(fig, records)
+    return fig, data.assign(determined_by=_determined(records))
 
 
-def allocation(served: pd.DataFrame, labels: Mapping[str, str] | None = None) -> tuple[plt.Figure, pd.DataFrame]:
-    """Where the queries go: queries served per data centre and hour (stacked), one panel per scheme."""
+def allocation(served: pd.DataFrame, labels: Mapping[str, str] | None = None,
+               clock: str | None = None) -> tuple[plt.Figure, pd.DataFrame]:
+    """Where the queries go: queries served per data centre and hour (stacked), one panel per scheme; ``clock``
+    names the hour axis' clock."""
     schemes = list(dict.fromkeys(served["scheme"]))
     dcs = list(dict.fromkeys(served.sort_values("dc")["dc_name"]))
-    colors = sns.color_palette(PALETTE, max(len(dcs), 3))
+    colors = series_palette(max(len(dcs), 3))
     fig, axes = subplots(len(schemes), width=4.0, height=3.6, sharey=True)
     for ax, scheme in zip(axes, schemes, strict=True):
         wide = (served[served["scheme"] == scheme].pivot_table(index="hour", columns="dc_name", values="queries",
                                                                aggfunc="sum").reindex(columns=dcs).fillna(0.0))
         ax.stackplot(wide.index, wide.T.to_numpy(), labels=dcs, colors=colors[: len(dcs)])
-        ax.set(xlabel=HOUR_LABEL, ylabel="Queries served [queries/h]", title=(labels or {}).get(scheme, scheme),
+        ax.set(xlabel=hour_label(clock), ylabel="Queries served [queries/h]", title=(labels or {}).get(scheme, scheme),
                xlim=(wide.index.min(), wide.index.max()))
         ax.title.set_fontsize("small")
     handles, names = axes[0].get_legend_handles_labels()
