@@ -49,8 +49,8 @@ def test_registry_holds_the_papers_nine_regions_in_datacenters_csv_order(regions
     assert [region_id for region_id in regions if region_id.startswith("us-")] == names
 
 
-def test_paper_electricitymaps_zones_match_the_paper_readme(regions, paper_v1_dir):
-    readme = (paper_v1_dir / "README.md").read_text(encoding="utf-8")
+def test_paper_electricitymaps_zones_match_the_paper_readme(regions, paper_v1_dir, paper_v1_reference_dir):
+    readme = (paper_v1_reference_dir / "README.md").read_text(encoding="utf-8")
     sentence = readme[readme.index("are: dc 0"):].split(".")[0]  # "are: dc 0 US-MIDW-MISO, 1 US-SE-SEPA, ..."
     listed = dict(re.findall(r"(\d) (US-[A-Z]+-[A-Z]+)", sentence))
     assert len(listed) == 9
