@@ -176,6 +176,21 @@ def test_a_site_with_an_iso_node_whose_price_file_is_missing_is_told_the_file(re
     assert "give the site grid.iso and grid.price_node" not in message
 
 
+def test_a_changed_pue_needs_its_own_source(tmp_path):
+    """Left to its default, pue_source would cite Google's fleet-wide 1.10 for a PUE of 1.4."""
+    path = registry_with(tmp_path, {**MINIMAL_ENTRY, "pue": 1.4})
+    with pytest.raises(InputError, match=r"region 'newyork-ny' \(entry \d+\), field 'pue_source': required when pue"):
+        registry.load_regions(path)
+    sources = yaml.safe_load(path.read_text())
+    sources["sources"]["campus_pue"] = "Operator's 2023 campus report (hypothetical)"
+    sources["regions"][-1]["pue_source"] = "campus_pue"
+    path.write_text(yaml.safe_dump(sources, sort_keys=False))
+    region = registry.load_regions(path)["newyork-ny"]
+    assert (region.pue, region.pue_source) == (1.4, "Operator's 2023 campus report (hypothetical)")
+    path = registry_with(tmp_path, {**MINIMAL_ENTRY, "pue": 1.10})  # the default value keeps the default source
+    assert "Google" in registry.load_regions(path)["newyork-ny"].pue_source
+
+
 def test_a_retail_price_needs_its_source(tmp_path):
     path = registry_with(tmp_path, {**MINIMAL_ENTRY, "retail_price_cents_per_kwh": 20.0})
     with pytest.raises(InputError, match=r"region 'newyork-ny' \(entry \d+\), field 'retail_price_source'"):

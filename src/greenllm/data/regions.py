@@ -198,6 +198,11 @@ def load_regions(path: str | Path | None = None) -> dict[str, Region]:
     regions: dict[str, Region] = {}
     for index, entry in enumerate(data["regions"]):
         where = _where(path, data, index)
+        default_pue = schema_defaults()["region"]["pue"]
+        if isinstance(entry, dict) and "pue" in entry and "pue_source" not in entry and entry["pue"] != default_pue:
+            raise InputError(f"{where}, field 'pue_source': required when pue ({entry['pue']}) is not the default "
+                             f"{default_pue} (the default source cites Google's fleet-wide {default_pue}); give a key "
+                             "of 'sources' citing this value")
         entry = with_defaults(entry)
         if entry["id"] in regions:
             raise InputError(f"{where}, field 'id': duplicate region id {entry['id']!r}")

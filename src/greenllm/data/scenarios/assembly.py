@@ -3,12 +3,12 @@ the shared recipe (:mod:`greenllm.data.scenarios.recipe`), and the per-query har
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from greenllm import messages
 from greenllm.data import workload
 from greenllm.data.scenarios import paper_v1
 from greenllm.data.scenarios.recipe import (
@@ -205,8 +205,8 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
     }
     if shared:
         scalars["shared_user_areas"] = shared
-        print("note: " + "; ".join(f"sites {', '.join(ids)} share the user area {name}: its demand is drawn once and "
-                                   "split equally between them" for name, ids in shared.items()), file=sys.stderr)
+        messages.note("; ".join(f"sites {', '.join(ids)} share the user area {name}: its demand is drawn once and "
+                                "split equally between them" for name, ids in shared.items()))
     tables["dc_hardware"] = dc_hardware_table(regions)
     if days > 1:
         scalars.update({
