@@ -16,6 +16,13 @@ configfile: "config/config.yaml"
 validate(config, "src/greenllm/schemas/config.schema.yaml")
 
 
+# A test or small configuration (config/test.yaml) runs in a scratch folder of its own, so its 2-point figures and
+# tables never replace the committed ones; its scenarios come from the repository (`source:`, relative to it).
+if config["scratch_dir"]:
+
+    workdir: config["scratch_dir"]
+
+
 report: "workflow/report/workflow.rst"
 
 

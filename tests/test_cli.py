@@ -204,3 +204,26 @@ def test_solve_says_which_model_options_came_from_the_folder_and_the_command_lin
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["model"]["grid_within_load"] is False
     assert "info: model options" not in proc.stderr
+
+
+def test_quiet_leaves_only_errors_on_stderr(paper_v1_dir, tmp_path, capsys):
+    """`-q` once still printed the stand-in warning (and info lines, and library warnings)."""
+    import shutil
+    import warnings
+
+    folder = tmp_path / "flagged"
+    shutil.copytree(paper_v1_dir, folder, ignore=shutil.ignore_patterns(".greenllm_*"))
+    provenance = json.loads((folder / "provenance.json").read_text())
+    provenance.update(stand_in=True, stand_ins=["dc_hour.carbon_kg_per_kwh: a stand-in"])
+    (folder / "provenance.json").write_text(json.dumps(provenance))
+    assert main(["solve", str(folder), "--scheme", "energy"]) == 0
+    assert "warning: " in capsys.readouterr().err  # without -q: said
+    assert main(["-q", "solve", str(folder), "--scheme", "energy"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and "total" in captured.out
+    with warnings.catch_warnings(record=True) as caught:  # and -q leaves the warning filters as they were
+        warnings.simplefilter("always")
+        warnings.warn("still shown", UserWarning)
+    assert len(caught) == 1
+    assert main(["-q", "solve", str(tmp_path / "missing")]) == 2  # errors stay
+    assert capsys.readouterr().err.startswith("error: ")

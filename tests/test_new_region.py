@@ -157,6 +157,40 @@ def test_a_site_without_a_wholesale_price_needs_a_retail_price_field(tmp_path):
                       region_ids=("newyork-ny",), standins=True)
 
 
+def test_a_site_with_an_iso_node_whose_price_file_is_missing_is_told_the_file(real_fixtures, tmp_path):
+    """It has grid.iso and grid.price_node: telling it to give them would mislead; the missing file is the news."""
+    entry = {**MINIMAL_ENTRY, "id": "sanjose-ca", "latitude": 37.34, "longitude": -121.89,
+             "timezone": "America/Los_Angeles",
+             "grid": {"electricitymaps_zone": "US-CAL-CISO", "eia_ba": "CISO", "iso": "CAISO",
+                      "price_node": "TH_NP15_GEN-APND"}}
+    path = registry_with(tmp_path, entry)
+    (tmp_path / "raw" / "electricitymaps").mkdir(parents=True)
+    shutil.copy(real_fixtures / "green_llm" / "Carbon" / "US-CAL-CISO_2024_hourly.csv",
+                tmp_path / "raw" / "electricitymaps")
+    with pytest.raises(InputError) as caught:
+        quiet(us_2024.build, tmp_path / "out", raw_root=tmp_path / "raw", offline=True, regions_path=path,
+              region_ids=("sanjose-ca",), standins=True)
+    message = str(caught.value)
+    assert "price of sanjose-ca: place a gridstatus export of CAISO" in message
+    assert str(tmp_path / "raw" / "gridstatus") in message and "'retail_price_cents_per_kwh'" in message
+    assert "give the site grid.iso and grid.price_node" not in message
+
+
+def test_a_changed_pue_needs_its_own_source(tmp_path):
+    """Left to its default, pue_source would cite Google's fleet-wide 1.10 for a PUE of 1.4."""
+    path = registry_with(tmp_path, {**MINIMAL_ENTRY, "pue": 1.4})
+    with pytest.raises(InputError, match=r"region 'newyork-ny' \(entry \d+\), field 'pue_source': required when pue"):
+        registry.load_regions(path)
+    sources = yaml.safe_load(path.read_text())
+    sources["sources"]["campus_pue"] = "Operator's 2023 campus report (hypothetical)"
+    sources["regions"][-1]["pue_source"] = "campus_pue"
+    path.write_text(yaml.safe_dump(sources, sort_keys=False))
+    region = registry.load_regions(path)["newyork-ny"]
+    assert (region.pue, region.pue_source) == (1.4, "Operator's 2023 campus report (hypothetical)")
+    path = registry_with(tmp_path, {**MINIMAL_ENTRY, "pue": 1.10})  # the default value keeps the default source
+    assert "Google" in registry.load_regions(path)["newyork-ny"].pue_source
+
+
 def test_a_retail_price_needs_its_source(tmp_path):
     path = registry_with(tmp_path, {**MINIMAL_ENTRY, "retail_price_cents_per_kwh": 20.0})
     with pytest.raises(InputError, match=r"region 'newyork-ny' \(entry \d+\), field 'retail_price_source'"):

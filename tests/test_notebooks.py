@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from greenllm.notebook import header, stand_in_banner
+from greenllm.notebook import header, header_text, stand_in_banner
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -109,11 +109,47 @@ def test_banner_lists_the_stand_ins_of_a_scenario_and_nothing_without(tmp_path):
 
 def test_header_says_where_a_standalone_run_writes(tmp_path, monkeypatch):
     monkeypatch.chdir(NOTEBOOKS)
-    text = header(PAPER_V1, figures_dir="../results/scratch/01_inputs/figures")
+    text = header_text(PAPER_V1, figures_dir="../results/scratch/01_inputs/figures")
     assert str(REPO / "results" / "scratch" / "01_inputs" / "figures") in text and "scratch" in text
     assert "stand-ins" not in text
-    text = header(PAPER_V1, figures_dir=tmp_path)
+    text = header_text(PAPER_V1, figures_dir=tmp_path)
     assert str(tmp_path) in text and "scratch" not in text
+
+
+def test_header_is_shown_once_not_again_as_the_cells_value(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    assert header(PAPER_V1, figures_dir="x") is None  # a returned string would be printed again as Out[]
+    assert len(shown) == 1 and shown[0]["text/markdown"] == header_text(PAPER_V1, figures_dir="x")
+
+
+def test_banner_keeps_the_placeholders_of_a_path(tmp_path):
+    notes = ["europe-west3: no Open-Meteo weather: place openmeteo/<region>_2018.json in the raw cache"]
+    banner = stand_in_banner(with_stand_ins(tmp_path / "stand_in", notes))
+    import mistune  # the Markdown renderer of nbconvert (in requirements.lock through it)
+
+    rendered = mistune.html(banner)
+    assert "openmeteo/&lt;region&gt;_2018.json" in rendered  # shown as <region>, not passed on as an HTML tag
+
+
+def test_a_saved_figure_is_shown_under_the_cell_in_a_notebook(tmp_path, monkeypatch):
+    import IPython
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from greenllm import plots
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: type("Shell", (), {"kernel": object()})())
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    png, _ = plots.save(fig, pd.DataFrame({"x": [0, 1]}), tmp_path / "line.png")
+    plt.close(fig)
+    assert len(shown) == 1 and shown[0].data == png.read_bytes()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)  # a script: nothing shown
+    plots.save(plt.figure(), pd.DataFrame({"x": [0]}), tmp_path / "empty.png")
+    assert len(shown) == 1
 
 
 @pytest.mark.slow
@@ -129,6 +165,9 @@ def test_a_notebook_run_with_its_defaults_leaves_committed_outputs_alone(tmp_pat
     assert (scratch / "inputs_dc_hour.png").is_file() and (scratch / "inputs_demand.png").is_file()
     text = first_output(executed)
     assert str(scratch) in text and "stand-ins" not in text
+    header_cell = next(c for c in executed.cells if c.cell_type == "code" and "header(" in c.source)
+    assert len(header_cell.outputs) == 1  # the header once, no Out[] copy
+    assert any("image/png" in o.get("data", {}) for c in executed.cells for o in c.get("outputs", []))
 
 
 @pytest.mark.slow

@@ -22,8 +22,9 @@ def negative_price_folder(tmp_path, name="neg", **extra_scalars):
     return write_scenario(tmp_path / name, tables, {**scalars, **extra_scalars})
 
 
-def solve_json(capsys, *args):
-    code = main(["-q", "solve", *map(str, args), "--scheme", "energy", "--solver", "highs", "--json"])
+def solve_json(capsys, *args, quiet=True):
+    code = main([*(["-q"] if quiet else []), "solve", *map(str, args), "--scheme", "energy", "--solver", "highs",
+                 "--json"])
     captured = capsys.readouterr()
     return code, (json.loads(captured.out) if code == 0 else None), captured.err
 
@@ -67,7 +68,7 @@ def test_solve_takes_options(tmp_path):
 
 def test_deprecated_scalars_flag_is_read_with_one_warning_and_the_command_line_overrides_it(tmp_path, capsys):
     folder = negative_price_folder(tmp_path, "old", grid_within_load=True)
-    code, old, err = solve_json(capsys, folder)
+    code, old, err = solve_json(capsys, folder, quiet=False)  # -q would silence the warning
     assert code == 0 and old["model"]["grid_within_load"] is True
     assert old["costs"]["energy"] == pytest.approx(0.6 * -0.1 + 0.4 * 0.2, rel=1e-9)
     warnings = [line for line in err.splitlines() if "deprecated" in line]

@@ -67,7 +67,7 @@ def test_schema_rejects_a_broken_config(change, message):
 def test_test_config_overrides_only_known_keys():
     config = load_config()
     override = yaml.safe_load(TEST_CONFIG.read_text())
-    assert set(override) <= set(config) | {"real_scenarios"}
+    assert set(override) <= set(config) | {"real_scenarios", "scratch_dir"}
     merged = {**config, **override}
     validate(merged, str(SCHEMA))
 
@@ -172,27 +172,37 @@ def test_lint_is_clean():
     assert "Congratulations" in done.stdout + done.stderr
 
 
-def run_test_config(request, workdir):
-    """Run config/test.yaml end to end in a fresh working directory, offline.
-
-    With the shared reference folder the scenario is copied from it (the paper's base case, so the tables can be
-    compared with the committed ones); without it paper_v1 is built offline from its recipe.
-    """
+def run_test_config(workdir, *targets):
+    """Run config/test.yaml offline as docs/pipeline.md says, from ``workdir`` (standing in for a checkout): it
+    runs in its own scratch folder, workdir/scratch/test, copying paper_v1 from the committed folder (so its tables
+    can be compared with the committed ones). Returns the arguments, the environment and the scratch folder."""
     configs = [str(CONFIG), str(TEST_CONFIG)]
-    try:
-        reference = request.getfixturevalue("paper_v1_dir")
-    except pytest.skip.Exception:
-        reference = None
-    # with the reference: copy it; without: build offline, where its carbon intensity is a stand-in (allowed here)
-    paper = {"source": str(reference)} if reference is not None else {"stand_in": "allow"}
-    override = workdir / "reference.yaml"
-    override.write_text(yaml.safe_dump({"scenarios": {"paper_v1": paper}}))
-    configs.append(str(override))
     env = {**os.environ, "GREENLLM_RAW_DIR": str(workdir / "raw")}
-    args = ["--directory", str(workdir), "--configfile", *configs, "--config", "network=offline"]
-    done = snakemake("--cores", "2", *args, env=env)
+    args = ["--configfile", *configs, "--config", "network=offline"]
+    done = snakemake("--cores", "2", *targets, *args, cwd=workdir, env=env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
-    return args, env, reference
+    return args, env, workdir / yaml.safe_load(TEST_CONFIG.read_text())["scratch_dir"]
+
+
+def test_the_test_configuration_writes_into_its_scratch_folder_only(tmp_path):
+    """The documented small run once replaced the committed figures and tables with 2-point versions."""
+    scratch = yaml.safe_load(TEST_CONFIG.read_text())["scratch_dir"]
+    assert scratch and Path(scratch).parts[0] not in ("figures", "tables", "data", "results")
+    _, _, folder = run_test_config(tmp_path, "results/paper_v1/build_status.json")
+    assert folder == tmp_path / "scratch" / "test"
+    status = json.loads((folder / "results" / "paper_v1" / "build_status.json").read_text())
+    assert status["built"] and str(REPO / "data" / "processed" / "paper_v1") in status["reason"]
+    assert (folder / "data" / "processed" / "paper_v1" / "demand.csv").exists()
+    written = {p.name for p in tmp_path.iterdir()} - {"raw", ".snakemake"}
+    assert written == {"scratch"}, written
+
+
+def test_a_scratch_folder_inside_the_committed_outputs_is_refused():
+    from snakemake.exceptions import WorkflowError
+
+    config = {**load_config(), "scratch_dir": "figures/test"}
+    with pytest.raises(WorkflowError, match="scratch_dir"):
+        validate(config, str(SCHEMA))
 
 
 def check_every_figure_has_its_numbers(workdir):
@@ -231,13 +241,13 @@ def check_tables_equal_the_committed_ones(workdir):
 
 
 @pytest.mark.slow
-def test_test_config_runs_end_to_end_and_reproduces_the_committed_tables(request, tmp_path):
+def test_test_config_runs_end_to_end_and_reproduces_the_committed_tables(tmp_path):
     """One test (not a module fixture), so that pytest-xdist never runs the pipeline twice."""
-    args, env, reference = run_test_config(request, tmp_path)
-    check_every_figure_has_its_numbers(tmp_path)
-    if reference is not None:  # built offline without it, carbon intensity is a stand-in and the tables differ
-        check_tables_equal_the_committed_ones(tmp_path)
-    done = snakemake("-n", *args, env=env)
+    args, env, scratch = run_test_config(tmp_path)
+    check_every_figure_has_its_numbers(scratch)
+    check_tables_equal_the_committed_ones(scratch)
+    assert not (tmp_path / "figures").exists() and not (tmp_path / "tables").exists()
+    done = snakemake("-n", *args, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert "Nothing to be done" in done.stdout + done.stderr
 

@@ -49,8 +49,8 @@ def test_registry_holds_the_papers_nine_regions_in_datacenters_csv_order(regions
     assert [region_id for region_id in regions if region_id.startswith("us-")] == names
 
 
-def test_paper_electricitymaps_zones_match_the_paper_readme(regions, paper_v1_dir):
-    readme = (paper_v1_dir / "README.md").read_text(encoding="utf-8")
+def test_paper_electricitymaps_zones_match_the_paper_readme(regions, paper_v1_dir, paper_v1_reference_dir):
+    readme = (paper_v1_reference_dir / "README.md").read_text(encoding="utf-8")
     sentence = readme[readme.index("are: dc 0"):].split(".")[0]  # "are: dc 0 US-MIDW-MISO, 1 US-SE-SEPA, ..."
     listed = dict(re.findall(r"(\d) (US-[A-Z]+-[A-Z]+)", sentence))
     assert len(listed) == 9
@@ -200,3 +200,54 @@ def test_a_non_finite_number_in_the_registry_is_one_error_naming_region_and_fiel
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=r"region 'us-central1' \(entry 1\), field 'latitude': must be a finite"):
         load_regions(path)
+
+
+# --- registries that would hang or crash the reader ---------------------------------------------------------------
+
+
+ALIAS_BOMB = "\n".join(["sources: {}", "a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+                       + [f"a{n}: &a{n} [*a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, "
+                          f"*a{n - 1}, *a{n - 1}, *a{n - 1}]" for n in range(1, 9)]
+                       + ["regions: [*a8]"]) + "\n"
+"""About 600 bytes that expand to 9^9 (387 million) values: walking them took minutes at 100 % CPU."""
+
+
+def test_an_alias_bomb_is_refused_before_anything_walks_it(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "regions.yaml"
+    path.write_text(ALIAS_BOMB, encoding="utf-8")
+    assert len(ALIAS_BOMB) < 1000
+    code = ("from greenllm.data.regions import load_regions\n"
+            "from greenllm.errors import InputError\n"
+            f"try:\n    load_regions({str(path)!r})\nexcept InputError as err:\n    print(err)\n")
+    # a subprocess with a generous timeout, so a regression fails instead of hanging the suite
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert str(path) in done.stdout and "once its aliases are expanded" in done.stdout
+
+
+def test_a_value_nested_thousands_deep_is_one_message(tmp_path):
+    path = tmp_path / "regions.yaml"
+    path.write_text("sources: {}\nregions: [{id: deep, notes: " + "[" * 5000 + "]" * 5000 + "}]\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"nested more than 64 levels deep \(at line 2\)"):
+        load_regions(path)
+
+
+def test_the_registrys_own_aliases_still_load(regions):
+    assert regions["europe-west3"].wind == regions["europe-west9"].wind  # &illustrative_wind, shared
+
+
+def test_a_region_listed_twice_is_one_message(regions):
+    with pytest.raises(InputError, match=r"region id\(s\) 'europe-west3' listed more than once"):
+        select(regions, ["europe-west3", "europe-west9", "europe-west3"])
+
+
+def test_a_build_with_a_region_listed_twice_exits_2_naming_it(tmp_path, capsys):
+    from greenllm.cli import main
+
+    code = main(["data", "build", "europe_2018", "--offline", "--out-dir", str(tmp_path),
+                 "--option", "region_ids=europe-west3,europe-west3", "--option", "weather=stand_in"])
+    err = capsys.readouterr().err
+    assert code == 2 and "'europe-west3' listed more than once" in err and err.count("\n") == 1

@@ -7,6 +7,9 @@ the base-case table of paper_v1 through `snakemake --profile profiles/slurm` in 
 agree with the committed tables/paper_v1/base_case.csv on its unique quantities (M0 and M3 totals, M1 energy, M2
 carbon, the lexicographic last-stage delay); every job must really have been a SLURM job. The daemons are stopped
 afterwards (also on failure); every wait has a timeout. Only one such cluster runs on a host at a time (flock).
+
+Because it changes the system, it runs only when GREENLLM_TEST_SLURM=1 (.ci/run sets it); otherwise it skips
+saying what it would install.
 """
 
 import contextlib
@@ -35,6 +38,9 @@ SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
 variable but the job's identity before its inner `srun`, SLURM_CONF included, so the test cluster's file must be
 here (the test writes it only when there is none, and removes it afterwards)."""
 OURS = "# greenllm test cluster"
+OPT_IN = "GREENLLM_TEST_SLURM"
+WHAT_IT_DOES = (f"apt-get installs {' and '.join(PACKAGES)}, writes {SYSTEM_CONF} and starts munged, slurmctld and "
+                "slurmd as root")
 INSTALL_TIMEOUT_S = 600
 START_TIMEOUT_S = 60
 PIPELINE_TIMEOUT_S = 600
@@ -139,8 +145,16 @@ def _munge_works() -> bool:
     return subprocess.run(["unmunge"], input=munge.stdout, capture_output=True, timeout=10).returncode == 0
 
 
+def require_opt_in() -> None:
+    """Skip unless the environment asks for the real cluster (it changes the system: WHAT_IT_DOES)."""
+    if os.environ.get(OPT_IN) != "1":
+        pytest.skip(f"real-SLURM test is opt-in: set {OPT_IN}=1 to run it (it {WHAT_IT_DOES})")
+
+
 @pytest.fixture(scope="module")
 def slurm_cluster(tmp_path_factory):
+    require_opt_in()
+    print(f"test_slurm: this test {WHAT_IT_DOES}", file=sys.__stderr__, flush=True)
     if not sys.platform.startswith("linux"):
         pytest.skip("a one-node SLURM needs Linux")
     if os.geteuid() != 0:
@@ -229,3 +243,16 @@ def test_base_case_through_the_slurm_profile_matches_the_committed_table(slurm_c
     assert len(jobs) >= 3 and all(job.endswith("|COMPLETED") for job in jobs), jobs  # real SLURM jobs, all done
 
     assert_unique_quantities_equal("base_case", pd.read_csv(work / target), pd.read_csv(REPO / target))
+
+
+def test_the_cluster_is_opt_in_and_says_what_it_installs(monkeypatch):
+    monkeypatch.delenv(OPT_IN, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="slurm-wlm and munge"):
+        require_opt_in()
+    monkeypatch.setenv(OPT_IN, "1")
+    require_opt_in()  # no skip
+
+
+def test_ci_opts_in():
+    ci = (REPO / ".ci" / "run").read_text()
+    assert f"export {OPT_IN}=1" in ci

@@ -159,3 +159,57 @@ def test_bad_inputs_are_input_errors():
         demand_queries({"a": 1.0}, hours, {"chat": 1.0}, 0, timezones={"z": "UTC"})
     with pytest.raises(InputError, match="time zone"):
         demand_queries({"a": 1.0}, hours, {"chat": 1.0}, 0, timezones={"a": "Mars/Olympus"})
+
+
+# --- sites that share one user area ---------------------------------------------------------------------------------
+
+
+def india_sites():
+    """asia-south1 (Mumbai) and a second site in its zone, as a user adds one: same user area, India."""
+    import dataclasses
+
+    regions = load_regions()
+    mumbai = regions["asia-south1"]
+    navi = dataclasses.replace(mumbai, id="navimumbai-in", name="Navi Mumbai", latitude=19.03, longitude=73.03)
+    return regions, mumbai, navi
+
+
+def test_a_second_site_in_a_served_area_moves_demand_and_adds_none():
+    regions, mumbai, navi = india_sites()
+    others = [regions["europe-west3"], regions["asia-northeast1"]]
+    hours = pd.date_range("2024-03-24", periods=24, freq="h", tz="UTC")
+    one = demand_from_regions([*others, mumbai], hours, PAPER_TYPE_FACTORS, seed=42)
+    two = demand_from_regions([*others, mumbai, navi], hours, PAPER_TYPE_FACTORS, seed=42)
+    assert two["queries"].sum() == one["queries"].sum()
+    by_area = two.groupby("area_name")["queries"].sum()
+    assert by_area["asia-south1"] + by_area["navimumbai-in"] == one.groupby("area_name")["queries"].sum()["asia-south1"]
+    assert abs(by_area["asia-south1"] - by_area["navimumbai-in"]) <= len(hours) * len(PAPER_TYPE_FACTORS)
+    for site in ("europe-west3", "asia-northeast1"):  # the other areas are untouched
+        assert by_area[site] == one.groupby("area_name")["queries"].sum()[site]
+    assert two.attrs["shared_user_areas"] == {"India": ["asia-south1", "navimumbai-in"]}
+
+
+def test_one_area_named_with_two_populations_is_refused():
+    import dataclasses
+
+    _, mumbai, navi = india_sites()
+    navi = dataclasses.replace(navi, user_area=dataclasses.replace(navi.user_area, population_millions=20.0))
+    with pytest.raises(InputError, match="user area 'India': sites asia-south1 and navimumbai-in"):
+        demand_from_regions([mumbai, navi], pd.date_range("2024-03-24", periods=24, freq="h", tz="UTC"),
+                            PAPER_TYPE_FACTORS, seed=42)
+
+
+def test_the_areas_table_counts_a_shared_population_once(capsys):
+    from greenllm.data.scenarios import assembly
+
+    regions, mumbai, navi = india_sites()
+    sites = [regions["europe-west3"], mumbai, navi]
+    hours = pd.date_range("2024-03-24", periods=24, freq="h", tz="UTC")
+    flat = {name: np.full(len(hours), 0.1) for name in assembly.SITE_COLUMNS}
+    site_hourly = {r.id: pd.DataFrame(flat, index=hours) for r in sites}
+    tables, scalars = assembly.assemble(sites, hours, site_hourly, carbon_tax_usd_per_kg=[0.05] * 3)
+    areas = tables["areas"]
+    assert areas["population_millions"].sum() == pytest.approx(
+        regions["europe-west3"].user_area.population_millions + mumbai.user_area.population_millions)
+    assert scalars["shared_user_areas"] == {"India": ["asia-south1", "navimumbai-in"]}
+    assert "share the user area India" in capsys.readouterr().err

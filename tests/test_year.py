@@ -190,6 +190,21 @@ def test_window_command_writes_a_row_that_aggregates(folder, tmp_path):
     assert record["model"] == {"formulation": "paper", "grid_within_load": False, "per_query_slo": "mlperf"}
 
 
+def test_aggregate_without_perfect_days_writes_valid_json(folder, tmp_path):
+    """No perfect-foresight day to compare with: extra_pct is null, never NaN (which no JSON reader accepts)."""
+    out = tmp_path / "day1_persistence.json"
+    assert main(["year", "window", str(folder), "--day", "1", "--mode", "persistence", "--out", str(out)]) == 0
+    summary = tmp_path / "summary.json"
+    assert main(["year", "aggregate", str(out), "--days-csv", str(tmp_path / "days.csv"),
+                 "--summary-json", str(summary)]) == 0
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    data = json.loads(summary.read_text(), parse_constant=refuse)
+    assert data["days"] == 0 and data["extra_pct"] is None
+
+
 def test_window_command_takes_the_model_options_and_records_them(folder, tmp_path):
     import jsonschema
 

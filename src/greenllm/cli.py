@@ -15,7 +15,9 @@ import importlib
 import json
 import logging
 import sys
+import warnings
 
+from greenllm import messages
 from greenllm.arguments import ScaleAction, parse_gigabytes, parse_threads
 from greenllm.arguments import parse_non_negative as _non_negative
 from greenllm.arguments import parse_scale as _scale
@@ -88,8 +90,8 @@ def _run_solve(args) -> int:
                    formulation=formulation, options=options, max_model_gb=args.max_model_gb)
     flagged = stand_ins(args.scenario)
     if flagged:
-        print(f"warning: {args.scenario}: built with {len(flagged)} flagged stand-in(s) for missing real data:"
-              f" {'; '.join(flagged)}", file=sys.stderr)
+        messages.warn(f"{args.scenario}: built with {len(flagged)} flagged stand-in(s) for missing real data:"
+                      f" {'; '.join(flagged)}")
     if args.json:
         out = result.to_dict()
         if args.scale:
@@ -123,16 +125,25 @@ def main(argv: list[str] | None = None) -> int:
         args.passthrough_args = passthrough
     elif passthrough:
         parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="greenllm: %(message)s",
-                        stream=sys.stderr)
-    try:
-        return args.func(args) or 0
-    except GreenLLMError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return err.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    logging.basicConfig(level=logging.INFO, format="greenllm: %(message)s", stream=sys.stderr)
+    logger = logging.getLogger("greenllm")
+    level, was_quiet = logger.level, messages.QUIET
+    with warnings.catch_warnings():
+        if args.quiet:  # -q: only errors on stderr (no warning or note lines, no logged or library warnings)
+            warnings.simplefilter("ignore")
+            logger.setLevel(logging.ERROR)
+            messages.QUIET = True
+        try:
+            return args.func(args) or 0
+        except GreenLLMError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return err.exit_code
+        except KeyboardInterrupt:
+            print("error: interrupted", file=sys.stderr)
+            return 130
+        finally:
+            logger.setLevel(level)
+            messages.QUIET = was_quiet
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Run standalone (JupyterLab, or papermill with the defaults of its ``parameters``
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from greenllm.provenance import PROVENANCE_FILE, stand_ins
@@ -18,11 +19,12 @@ SCRATCH_DIR = Path("results") / "scratch"
 
 def stand_in_banner(scenario: str | Path | None) -> str | None:
     """Markdown warning listing the flagged stand-ins ``scenario`` was built with; None when there are none (or
-    when the notebook has no scenario)."""
+    when the notebook has no scenario). Angle brackets of the notes (paths such as openmeteo/<region>_2018.json)
+    are escaped, so Markdown keeps them instead of reading them as HTML tags."""
     notes = stand_ins(scenario) if scenario is not None else []
     if not notes:
         return None
-    items = "\n".join(f"- {note}" for note in notes)
+    items = "\n".join(f"- {html.escape(note, quote=False)}" for note in notes)
     return (f"**Warning: built with stand-ins for missing real data** (`{Path(scenario) / PROVENANCE_FILE}`). "
             f"The numbers below are not the real-data results:\n\n{items}")
 
@@ -36,11 +38,15 @@ def outputs_note(**output_dirs: str | Path) -> str:
     return f"Outputs ({where}): {folders}."
 
 
-def header(scenario: str | Path | None, **output_dirs: str | Path) -> str:
-    """Display (first output of a notebook) the stand-in banner of ``scenario`` and where ``output_dirs`` are; the
-    same Markdown is returned."""
+def header_text(scenario: str | Path | None, **output_dirs: str | Path) -> str:
+    """The Markdown of `header`: the stand-in banner of ``scenario`` and where ``output_dirs`` are."""
+    return "\n\n".join(part for part in (stand_in_banner(scenario), outputs_note(**output_dirs)) if part)
+
+
+def header(scenario: str | Path | None, **output_dirs: str | Path) -> None:
+    """Display (first output of a notebook) `header_text`. Returns None, so the cell shows it once (a returned
+    string would be shown again as the cell's Out[] value)."""
     from IPython.display import display
 
-    text = "\n\n".join(part for part in (stand_in_banner(scenario), outputs_note(**output_dirs)) if part)
+    text = header_text(scenario, **output_dirs)
     display({"text/markdown": text, "text/plain": text}, raw=True)
-    return text

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from greenllm import messages
 from greenllm.errors import InputError
 
 FORMULATION_NAMES = ("paper", "per_query", "serving")
@@ -121,8 +121,8 @@ def options_from_args(args, scenario, *, announce: bool = False) -> ModelOptions
         from_folder = {k: v for k, v in provenance_options(folder).items() if k not in given} if folder else {}
         if from_folder:
             said = ", ".join(f"{k}={json.dumps(v)}" for k, v in from_folder.items())
-            print(f"info: model options {said} from {Path(folder) / 'provenance.json'} (the command line overrides"
-                  " them)", file=sys.stderr)
+            messages.info(f"model options {said} from {Path(folder) / 'provenance.json'} (the command line "
+                          "overrides them)")
     return dataclasses.replace(base, **given)
 
 
@@ -144,7 +144,7 @@ def default_options_for(scenario) -> ModelOptions:
     old = deprecated_scalars(scalars if isinstance(scalars, dict) else {}, where)
     if old and where not in _warned:
         _warned.add(where)
-        print(f"warning: {where}: fields {', '.join(old)} are deprecated model options; pass them as options"
-              " (greenllm solve --formulation/--grid-within-load/--slo) instead", file=sys.stderr)
+        messages.warn(f"{where}: fields {', '.join(old)} are deprecated model options; pass them as options"
+                      " (greenllm solve --formulation/--grid-within-load/--slo) instead")
     fields.update(old)
     return ModelOptions(**fields)

@@ -393,7 +393,7 @@ def forecast_cost(frame: pd.DataFrame, mode: str = "persistence") -> pd.DataFram
     solved in both modes."""
     ok = frame[(frame["status"] == "optimal") & frame["mode"].isin(["perfect", mode])]
     wide = ok.pivot_table(index=["day", "month"], columns="mode", values="total_usd").dropna()
-    if wide.empty or mode not in wide:
+    if wide.empty or mode not in wide or "perfect" not in wide:  # nothing to compare with
         return pd.DataFrame(columns=["day", "month", "perfect_usd", "forecast_usd", "extra_usd", "extra_pct"])
     out = pd.DataFrame({"perfect_usd": wide["perfect"], "forecast_usd": wide[mode]})
     out["extra_usd"] = out["forecast_usd"] - out["perfect_usd"]
@@ -402,12 +402,13 @@ def forecast_cost(frame: pd.DataFrame, mode: str = "persistence") -> pd.DataFram
 
 
 def forecast_summary(frame: pd.DataFrame, mode: str = "persistence") -> dict:
-    """The cost of imperfect forecasts of ``mode`` over all days solved in it and in perfect [$ and %]."""
+    """The cost of imperfect forecasts of ``mode`` over all days solved in it and in perfect [$ and %]; ``extra_pct``
+    is None (JSON null, not the invalid NaN) when there is no perfect-foresight cost to compare with."""
     per_day = forecast_cost(frame, mode)
     perfect, forecast = float(per_day["perfect_usd"].sum()), float(per_day["forecast_usd"].sum())
     return {"mode": mode, "days": len(per_day), "perfect_usd": perfect, "forecast_usd": forecast,
             "extra_usd": forecast - perfect,
-            "extra_pct": 100.0 * (forecast - perfect) / abs(perfect) if perfect else float("nan")}
+            "extra_pct": 100.0 * (forecast - perfect) / abs(perfect) if perfect else None}
 
 
 def describe_mode(mode: str) -> str:

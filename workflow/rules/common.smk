@@ -215,9 +215,10 @@ def scenario_option(wildcards):
 
 
 def source_option(wildcards):
-    """`--source FOLDER` when the config gives a ready scenario folder for this scenario, else nothing."""
+    """`--source FOLDER` when the config gives a ready scenario folder for this scenario (a relative one is relative
+    to the repository, so it holds in a `scratch_dir` too), else nothing."""
     source = config["scenarios"][wildcards.scenario].get("source")
-    return f"--source {shlex.quote(source)}" if source else ""
+    return f"--source {shlex.quote(str(REPO / source))}" if source else ""
 
 
 def builder_pairs(scenario):

@@ -4,6 +4,7 @@
     greenllm data fetch electricitymaps --zone ZONE [--zone ZONE ...] --year YEAR [--offline] [--raw-dir DIR]
     greenllm data fetch regions [--region ID ...] --year YEAR [--offline] [--raw-dir DIR] [--regions FILE]
     greenllm data sources [--region ID ...] [--year YEAR] [--raw-dir DIR] [--regions FILE]
+    greenllm data zones [--write FILE]
 
 Each subcommand sets ``func`` on the parsed namespace: ``args.func(args)`` runs it and returns the exit code.
 Errors are raised as GreenLLMError subclasses for ``greenllm.cli.main`` to print as one line.
@@ -23,7 +24,7 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> argparse.Argume
     parser."""
     data = subparsers.add_parser("data", help="download raw data and build scenario folders",
                                  description="Download raw data into the cache and build scenario folders.")
-    commands = data.add_subparsers(dest="data_command", metavar="{build,fetch,sources}", required=True)
+    commands = data.add_subparsers(dest="data_command", metavar="{build,fetch,sources,zones}", required=True)
 
     build = commands.add_parser(
         "build", help="build a scenario folder",
@@ -78,7 +79,24 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> argparse.Argume
     _region_arguments(listing)
     listing.add_argument("--year", type=int, default=2024, help="year of the files to look for (default: 2024)")
     listing.set_defaults(func=_list_sources)
+
+    zones = commands.add_parser(
+        "zones", help="the zones each builder supports, as docs/regions.md's generated table",
+        description="Print the zones each scenario builder can build (exact registry strings), generated from the "
+                    "builders' support checks; --write FILE replaces the generated block of FILE.")
+    zones.add_argument("--write", default=None, metavar="FILE", help="e.g. docs/regions.md")
+    zones.set_defaults(func=_zones)
     return data
+
+
+def _zones(args: argparse.Namespace) -> int:
+    from greenllm.data import zones
+
+    if args.write:
+        print(zones.write(args.write))
+    else:
+        print(zones.markdown(), end="")
+    return 0
 
 
 def _region_arguments(parser: argparse.ArgumentParser) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from greenllm import bounded_yaml
 from greenllm.errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -187,7 +188,7 @@ def load_regions(path: str | Path | None = None) -> dict[str, Region]:
     except OSError as exc:
         raise InputError(f"{path}: cannot read the region registry ({exc.strerror or exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = bounded_yaml.safe_load(text, str(path))  # depth and alias expansion bounded before any walk
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -198,6 +199,11 @@ def load_regions(path: str | Path | None = None) -> dict[str, Region]:
     regions: dict[str, Region] = {}
     for index, entry in enumerate(data["regions"]):
         where = _where(path, data, index)
+        default_pue = schema_defaults()["region"]["pue"]
+        if isinstance(entry, dict) and "pue" in entry and "pue_source" not in entry and entry["pue"] != default_pue:
+            raise InputError(f"{where}, field 'pue_source': required when pue ({entry['pue']}) is not the default "
+                             f"{default_pue} (the default source cites Google's fleet-wide {default_pue}); give a key "
+                             "of 'sources' citing this value")
         entry = with_defaults(entry)
         if entry["id"] in regions:
             raise InputError(f"{where}, field 'id': duplicate region id {entry['id']!r}")
@@ -225,6 +231,10 @@ def load_regions(path: str | Path | None = None) -> dict[str, Region]:
 def select(regions: Mapping[str, Region], ids: Iterable[str]) -> list[Region]:
     """The regions with these ids, in the given order; InputError naming unknown ids."""
     ids = list(ids)
+    twice = sorted({region_id for region_id in ids if ids.count(region_id) > 1})
+    if twice:
+        raise InputError(f"region id(s) {', '.join(map(repr, twice))} listed more than once (a site is one data "
+                         "centre; list each once)")
     unknown = [region_id for region_id in ids if region_id not in regions]
     if unknown:
         raise InputError(f"unknown region id(s) {', '.join(map(repr, unknown))}; known: {', '.join(regions)}")

@@ -242,12 +242,68 @@ def demand_queries(areas_population: Mapping[str, float], hours: pd.DatetimeInde
     return frame
 
 
+def user_area_of_sites(regions: Sequence) -> list[int]:
+    """For each site, the position of the first site with the same user area (the registry's ``user_area``: same
+    name, population and year). A user area is a population, a site is a place that serves it: two sites in one
+    country (e.g. two in India's zone) share one area, whose population must be counted once. InputError when two
+    sites name one area with different figures."""
+    first: dict[str, int] = {}
+    out = []
+    for j, region in enumerate(regions):
+        area = region.user_area
+        i = first.setdefault(area.name, j)
+        other = regions[i].user_area
+        if (other.population_millions, other.population_year, other.demand_factor) != (
+                area.population_millions, area.population_year, area.demand_factor):
+            raise InputError(f"user area {area.name!r}: sites {regions[i].id} and {region.id} give it different "
+                             "figures (population_millions, population_year or demand_factor); one area, one set")
+        out.append(i)
+    return out
+
+
+def area_shares(regions: Sequence) -> np.ndarray:
+    """[-] per site: 1 / the number of sites that share its user area (user_area_of_sites)."""
+    owner = np.asarray(user_area_of_sites(regions))
+    return 1.0 / np.bincount(owner, minlength=len(owner))[owner]
+
+
 def demand_from_regions(regions: Sequence, hours: pd.DatetimeIndex, type_factors: Mapping[str, float], seed: int,
                         **kwargs) -> pd.DataFrame:
     """demand_queries for registry regions' user areas (population, time zone and demand factor from the
-    registry; areas named by region id)."""
-    return demand_queries(
-        {region.id: region.user_area.population_millions for region in regions}, hours, type_factors, seed,
-        timezones={region.id: region.timezone for region in regions},
-        demand_factors={region.id: region.user_area.demand_factor for region in regions}, **kwargs,
+    registry; one demand row set per site, named by region id).
+
+    Each distinct user area's demand is drawn once (on the clock of its first site); sites that share an area
+    (user_area_of_sites) split its queries equally, the remainder going to the first ones, so adding a site to a
+    served area moves demand between sites and never adds any. With every area distinct this is demand_queries of
+    the sites, unchanged."""
+    regions = list(regions)
+    owner = user_area_of_sites(regions)
+    distinct = [regions[i] for i in sorted(set(owner))]
+    frame = demand_queries(
+        {region.id: region.user_area.population_millions for region in distinct}, hours, type_factors, seed,
+        timezones={region.id: region.timezone for region in distinct},
+        demand_factors={region.id: region.user_area.demand_factor for region in distinct}, **kwargs,
     )
+    if len(distinct) == len(regions):
+        return frame
+    position = {region.id: n for n, region in enumerate(distinct)}
+    queries = frame["queries"].to_numpy().reshape(len(hours), len(distinct), len(type_factors))  # [t, area, k]
+    split = np.empty((len(hours), len(regions), len(type_factors)), dtype="int64")
+    for j in range(len(regions)):
+        sharers = [m for m, i in enumerate(owner) if i == owner[j]]
+        rank, count = sharers.index(j), len(sharers)
+        whole = queries[:, position[regions[owner[j]].id], :]
+        split[:, j, :] = whole // count + (rank < whole % count)
+    slot, area, qtype = np.meshgrid(np.arange(len(hours)), np.arange(len(regions)), np.arange(len(type_factors)),
+                                    indexing="ij")
+    types = list(type_factors)
+    out = pd.DataFrame({
+        "hour": slot.ravel(), "time_utc": pd.DatetimeIndex(hours).tz_convert("UTC")[slot.ravel()],
+        "area": area.ravel(), "area_name": np.asarray([r.id for r in regions], dtype=object)[area.ravel()],
+        "type": qtype.ravel(), "type_name": np.asarray(types, dtype=object)[qtype.ravel()],
+        "queries": split.ravel(),
+    })
+    out.attrs.update(frame.attrs, shared_user_areas={regions[i].user_area.name: [r.id for r, o in
+                                                     zip(regions, owner) if o == i] for i in set(owner)
+                                                     if owner.count(i) > 1})
+    return out

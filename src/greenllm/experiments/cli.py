@@ -60,13 +60,45 @@ def register(subparsers) -> None:
     a.set_defaults(func=_year_aggregate)
 
 
+_NUMBER = {"type": "number"}
+_COUNT = {"type": "integer", "minimum": 0}
+_TEXT = {"type": "string"}
+_SCHEMES = {"type": "object",
+            "additionalProperties": {"type": "object", "required": ["scheme"], "properties": {"scheme": _TEXT}}}
+POINT_FIELDS = {
+    "solve": ({"schemes": _SCHEMES}, {"scale": {"type": "object", "additionalProperties": _NUMBER},
+                                      "bounds": {"type": "object"}, "tolerance": _NUMBER, "labels": {"type": "object"},
+                                      "tables": {"type": "array", "items": _TEXT}}),
+    "pareto": ({"index": _COUNT, "points": _COUNT, "anchors": {"type": "array", "items": _TEXT}}, {}),
+    "scaling": ({"formulation": _TEXT, "n": _COUNT, "scheme": _TEXT}, {}),
+    "formulations": ({"schemes": _SCHEMES}, {"tables": {"type": "array", "items": _TEXT}}),
+    "hardware_mix": ({"schemes": _SCHEMES, "mix": _TEXT, "accelerators": {"type": "array", "items": _TEXT}},
+                     {"mix_label": _TEXT}),
+    "year": ({"schemes": _SCHEMES, "mode": _TEXT, "month": _COUNT, "formulation": _TEXT}, {}),
+}
+"""kind -> (required fields, optional fields) of a point row (greenllm.experiments.points), as JSON Schema."""
+
+
 def _points(text: str) -> list[dict]:
+    """The --points rows, each checked against POINT_FIELDS of its kind: InputError naming the row and field."""
+    import jsonschema
+
     try:
         points = json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(f"--points: not valid JSON ({err})") from None
     if not isinstance(points, list) or not all(isinstance(p, dict) and "kind" in p for p in points):
         raise InputError("--points: expected a JSON list of point rows, each with a `kind`")
+    for row, point in enumerate(points):
+        if point["kind"] not in POINT_FIELDS:
+            raise InputError(f"--points, row {row}, field 'kind': {point['kind']!r} is not one of "
+                             f"{', '.join(POINT_FIELDS)}")
+        required, optional = POINT_FIELDS[point["kind"]]
+        schema = {"type": "object", "required": list(required), "properties": {**required, **optional}}
+        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(point))
+        if error is not None:
+            field = ".".join(str(p) for p in error.absolute_path) or "(row)"
+            raise InputError(f"--points, row {row} ({point['kind']}), field '{field}': {error.message}")
     return points
 
 
@@ -112,5 +144,5 @@ def _year_aggregate(args) -> int:
     if args.monthly_csv:
         year.monthly(frame).to_csv(args.monthly_csv, index=False)
     if args.summary_json:
-        Path(args.summary_json).write_text(json.dumps(year.forecast_summary(frame), indent=2) + "\n")
+        Path(args.summary_json).write_text(json.dumps(year.forecast_summary(frame), indent=2, allow_nan=False) + "\n")
     return 0

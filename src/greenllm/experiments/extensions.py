@@ -185,7 +185,13 @@ def read_year_rows(files: Iterable[str | os.PathLike]) -> pd.DataFrame:
 
     rows = []
     for path in files:
-        rows += [flatten(r) for r in json.loads(Path(path).read_text())["records"]]
+        try:
+            records = json.loads(Path(path).read_text())["records"]
+        except OSError as err:
+            raise InputError(f"{path}: cannot read this records file ({err.strerror})") from None
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise InputError(f"{path}: not a records file (a JSON object with `records`: {err})") from None
+        rows += [flatten(r) for r in records]
     return year.aggregate(rows)
 
 

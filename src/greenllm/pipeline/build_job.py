@@ -227,6 +227,15 @@ def run(args: argparse.Namespace) -> int:
     if out.name != args.scenario:
         print(f"error: --out must end in the scenario name ({args.scenario}), got {out}", file=sys.stderr)
         return 2
+    if args.source and not Path(args.source).is_dir():
+        print(f"error: --source {args.source}: no such scenario folder", file=sys.stderr)
+        return 2
+    try:
+        retrieved = json.loads(Path(args.retrieve_status).read_text()) if args.retrieve_status else {}
+    except (OSError, json.JSONDecodeError) as err:
+        print(f"error: --retrieve-status {args.retrieve_status}: not a readable status file "
+              f"({getattr(err, 'strerror', None) or err})", file=sys.stderr)
+        return 2
     stage_root = out.with_name(f".{out.name}.staging")
     if stage_root.exists():
         shutil.rmtree(stage_root)
@@ -246,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
             status = settle(args.scenario, staged, out)
             status["reason"] = f"copied from {args.source}"
         else:
-            online = bool(args.retrieve_status) and json.loads(Path(args.retrieve_status).read_text()).get("online")
+            online = isinstance(retrieved, dict) and bool(retrieved.get("online"))
             build = {"builder": args.builder, "options": args.option}
             done = run_build(args.scenario, stage_root, offline=not online, **build)
             if online and done.returncode in SKIPPABLE_EXIT_CODES:

@@ -45,8 +45,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cwd", default=".", help="working directory of the kernel (default: here)")
 
 
+def parameters(text: str) -> dict:
+    """The --parameters JSON object; InputError naming the flag when it is not one."""
+    from greenllm.errors import InputError
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"--parameters: not valid JSON ({err})") from None
+    if not isinstance(value, dict):
+        raise InputError(f"--parameters: expected a JSON object of notebook parameters, got {type(value).__name__}")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
-    """Execute NOTEBOOK with the parameters into EXECUTED; 0 (papermill raises on a failing cell)."""
+    """Execute NOTEBOOK with the parameters into EXECUTED; 0 (papermill raises on a failing cell). Bad arguments
+    (parameters that are not a JSON object, a missing notebook or working directory) are InputErrors."""
+    from greenllm.errors import InputError
+
+    values = parameters(args.parameters)
+    if not Path(args.notebook).is_file():
+        raise InputError(f"{args.notebook}: no such notebook")
+    if not Path(args.cwd).is_dir():
+        raise InputError(f"--cwd {args.cwd}: no such folder")
     # nbformat -> jsonschema imports rfc3987_syntax when installed, which builds an IRI grammar at import time (about
     # 1.5 s here); notebook validation never uses those format checks, and jsonschema skips them when the import
     # fails.
@@ -56,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     Path(args.executed).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="greenllm-kernel-") as socket_dir:
         papermill.execute_notebook(
-            args.notebook, args.executed, parameters=json.loads(args.parameters), kernel_name=KERNEL, cwd=args.cwd,
+            args.notebook, args.executed, parameters=values, kernel_name=KERNEL, cwd=args.cwd,
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
             kernel_manager_class=ipc_kernel_manager(socket_dir),
         )

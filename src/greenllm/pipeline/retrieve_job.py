@@ -65,8 +65,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Probe the hosts, run the fetch commands when online, write --status; 0 (a failed download is reported)."""
     from greenllm.data.cache import UNREACHABLE_HOSTS_ENV
+    from greenllm.errors import InputError
 
-    commands = json.loads(args.commands)
+    try:
+        commands = json.loads(args.commands)
+    except json.JSONDecodeError as err:
+        raise InputError(f"--commands: not valid JSON ({err})") from None
+    if not isinstance(commands, list) or not all(isinstance(c, list) and all(isinstance(a, str) for a in c)
+                                                 for c in commands):
+        raise InputError("--commands: expected a JSON list of argument lists (strings)")
 
     hosts: dict[str, bool] = {}
     if args.network == "auto":

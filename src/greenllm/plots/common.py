@@ -10,7 +10,7 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")  # files only; notebooks still display the returned figures
+matplotlib.use("Agg")  # files only; in a notebook `save` shows the written PNG under the cell (show_inline)
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -238,7 +238,24 @@ def save(fig, data: pd.DataFrame, path: str | os.PathLike) -> tuple[Path, Path]:
     """Write ``path`` (PNG) and, beside it, the CSV of the plotted numbers; return both paths. Both are written
     byte-identically on every rerun (:mod:`greenllm.outputs`)."""
     png = outputs.save_figure(fig, path)
+    show_inline(png)
     return png, outputs.write_csv(data, png.with_suffix(".csv"))
+
+
+def show_inline(png: Path) -> bool:
+    """Show a saved figure under the cell when running in a notebook kernel (the files-only Agg backend shows
+    nothing by itself); the PNG shown is the file written. False outside a kernel (scripts, tests)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return False
+    from IPython.display import Image, display
+
+    display(Image(filename=str(png)))
+    return True
 
 
 def save_table(frame: pd.DataFrame, path: str | os.PathLike, digits: int = 4) -> tuple[Path, Path]:

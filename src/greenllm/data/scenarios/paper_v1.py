@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from greenllm import messages
 from greenllm.data import cache
 from greenllm.data.sources import electricitymaps
 from greenllm.errors import DataSourceError
@@ -475,13 +475,11 @@ def build(
     if stand_in:
         zones = ", ".join(SITES[j].zone_id for j in stand_in)
         where = cache.resolve_raw_root(raw_root) / electricitymaps.RAW_SUBDIR
-        print(
-            f"warning: {NAME}: offline and no cached Electricity Maps file for {zones}; using the flagged stand-in "
+        messages.warn(
+            f"{NAME}: offline and no cached Electricity Maps file for {zones}; using the flagged stand-in "
             f"carbon intensity (flat Google region grid values) for {len(stand_in)} of {len(SITES)} data centres. "
             f"The result is NOT the paper's base case. Place <ZONE>_{CARBON_YEAR}_hourly.csv in {where} "
-            "(or build online) to use the real values.",
-            file=sys.stderr,
-        )
+            "(or build online) to use the real values.")
     tables, scalars = generate(theta)
     built = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     return write_scenario(out_dir, tables, scalars, provenance=_provenance(carbon, built))

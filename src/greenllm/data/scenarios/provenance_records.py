@@ -9,12 +9,12 @@ import datetime as dt
 import hashlib
 import importlib.metadata
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from greenllm import messages
 from greenllm.data import cache, workload
 from greenllm.data.scenarios import paper_v1
 from greenllm.data.scenarios.recipe import SEED, TokenLengths
@@ -195,5 +195,4 @@ def recipe_provenance(types: Sequence[TokenLengths], scalars: dict, regions: Seq
 def warn(scenario: str, lines: Sequence[str]) -> None:
     """One stderr warning listing the stand-ins a build used (never silent)."""
     if lines:
-        print(f"warning: {scenario}: built with flagged stand-ins (see provenance.json):\n  - "
-              + "\n  - ".join(lines), file=sys.stderr)
+        messages.warn(f"{scenario}: built with flagged stand-ins (see provenance.json):\n  - " + "\n  - ".join(lines))

@@ -119,12 +119,19 @@ def raw_files(raw_root=None, *, day: str = DEFAULT_DAY, zones: str = "physical",
     return list(dict.fromkeys(paths))
 
 
-def retail_price_usd_per_kwh(region, regions_path=None) -> float:
+def retail_price_usd_per_kwh(region, regions_path=None, missing_price: str | None = None) -> float:
     """The registry's retail price of a site [$/kWh], the base of the time-of-use stand-in; InputError naming the
-    field when the registry has none."""
+    field when the registry has none. ``missing_price``: why a site WITH grid.iso and grid.price_node has no
+    wholesale price (the price file it lacks), named first in that error."""
     if region.retail_price_cents_per_kwh is None:
+        where = (f"{Path(regions_path or registry.DEFAULT_REGIONS_PATH).absolute()}, region {region.id!r}, field "
+                 "'retail_price_cents_per_kwh'")
+        if missing_price:
+            raise InputError(
+                f"{missing_price}; without that file {NAME} falls back to the time-of-use stand-in, whose base is "
+                f"{where}, unset (set it with retail_price_source, or place the price file)")
         raise InputError(
-            f"{Path(regions_path or registry.DEFAULT_REGIONS_PATH).absolute()}, region {region.id!r}, field 'retail_price_cents_per_kwh': {NAME} "
+            f"{where}: {NAME} "
             "needs a retail price for the time-of-use stand-in of a site without a wholesale price; set it (with "
             "retail_price_source), or give the site grid.iso and grid.price_node")
     return region.retail_price_cents_per_kwh / CENTS_PER_USD
@@ -333,7 +340,8 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
                         f"{source['registry_node']} (same zone file)")
                     stand_ins.append(f"{region.id}: price = {record['price']['stand_in_method']}")
         else:
-            base = retail_price_usd_per_kwh(region, regions_path)
+            lacking = [text for kind, text in gathered.missing if kind == "price" and f"price of {region.id}:" in text]
+            base = retail_price_usd_per_kwh(region, regions_path, lacking[0] if lacking else None)
             local_hours = hours.tz_convert(region.timezone).hour.to_numpy()
             frame["price_usd_per_kwh"] = recipe.time_of_use_price(base, local_hours, draws["price_r"][j])
             why = "no public wholesale price (no ISO node in the registry)" if region.grid.iso is None \
