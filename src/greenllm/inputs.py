@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from greenllm.errors import InputError
+from greenllm.errors import InputError, OutputError
 from greenllm.fields import FIELDS, check_arrays, check_number, count_is, out_of_range, plural, violations
 from greenllm.hardware import Catalogue, load_catalogue
 from greenllm.options import deprecated_scalars
-from greenllm.outputs import make_temp_dir
+from greenllm.folders import build_lock, staging_folder, swap_in
 from greenllm.provenance import MARKER_FILE, is_written_scenario
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -547,34 +547,30 @@ def write_scenario(
                          f" greenllm (no {MARKER_FILE} or provenance.json with a builder); not replacing it")
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = make_temp_dir(folder.parent, prefix=f".{folder.name}.")  # the umask's mode, not mkdtemp's 0700
     except OSError as err:  # e.g. --out-dir /dev/null, a read-only or missing mount
         why = "exists and is not a folder" if folder.parent.exists() and not folder.parent.is_dir() else (
             f"cannot create the output folder ({err.strerror or err})")
         raise InputError(f"{folder.parent}: {why}") from None
-    try:
-        (staging / MARKER_FILE).touch()
-        for stem, frame in tables.items():
-            frame.to_csv(staging / f"{stem}.csv", index=False, float_format=None)
-        (staging / SCALARS_FILE).write_text(json.dumps(scalars, indent=2) + "\n")
-        if provenance is not None:
-            (staging / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, default=str) + "\n")
+    with build_lock(folder):  # one build of the folder at a time; undoes what a killed build left
+        staging = staging_folder(folder)  # the umask's mode, not mkdtemp's 0700
         try:
-            scenario = load_scenario(staging)  # validate the complete folder before it replaces anything
-            sizes = {"dc_hardware": scenario.n_dcs, "type_slo": scenario.n_types}
-            for stem in OPTIONAL_FILES:
-                if stem in tables:  # the optional per-query files (docs/per_query.md)
-                    read_optional_table(staging, stem, sizes[stem], load_catalogue())
-        except InputError as err:
-            raise InputError(str(err).replace(str(staging), str(folder))) from None
-        if folder.exists():
-            retired = make_temp_dir(folder.parent, prefix=f".{folder.name}.old.")
-            os.replace(folder, retired / folder.name)
-            os.replace(staging, folder)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            (staging / MARKER_FILE).touch()
+            for stem, frame in tables.items():
+                frame.to_csv(staging / f"{stem}.csv", index=False, float_format=None)
+            (staging / SCALARS_FILE).write_text(json.dumps(scalars, indent=2) + "\n")
+            if provenance is not None:
+                (staging / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, default=str) + "\n")
+            try:
+                scenario = load_scenario(staging)  # validate the complete folder before it replaces anything
+                sizes = {"dc_hardware": scenario.n_dcs, "type_slo": scenario.n_types}
+                for stem in OPTIONAL_FILES:
+                    if stem in tables:  # the optional per-query files (docs/per_query.md)
+                        read_optional_table(staging, stem, sizes[stem], load_catalogue())
+            except InputError as err:
+                raise InputError(str(err).replace(str(staging), str(folder))) from None
+            swap_in(staging, folder)
+        except OSError as err:  # a full disk, a quota: one message; the existing folder is untouched
+            raise OutputError(f"{folder}: cannot write the scenario folder ({err.strerror or err})") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return folder
