@@ -11,6 +11,7 @@ User errors print one line ``error: ...`` on stderr and exit with a code (2 bad 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import logging
@@ -27,6 +28,9 @@ from greenllm.options import add_option_arguments, options_from_args
 COMMANDS = (("greenllm.data.cli", "add_data_commands"), ("greenllm.experiments.cli", "register"),
             ("greenllm.pipeline.cli", "register"))
 """(module, function) of each subcommand family; the function adds its parsers to the top-level subparsers."""
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+"""OSError numbers of a full disk or quota, reported as one message (exit code 2)."""
+
 SCHEMES = ("energy", "carbon", "delay", "weighted", "lexicographic")
 SCALE_FIELDS = tuple(SCALABLE_FIELDS)
 
@@ -133,6 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:  # a writer outside greenllm.outputs (a download, a library) on a full disk: one message
+        if err.errno not in DISK_FULL:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"error: {where}cannot write ({err.strerror}); free some space and run the command again",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -277,5 +277,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"skipped {args.scenario}: {status['reason']}")
     elif status["folder"] == "kept":
         print(f"{args.scenario}: {status['reason']}")
-    status_path.write_text(json.dumps(status, indent=1) + "\n")
+    from greenllm.outputs import write_json
+
+    write_json(status_path, status, indent=1)
     return 0
