@@ -124,6 +124,7 @@ class Scenario:
     token_size_kb: np.ndarray
     water_budget_l: float
     scalars: dict = field(default_factory=dict, compare=False)
+    scale: dict = field(default_factory=dict, compare=False)  # {--scale field: factor} applied by scaled()
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -165,7 +166,8 @@ class Scenario:
         if not np.isfinite(factor) or factor < 0:
             raise InputError(f"--scale {field_name}={factor}: the factor must be a finite number >= 0")
         changes = {name: getattr(self, name) * factor for name in SCALABLE_FIELDS[field_name]}
-        scaled = dataclasses.replace(self, **changes)
+        scale = {**self.scale, field_name: self.scale.get(field_name, 1.0) * factor}  # formulations read what the
+        scaled = dataclasses.replace(self, **changes, scale=scale)  # arrays cannot tell (greenllm.formulations)
         check_arrays(scaled, f"--scale {field_name}={factor:g}")  # the ranges of greenllm.fields hold after scaling
         return scaled
 
