@@ -18,6 +18,7 @@ import logging
 import sys
 
 from greenllm.arguments import ScaleAction, parse_gigabytes, parse_threads
+from greenllm.backends import DEFAULT_MILP_TIME_LIMIT_S
 from greenllm.arguments import parse_non_negative as _non_negative
 from greenllm.arguments import parse_scale as _scale
 from greenllm.arguments import parse_weights as _weights
@@ -33,6 +34,13 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 SCHEMES = ("energy", "carbon", "delay", "weighted", "lexicographic")
 SCALE_FIELDS = tuple(SCALABLE_FIELDS)
+
+
+def _positive_seconds(text: str) -> float:
+    value = _non_negative(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
 
 
 def _order(text: str) -> tuple[str, ...]:
@@ -57,6 +65,9 @@ def _add_solve(sub) -> None:
     add_option_arguments(p)
     p.add_argument("--integer-provisioning", action="store_true",
                    help="with --formulation per_query: whole servers (a MILP); reports the LP relaxation gap")
+    p.add_argument("--time-limit", type=_positive_seconds, default=None, metavar="S",
+                   help="with --integer-provisioning: stop each MILP stage after S seconds with the best solution"
+                        f" found and report its gap (default {DEFAULT_MILP_TIME_LIMIT_S:g})")
     p.add_argument("--threads", type=parse_threads, default=None,
                    help="solver threads, 1 to the number of CPUs (default: the solver's choice)")
     p.add_argument("--max-model-gb", type=parse_gigabytes, default=None,
@@ -89,7 +100,8 @@ def _run_solve(args) -> int:
         formulation = PerQueryFormulation.for_scenario(scenario, options, integer=True)
     result = solve(scenario, args.scheme, weights=args.weights, order=args.order, tolerance=args.tolerance,
                    abs_tolerance=args.abs_tolerance, solver=args.solver, threads=args.threads,
-                   formulation=formulation, options=options, max_model_gb=args.max_model_gb)
+                   formulation=formulation, options=options, max_model_gb=args.max_model_gb,
+                   time_limit_s=args.time_limit)
     flagged = stand_ins(args.scenario)
     if flagged:
         print(f"warning: {args.scenario}: built with {len(flagged)} flagged stand-in(s) for missing real data:"

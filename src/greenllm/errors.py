@@ -41,3 +41,9 @@ class OutputError(GreenLLMError):
     """An output cannot be written (a full disk, a quota, no permission); nothing existing was damaged. Exit code 2."""
 
     exit_code = 2
+
+
+class Interrupted(GreenLLMError):
+    """The user stopped a long computation (Ctrl-C); the message says what was stopped. Exit code 130."""
+
+    exit_code = 130
