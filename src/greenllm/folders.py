@@ -40,8 +40,10 @@ _AT_FDCWD = -100
 
 
 def _leftovers(folder: Path, kind: str) -> list[Path]:
-    """The hidden ``.NAME.KIND.XXXXXXXX`` folders beside ``folder`` (mkdtemp's eight-character suffix), oldest first."""
-    pattern = re.compile(rf"\.{re.escape(folder.name)}\.{kind}\.[a-z0-9_]{{8}}")
+    """The hidden ``.NAME.KIND.XXXXXXXX`` folders beside ``folder`` (mkdtemp's eight-character suffix), oldest first;
+    ``kind`` "" matches ``.NAME.XXXXXXXX``, the staging folders of earlier versions."""
+    middle = rf"\.{kind}" if kind else ""
+    pattern = re.compile(rf"\.{re.escape(folder.name)}{middle}\.[a-z0-9_]{{8}}")
     if not folder.parent.is_dir():
         return []
     found = [p for p in folder.parent.iterdir() if pattern.fullmatch(p.name) and p.is_dir() and not p.is_symlink()]
@@ -94,7 +96,7 @@ def recover(folder: Path) -> None:
                 os.rename(inner, folder)
                 log.warning("%s: restored the folder a killed build had moved aside", folder)
                 break
-    for leftover in _leftovers(folder, STAGING) + _leftovers(folder, OLD):
+    for leftover in _leftovers(folder, STAGING) + _leftovers(folder, OLD) + _leftovers(folder, ""):
         shutil.rmtree(leftover, ignore_errors=True)
 
 
