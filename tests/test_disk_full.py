@@ -174,4 +174,13 @@ def test_a_real_full_disk_keeps_a_scenario_folder_and_an_aggregate_whole(tiny_tm
     assert done.stderr.strip() == (f"error: {days_csv}: cannot write (No space left on device); the previous file is"
                                    " unchanged")
     assert days_csv.read_text() == "day,mode,status,total_usd\n0,perfect,optimal,1.25\n"
+
+    done = subprocess.run([sys.executable, "-m", "greenllm", "data", "build", "paper_v1", "--offline", "--raw-dir",
+                           str(tmp_path / "raw"), "--out-dir", str(tiny_tmpfs), "--as", "mine"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (f"error: {folder}: cannot write the scenario folder (No space left"
+                                                    " on device); the existing folder is unchanged")
+    assert "Traceback" not in done.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert sorted(p.name for p in tiny_tmpfs.iterdir()) == ["days.csv", "filler", "mine"]

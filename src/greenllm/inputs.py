@@ -572,7 +572,8 @@ def write_scenario(
                 raise InputError(str(err).replace(str(staging), str(folder))) from None
             swap_in(staging, folder)
         except OSError as err:  # a full disk, a quota: one message; the existing folder is untouched
-            raise OutputError(f"{folder}: cannot write the scenario folder ({err.strerror or err})") from None
+            kept = "the existing folder is unchanged" if folder.exists() else "nothing was written"
+            raise OutputError(f"{folder}: cannot write the scenario folder ({err.strerror or err}); {kept}") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return folder
