@@ -146,6 +146,8 @@ class HighsBackend:
         callbacks, within about a second), then :class:`Interrupted`."""
         h = self._h
         started = time.monotonic()
+        log.info("integer provisioning: HiGHS branch and cut (Ctrl-C stops it; after %g s it returns its best"
+                 " solution)", self.time_limit_s)
         h.startSolve()
         try:
             while not h.wait(0.1)[0]:
