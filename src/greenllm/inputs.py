@@ -553,27 +553,34 @@ def write_scenario(
         why = "exists and is not a folder" if folder.parent.exists() and not folder.parent.is_dir() else (
             f"cannot create the output folder ({err.strerror or err})")
         raise InputError(f"{folder.parent}: {why}") from None
-    with build_lock(folder):  # one build of the folder at a time; undoes what a killed build left
-        staging = staging_folder(folder)  # the umask's mode, not mkdtemp's 0700
-        try:
-            (staging / MARKER_FILE).touch()
-            for stem, frame in tables.items():
-                frame.to_csv(staging / f"{stem}.csv", index=False, float_format=None)
-            (staging / SCALARS_FILE).write_text(json.dumps(scalars, indent=2) + "\n")
-            if provenance is not None:
-                (staging / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, default=str) + "\n")
-            try:
-                scenario = load_scenario(staging)  # validate the complete folder before it replaces anything
-                sizes = {"dc_hardware": scenario.n_dcs, "type_slo": scenario.n_types}
-                for stem in OPTIONAL_FILES:
-                    if stem in tables:  # the optional per-query files (docs/per_query.md)
-                        read_optional_table(staging, stem, sizes[stem], load_catalogue())
-            except InputError as err:
-                raise InputError(str(err).replace(str(staging), str(folder))) from None
-            swap_in(staging, folder)
-        except OSError as err:  # a full disk, a quota: one message; the existing folder is untouched
-            kept = "the existing folder is unchanged" if folder.exists() else "nothing was written"
-            raise OutputError(f"{folder}: cannot write the scenario folder ({err.strerror or err}); {kept}") from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    try:
+        with build_lock(folder):  # one build of the folder at a time; undoes what a killed build left
+            _stage_and_swap(folder, tables, scalars, provenance)
+    except OSError as err:  # a full disk, a quota, no permission: one message; an existing folder is untouched
+        kept = "the existing folder is unchanged" if folder.exists() else "nothing was written"
+        raise OutputError(f"{folder}: cannot write the scenario folder ({err.strerror or err}); {kept}") from None
     return folder
+
+
+def _stage_and_swap(folder: Path, tables: dict[str, pd.DataFrame], scalars: dict, provenance: dict | None) -> None:
+    """Write the files into a staging folder beside ``folder``, validate them as a scenario, swap it in
+    (greenllm.folders); the staging folder never outlives the call."""
+    staging = staging_folder(folder)  # the umask's mode, not mkdtemp's 0700
+    try:
+        (staging / MARKER_FILE).touch()
+        for stem, frame in tables.items():
+            frame.to_csv(staging / f"{stem}.csv", index=False, float_format=None)
+        (staging / SCALARS_FILE).write_text(json.dumps(scalars, indent=2) + "\n")
+        if provenance is not None:
+            (staging / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, default=str) + "\n")
+        try:
+            scenario = load_scenario(staging)  # validate the complete folder before it replaces anything
+            sizes = {"dc_hardware": scenario.n_dcs, "type_slo": scenario.n_types}
+            for stem in OPTIONAL_FILES:
+                if stem in tables:  # the optional per-query files (docs/per_query.md)
+                    read_optional_table(staging, stem, sizes[stem], load_catalogue())
+        except InputError as err:
+            raise InputError(str(err).replace(str(staging), str(folder))) from None
+        swap_in(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
