@@ -6,6 +6,7 @@ inputs nearest their limits: pue (datacenters.csv) up to 1.1, ..." (a PUE of 1.1
 an integer-provisioning solve on an instance of identical sites ignored Ctrl-C and ran for minutes without a limit.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
@@ -105,7 +107,9 @@ def test_an_integer_solve_at_its_time_limit_returns_its_best_solution_and_gap(sy
     result = solve(s, "energy", formulation=formulation, solver="highs", time_limit_s=1.0)
     assert result.status == "time_limit"
     assert 0.0 < result.mip_gap < 1.0
-    assert result.to_dict()["mip_gap"] == result.mip_gap
+    record = {**result.to_dict(), "stand_ins": []}
+    assert record["mip_gap"] == result.mip_gap and record["status"] == "time_limit"
+    jsonschema.validate(record, json.loads((REPO / "docs" / "record.schema.json").read_text()))
     assert result.objective >= result.lp_relaxation.objective  # the relaxation bounds it from below
     # whole servers, and every constraint holds (solve re-checks the solution it returns)
     assert np.allclose(result.provisioning.servers_jt, np.round(result.provisioning.servers_jt))
