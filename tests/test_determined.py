@@ -57,11 +57,11 @@ def test_without_the_stages_the_delay_cost_is_open_and_with_them_the_allocation_
     delay = paper_lp.costs["delay"]
     plan = [(scheme, paper_lp.costs[scheme])]
     loose = HighsBackend(paper_lp)
-    _, values, *_ = run_stages(loose, paper_lp, plan, 0.0, 0.0, None, tie_break=False)
+    values = run_stages(loose, paper_lp, plan, 0.0, 0.0, None, tie_break=False).values
     assert face_spread(loose, values, delay) > 1.0  # $: many optima, different delay costs
 
     determined = HighsBackend(paper_lp)
-    _, values, *_ = run_stages(determined, paper_lp, plan, 0.0, 0.0, None)
+    values = run_stages(determined, paper_lp, plan, 0.0, 0.0, None).values
     direction = np.random.default_rng(7).normal(size=paper_lp.n_cols)
     assert face_spread(determined, values, direction) == pytest.approx(0.0, abs=1e-7)
 

@@ -40,8 +40,8 @@ def workdir(tmp_path):
     return tmp_path
 
 
-def _start(workdir):
-    return subprocess.Popen([*RUN, "--cores", "1"], cwd=workdir, stdout=subprocess.PIPE,
+def _start(workdir, *extra):
+    return subprocess.Popen([*RUN, "--cores", "1", *extra], cwd=workdir, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
@@ -78,6 +78,28 @@ def test_a_run_killed_mid_job_resumes_with_a_plain_rerun(workdir):
     assert code == 0, output
     assert (workdir / "done.txt").read_text() == "half\nwhole\n"  # the incomplete job ran again, from scratch
     assert "clearing the Snakemake lock left by an interrupted run" in output
+
+
+@pytest.mark.parametrize("extra", [
+    ("--config", "note=offline", "--", "slow.txt"),  # a config value, then a target after `--`
+    ("--configfile", "more.yaml", "--", "slow.txt"),
+    ("slow.txt", "--config", "note=offline"),
+], ids=["config-then-target", "configfile-then-target", "target-then-config"])
+def test_a_run_with_targets_and_config_killed_mid_job_resumes_with_the_same_command(workdir, extra):
+    (workdir / "more.yaml").write_text("note: offline\n")
+    first = _start(workdir, *extra)
+    _wait_for(workdir / "started", first)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(timeout=TIMEOUT_S)
+    assert any((workdir / ".snakemake" / "locks").iterdir())
+
+    (workdir / "started").unlink()
+    (workdir / "go").touch()
+    code, output = _finish(_start(workdir, *extra))
+    assert code == 0, output  # was: exit 1, "Unparsable value: 'slow.txt'" from the unlock with `--` removed
+    assert "clearing the Snakemake lock left by an interrupted run" in output
+    assert (workdir / "slow.txt").read_text() == "half\nwhole\n"  # the target, rerun from scratch
+    assert not (workdir / "done.txt").exists()  # and only the target
 
 
 def test_a_second_run_started_at_once_waits_and_nothing_runs_twice(workdir):

@@ -159,7 +159,8 @@ class DcTypeTable:
 
 def dc_type_table(s: Scenario, inputs: PerQueryInputs) -> DcTypeTable:
     """prefill h/prefill_tokens_per_s + stream f/stream_tokens_per_s [s]; busy r (h/prefill + f/decode) [s];
-    energy h e_prefill + f e_decode - idle_w busy [J] (the measured energy includes the idle draw)."""
+    energy s (h e_prefill + f e_decode) - idle_w busy [J] (the measured energy includes the idle draw; s is the
+    scenario's ``--scale energy_per_token`` factor, 1 by default)."""
     n_j, n_k = s.n_dcs, s.n_types
     rates = np.full((n_j, n_k, 6), np.nan)  # prefill, decode, stream, e_prefill, e_decode, replica
     for accelerator in set(inputs.accelerator_j):
@@ -178,7 +179,7 @@ def dc_type_table(s: Scenario, inputs: PerQueryInputs) -> DcTypeTable:
     prefill_s = h / r[..., 0]  # inf rate (prefill folded into decode) gives 0 s
     compute_latency = np.where(servable, prefill_s + f / r[..., 2], np.inf)
     busy = np.where(servable, r[..., 5] * (prefill_s + f / r[..., 1]), 0.0)
-    energy = h * r[..., 3] + f * r[..., 4]
+    energy = (h * r[..., 3] + f * r[..., 4]) * s.scale.get("energy_per_token", 1.0)  # --scale energy_per_token
     dynamic = np.where(servable, np.maximum(0.0, energy - inputs.idle_w_j[:, None] * busy), 0.0)
     return DcTypeTable(servable, compute_latency, busy, dynamic)
 

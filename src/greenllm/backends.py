@@ -2,6 +2,11 @@
 
 A backend holds one LP and supports what the lexicographic driver needs: change the objective, add a bound row,
 re-solve (warm-started by the solver), read the solution.
+
+HiGHS on an LP: a status that is neither optimal nor infeasible (numerical trouble after a warm start) is followed by
+one solve from scratch. HiGHS on a MILP (integer provisioning): Ctrl-C stops branch and cut within a second or so
+(:class:`~greenllm.errors.Interrupted`), and a time limit (:data:`DEFAULT_MILP_TIME_LIMIT_S` unless given) returns
+the best solution found with its relative gap to the bound (``HighsBackend.mip_gap``, status ``time_limit``).
 """
 
 from __future__ import annotations
@@ -11,15 +16,22 @@ import functools
 import logging
 import os
 import sys
+import time
 
 import numpy as np
 
-from greenllm.errors import SolverError
+from greenllm.errors import Interrupted, SolverError
 from greenllm.lp import LinearProgram
 
 log = logging.getLogger("greenllm")
 
-OPTIMAL, INFEASIBLE = "optimal", "infeasible"
+OPTIMAL, INFEASIBLE, TIME_LIMIT = "optimal", "infeasible", "time_limit"
+
+DEFAULT_MILP_TIME_LIMIT_S = 600.0
+"""Wall-clock limit of one integer-provisioning (MILP) stage [s] unless ``--time-limit`` says otherwise: then the best
+solution found is returned with its gap. Branch and cut on symmetric instances (many identical sites) can otherwise
+run for hours."""
+_FEASIBLE = 2  # HiGHS kSolutionStatusFeasible: a MILP stopped early holds an incumbent
 GUROBI_SIZE_LIMIT_ERROR = 10010  # "Model too large for size-limited license"
 
 
@@ -45,8 +57,10 @@ def _quiet_c_stdout():
 class HighsBackend:
     name = "highs"
 
-    def __init__(self, lp: LinearProgram, *, threads: int | None = None, relax_integrality: bool = False):
-        """``lp.integrality`` makes it a MILP (HiGHS branch and cut) unless ``relax_integrality``."""
+    def __init__(self, lp: LinearProgram, *, threads: int | None = None, relax_integrality: bool = False,
+                 time_limit_s: float | None = None):
+        """``lp.integrality`` makes it a MILP (HiGHS branch and cut) unless ``relax_integrality``; a MILP stops after
+        ``time_limit_s`` (None: :data:`DEFAULT_MILP_TIME_LIMIT_S`) with its best solution."""
         import highspy
 
         self._highspy = highspy
@@ -79,6 +93,18 @@ class HighsBackend:
         self._n = lp.n_cols
         self._milp = lp.integrality is not None and bool(np.any(lp.integrality)) and not relax_integrality
         self._cost = np.zeros(lp.n_cols)
+        self.mip_gap: float | None = None  # relative gap of the last MILP solve stopped at the time limit
+        self.time_limit_s: float | None = None
+        if self._milp:
+            self.time_limit_s = DEFAULT_MILP_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
+            h.setOptionValue("time_limit", self.time_limit_s)
+            h.HandleUserInterrupt = True  # cancelSolve() (on Ctrl-C) stops branch and cut at its next callback
+
+    @property
+    def feasibility_tolerance(self) -> float:
+        """HiGHS's primal feasibility tolerance (absolute, on every row) [-]."""
+        value = self._h.getOptionValue("primal_feasibility_tolerance")
+        return float(value[1] if isinstance(value, tuple) else value)
 
     def restrict_to_optimal_face(self, values: np.ndarray) -> bool:
         """After an optimal LP solve: fix every column with a non-zero reduced cost at its value and every row with a
@@ -115,14 +141,48 @@ class HighsBackend:
         cols = np.asarray(cols, dtype=np.int32)
         self._h.changeColsBounds(len(cols), cols, np.asarray(lower, float), np.asarray(upper, float))
 
+    def _run_milp(self) -> None:
+        """Branch and cut in HiGHS's solver thread, so that Ctrl-C here can cancel it (HiGHS checks at its
+        callbacks, within about a second), then :class:`Interrupted`."""
+        h = self._h
+        started = time.monotonic()
+        log.info("integer provisioning: HiGHS branch and cut (Ctrl-C stops it; after %g s it returns its best"
+                 " solution)", self.time_limit_s)
+        h.startSolve()
+        try:
+            while not h.wait(0.1)[0]:
+                pass
+        except KeyboardInterrupt:
+            h.cancelSolve()
+            while not h.wait(0.1)[0]:  # a second Ctrl-C ends the process at once
+                pass
+            raise Interrupted(f"interrupted (Ctrl-C): stopped the integer-provisioning solve (HiGHS branch and cut)"
+                              f" after {time.monotonic() - started:.0f} s; nothing was written") from None
+
     def solve(self) -> tuple[str, np.ndarray | None, float]:
+        """(status, column values, objective): OPTIMAL, INFEASIBLE, TIME_LIMIT (a MILP's best solution; see
+        ``mip_gap``) or HiGHS's name of another status (values None)."""
         h, ms = self._h, self._highspy.HighsModelStatus
-        h.run()
+        self.mip_gap = None
+        if self._milp:
+            self._run_milp()
+        else:
+            h.run()
         status = h.getModelStatus()
+        if status not in (ms.kOptimal, ms.kInfeasible, ms.kUnboundedOrInfeasible) and not self._milp:
+            log.info("HiGHS ended with status %r after a warm start; solving again from scratch",
+                     h.modelStatusToString(status))
+            h.clearSolver()
+            h.run()
+            status = h.getModelStatus()
         if status == ms.kOptimal:
             return OPTIMAL, np.asarray(h.getSolution().col_value), h.getInfo().objective_function_value
         if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
             return INFEASIBLE, None, float("nan")
+        info = h.getInfo()
+        if status == ms.kTimeLimit and self._milp and info.primal_solution_status == _FEASIBLE:
+            self.mip_gap = float(info.mip_gap)
+            return TIME_LIMIT, np.asarray(h.getSolution().col_value), info.objective_function_value
         return h.modelStatusToString(status), None, float("nan")
 
 
@@ -157,6 +217,8 @@ class GurobiBackend:
         self._m, self._v, self._env = m, v, env
         self._rows = m.getConstrs()
         self._cost = np.zeros(lp.n_cols)
+
+    feasibility_tolerance = 1e-6  # Gurobi's FeasibilityTol default
 
     def set_objective(self, cost: np.ndarray) -> None:
         self._cost = np.asarray(cost, dtype=float)

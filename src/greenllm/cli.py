@@ -11,6 +11,7 @@ User errors print one line ``error: ...`` on stderr and exit with a code (2 bad 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import logging
@@ -19,6 +20,7 @@ import warnings
 
 from greenllm import messages
 from greenllm.arguments import ScaleAction, parse_gigabytes, parse_threads
+from greenllm.backends import DEFAULT_MILP_TIME_LIMIT_S
 from greenllm.arguments import parse_non_negative as _non_negative
 from greenllm.arguments import parse_scale as _scale
 from greenllm.arguments import parse_weights as _weights
@@ -29,8 +31,18 @@ from greenllm.options import add_option_arguments, options_from_args
 COMMANDS = (("greenllm.data.cli", "add_data_commands"), ("greenllm.experiments.cli", "register"),
             ("greenllm.pipeline.cli", "register"))
 """(module, function) of each subcommand family; the function adds its parsers to the top-level subparsers."""
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+"""OSError numbers of a full disk or quota, reported as one message (exit code 2)."""
+
 SCHEMES = ("energy", "carbon", "delay", "weighted", "lexicographic")
 SCALE_FIELDS = tuple(SCALABLE_FIELDS)
+
+
+def _positive_seconds(text: str) -> float:
+    value = _non_negative(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
 
 
 def _order(text: str) -> tuple[str, ...]:
@@ -55,6 +67,9 @@ def _add_solve(sub) -> None:
     add_option_arguments(p)
     p.add_argument("--integer-provisioning", action="store_true",
                    help="with --formulation per_query: whole servers (a MILP); reports the LP relaxation gap")
+    p.add_argument("--time-limit", type=_positive_seconds, default=None, metavar="S",
+                   help="with --integer-provisioning: stop each MILP stage after S seconds with the best solution"
+                        f" found and report its gap (default {DEFAULT_MILP_TIME_LIMIT_S:g})")
     p.add_argument("--threads", type=parse_threads, default=None,
                    help="solver threads, 1 to the number of CPUs (default: the solver's choice)")
     p.add_argument("--max-model-gb", type=parse_gigabytes, default=None,
@@ -87,7 +102,8 @@ def _run_solve(args) -> int:
         formulation = PerQueryFormulation.for_scenario(scenario, options, integer=True)
     result = solve(scenario, args.scheme, weights=args.weights, order=args.order, tolerance=args.tolerance,
                    abs_tolerance=args.abs_tolerance, solver=args.solver, threads=args.threads,
-                   formulation=formulation, options=options, max_model_gb=args.max_model_gb)
+                   formulation=formulation, options=options, max_model_gb=args.max_model_gb,
+                   time_limit_s=args.time_limit)
     flagged = stand_ins(args.scenario)
     if flagged:
         messages.warn(f"{args.scenario}: built with {len(flagged)} flagged stand-in(s) for missing real data:"
@@ -141,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("error: interrupted", file=sys.stderr)
             return 130
+        except OSError as err:  # a writer outside greenllm.outputs (a download, a library) on a full disk: one message
+            if err.errno not in DISK_FULL:
+                raise
+            where = f"{err.filename}: " if err.filename else ""
+            print(f"error: {where}cannot write ({err.strerror}); free some space and run the command again",
+                  file=sys.stderr)
+            return 2
         finally:
             logger.setLevel(level)
             messages.QUIET = was_quiet

@@ -35,3 +35,15 @@ class DataSourceError(GreenLLMError):
     """A data source failed: download, missing offline file, or a schema change. Exit code 2."""
 
     exit_code = 2
+
+
+class OutputError(GreenLLMError):
+    """An output cannot be written (a full disk, a quota, no permission); nothing existing was damaged. Exit code 2."""
+
+    exit_code = 2
+
+
+class Interrupted(GreenLLMError):
+    """The user stopped a long computation (Ctrl-C); the message says what was stopped. Exit code 130."""
+
+    exit_code = 130

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from greenllm.errors import InputError
+from greenllm.errors import InputError, OutputError
 from greenllm.fields import FIELDS, check_arrays, check_number, count_is, out_of_range, plural, violations
 from greenllm.hardware import Catalogue, load_catalogue
 from greenllm.options import deprecated_scalars
-from greenllm.outputs import make_temp_dir
+from greenllm.folders import build_lock, staging_folder, swap_in
 from greenllm.provenance import MARKER_FILE, is_written_scenario
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -124,6 +124,7 @@ class Scenario:
     token_size_kb: np.ndarray
     water_budget_l: float
     scalars: dict = field(default_factory=dict, compare=False)
+    scale: dict = field(default_factory=dict, compare=False)  # {--scale field: factor} applied by scaled()
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -165,7 +166,8 @@ class Scenario:
         if not np.isfinite(factor) or factor < 0:
             raise InputError(f"--scale {field_name}={factor}: the factor must be a finite number >= 0")
         changes = {name: getattr(self, name) * factor for name in SCALABLE_FIELDS[field_name]}
-        scaled = dataclasses.replace(self, **changes)
+        scale = {**self.scale, field_name: self.scale.get(field_name, 1.0) * factor}  # formulations read what the
+        scaled = dataclasses.replace(self, **changes, scale=scale)  # arrays cannot tell (greenllm.formulations)
         check_arrays(scaled, f"--scale {field_name}={factor:g}")  # the ranges of greenllm.fields hold after scaling
         return scaled
 
@@ -547,11 +549,23 @@ def write_scenario(
                          f" greenllm (no {MARKER_FILE} or provenance.json with a builder); not replacing it")
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = make_temp_dir(folder.parent, prefix=f".{folder.name}.")  # the umask's mode, not mkdtemp's 0700
     except OSError as err:  # e.g. --out-dir /dev/null, a read-only or missing mount
         why = "exists and is not a folder" if folder.parent.exists() and not folder.parent.is_dir() else (
             f"cannot create the output folder ({err.strerror or err})")
         raise InputError(f"{folder.parent}: {why}") from None
+    try:
+        with build_lock(folder):  # one build of the folder at a time; undoes what a killed build left
+            _stage_and_swap(folder, tables, scalars, provenance)
+    except OSError as err:  # a full disk, a quota, no permission: one message; an existing folder is untouched
+        kept = "the existing folder is unchanged" if folder.exists() else "nothing was written"
+        raise OutputError(f"{folder}: cannot write the scenario folder ({err.strerror or err}); {kept}") from None
+    return folder
+
+
+def _stage_and_swap(folder: Path, tables: dict[str, pd.DataFrame], scalars: dict, provenance: dict | None) -> None:
+    """Write the files into a staging folder beside ``folder``, validate them as a scenario, swap it in
+    (greenllm.folders); the staging folder never outlives the call."""
+    staging = staging_folder(folder)  # the umask's mode, not mkdtemp's 0700
     try:
         (staging / MARKER_FILE).touch()
         for stem, frame in tables.items():
@@ -567,14 +581,6 @@ def write_scenario(
                     read_optional_table(staging, stem, sizes[stem], load_catalogue())
         except InputError as err:
             raise InputError(str(err).replace(str(staging), str(folder))) from None
-        if folder.exists():
-            retired = make_temp_dir(folder.parent, prefix=f".{folder.name}.old.")
-            os.replace(folder, retired / folder.name)
-            os.replace(staging, folder)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, folder)
-    except BaseException:
+        swap_in(staging, folder)
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return folder

@@ -1,4 +1,8 @@
-"""Deterministic writers of the committed outputs (tables/, figures/) and umask-respecting temporary folders.
+"""Deterministic writers of the committed outputs (tables/, figures/), the one atomic file writer, umask modes.
+
+Every file greenllm writes (tables, figures, records, status files, JSON, scenario side files) goes through
+:func:`atomic_write_bytes`: a temporary file beside the target, then a rename, so a kill or a full disk never leaves
+half a file, a damaged previous file or a ``*.tmp`` behind; a write that fails is one message (exit code 2).
 
 A rerun of the pipeline, here or on another machine, must rewrite every committed file byte for byte. Two things
 break that: solver results that differ in the last digits of a float (another CPU, BLAS or HiGHS build), and
@@ -22,12 +26,15 @@ system can read them.
 from __future__ import annotations
 
 import io
+import json
 import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from greenllm.errors import OutputError
 
 SIGNIFICANT_DIGITS = 10
 """Significant digits of every float in a committed CSV table or figure-data file."""
@@ -64,21 +71,51 @@ def make_temp_dir(parent: str | os.PathLike, prefix: str) -> Path:
     return path
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file beside it (readers never see half a file); the file gets
-    the umask's mode. Unchanged content is not rewritten (the modification time stays)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_file() and path.read_bytes() == data:
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file beside it, then a rename: readers never see half a file,
+    and a failure (a full disk, a quota, no permission) leaves the previous file as it was and no temporary file
+    behind, raising :class:`~greenllm.errors.OutputError` (one message, exit code 2). The file gets the umask's mode.
+    Unchanged content is not rewritten (the modification time stays). Every file greenllm writes goes through here."""
+    path = Path(path)
+    tmp = None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+            return path
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            view = memoryview(data)
+            while view:  # os.write may write less than asked
+                view = view[os.write(fd, view):]
+            os.fsync(fd)  # a file system that allocates late reports a full disk here, not after the rename
+        finally:
+            os.close(fd)
         chmod_from_umask(tmp, directory=False)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        tmp = None
+    except OSError as err:
+        kept = "the previous file is unchanged" if path.is_file() else "nothing was written"
+        raise OutputError(f"{path}: cannot write ({err.strerror or err}); {kept}") from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """:func:`atomic_write_bytes` of ``text`` in UTF-8."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | os.PathLike, payload, *, indent: int = 2, **dumps) -> Path:
+    """``payload`` as JSON (``json.dumps(payload, indent=indent, **dumps)`` and a newline), atomically."""
+    return atomic_write_text(path, json.dumps(payload, indent=indent, **dumps) + "\n")
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """``frame`` as CSV with full float precision (no index; read back bit-identical), atomically. Committed tables
+    use :func:`write_csv` instead (fixed significant digits)."""
+    return atomic_write_text(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
 ZERO_RELATIVE = 10.0 ** -SIGNIFICANT_DIGITS
@@ -103,7 +140,7 @@ def csv_text(frame: pd.DataFrame) -> str:
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write ``frame`` as CSV with :func:`csv_text`; return the path."""
     path = Path(path)
-    _atomic_write_bytes(path, csv_text(frame).encode("utf-8"))
+    atomic_write_bytes(path, csv_text(frame).encode("utf-8"))
     return path
 
 
@@ -125,7 +162,7 @@ def markdown_text(frame: pd.DataFrame, digits: int = 4) -> str:
 def write_markdown(frame: pd.DataFrame, path: str | os.PathLike, digits: int = 4) -> Path:
     """Write ``frame`` as a Markdown table (:func:`markdown_text`); return the path."""
     path = Path(path)
-    _atomic_write_bytes(path, markdown_text(frame, digits).encode("utf-8"))
+    atomic_write_bytes(path, markdown_text(frame, digits).encode("utf-8"))
     return path
 
 
@@ -134,5 +171,5 @@ def save_figure(fig, path: str | os.PathLike) -> Path:
     path = Path(path).with_suffix(".png")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata=FIGURE_METADATA)
-    _atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue())
     return path

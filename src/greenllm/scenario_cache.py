@@ -52,7 +52,7 @@ FORMAT = 1
 _CHUNK = 1 << 20
 _NAME_FIELDS = ("area_names", "dc_names", "type_names", "resource_names")
 _ARRAY_FIELDS = tuple(f.name for f in dataclasses.fields(Scenario)
-                      if f.name not in (*_NAME_FIELDS, "water_budget_l", "scalars", "path"))
+                      if f.name not in (*_NAME_FIELDS, "water_budget_l", "scalars", "scale", "path"))
 _META = "__meta__"
 
 

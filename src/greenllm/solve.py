@@ -4,7 +4,14 @@
 * ``weighted``: min w_E C^E + w_C C^C + w_D C^D with any weights;
 * ``lexicographic``: for the given order, stage p minimises f_p subject to f_q <= f_q* + rel |f_q*| + abs for every
   earlier stage q (for the paper's non-negative costs this is f_q <= (1 + rel) f_q*, as in its code). The model is
-  built once; each stage changes the objective and adds one bound row, and the solver warm-starts.
+  built once; each stage changes the objective and adds one bound row, and the solver warm-starts. A bound tighter
+  than the solver can hold (``rel`` below its feasibility tolerance, e.g. ``--tolerance 0``) can end a stage in
+  numerical trouble; the stages are then solved again with ``rel`` at the solver's feasibility tolerance (1e-7 for
+  HiGHS: below it a bound is not distinguishable from the optimum anyway), and the result says so (``tolerance``).
+
+Integer provisioning (a MILP) stops at Ctrl-C (exit code 130) and after a time limit
+(:data:`~greenllm.backends.DEFAULT_MILP_TIME_LIMIT_S`, ``--time-limit``) with its best solution: status
+``time_limit`` and ``mip_gap``, the relative gap between that solution and the solver's bound.
 
 Every scheme then runs the *determining stages* (:data:`DETERMINING_ORDER`): a scheme's objective often leaves a
 whole face of allocations optimal (energy-only M1 fixes energy and carbon but not delay or water), and a solver
@@ -25,10 +32,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from greenllm.backends import INFEASIBLE, OPTIMAL, GurobiBackend, HighsBackend, gurobi_can_solve
+from greenllm.backends import INFEASIBLE, OPTIMAL, TIME_LIMIT, GurobiBackend, HighsBackend, gurobi_can_solve
 from greenllm.arguments import check_threads
 from greenllm.errors import InfeasibleError, InputError, SolverError
-from greenllm.fields import FIELDS
+from greenllm.fields import FIELDS, LP_MAGNITUDE_LIMIT
 from greenllm.formulations import Description, Formulation, Provisioning, Solution, build, resolve
 from greenllm.inputs import Scenario
 from greenllm.lp import OBJECTIVES, LinearProgram
@@ -92,6 +99,7 @@ class Result:
     tie_break: StageOutcome | None = None  # the formulation's own tie-break stage (per-query: facility kWh)
     determined_by: list[StageOutcome] = field(default_factory=list)  # the determining stages (module docstring)
     lp_relaxation: Relaxation | None = None
+    mip_gap: float | None = None  # a MILP stopped at its time limit: relative gap of its best solution to the bound
     formulation_object: Formulation | None = field(default=None, repr=False, compare=False)  # for the verifier
 
     @property
@@ -126,6 +134,8 @@ class Result:
             out["determined_by"] = [stage.to_dict() for stage in self.determined_by]
         if self.lp_relaxation is not None:
             out["lp_relaxation"] = self.lp_relaxation.to_dict()
+        if self.mip_gap is not None:
+            out["mip_gap"] = self.mip_gap
         return out
 
 
@@ -178,30 +188,52 @@ def determining_plan(plan_labels, lp: LinearProgram) -> list[tuple[str, np.ndarr
     return [*extra, ("water", lp.water_l)]
 
 
-def run_stages(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=True):
-    """The scheme's stages, then the determining stages: (status, values, objective, stages, seconds, extra).
+@dataclass
+class Run:
+    """The outcome of the scheme's stages and the determining stages on one backend.
 
-    ``objective`` and ``stages`` are the scheme's own; ``extra`` lists a :class:`StageOutcome` per determining stage
-    (empty with ``tie_break=False``)."""
+    ``objective`` and ``stages`` are the scheme's own; ``extra`` lists a :class:`StageOutcome` per stage after them
+    (the formulation's tie-break first, if any, then the determining stages; empty with ``tie_break=False``).
+    ``status`` is TIME_LIMIT when a MILP stage of the scheme stopped at its time limit with a solution (later stages
+    start from it), and ``mip_gap`` the largest relative gap of such a stage. ``failed_stage``: the index of the
+    scheme's stage that ended neither optimal nor at the time limit."""
+
+    status: str
+    values: np.ndarray | None
+    objective: float
+    stages: list[dict]
+    seconds: float
+    extra: list[StageOutcome] = field(default_factory=list)
+    mip_gap: float | None = None
+    failed_stage: int | None = None
+
+
+def run_stages(backend, lp, plan, tolerance, abs_tolerance, bounds, tie_break=True) -> Run:
+    """The scheme's stages, then the determining stages (see :class:`Run`)."""
     for name, value in (bounds or {}).items():
         backend.add_row(lp.water_l if name == "water" else lp.costs[name], value)
     stages, seconds = [], 0.0
     values, objective = None, float("nan")
+    reached, gaps = OPTIMAL, []
     for p, (label, cost) in enumerate(plan):
         backend.set_objective(cost)
         started = time.perf_counter()
         status, values, objective = backend.solve()
         seconds += time.perf_counter() - started
-        if status != OPTIMAL:
-            return status, None, objective, stages, seconds, []
+        if status == TIME_LIMIT:
+            reached = TIME_LIMIT
+            gaps.append(backend.mip_gap)
+        elif status != OPTIMAL:
+            return Run(status, None, objective, stages, seconds, failed_stage=p)
         stages.append({"objective": label, "optimum": objective})
         if p < len(plan) - 1:
             backend.add_row(cost, objective + tolerance * abs(objective) + abs_tolerance)
+    gap = max(gaps) if gaps else None
     if not tie_break:
-        return OPTIMAL, values, objective, stages, seconds, []
+        return Run(reached, values, objective, stages, seconds, [], gap)
     started = time.perf_counter()
     values, extra = _determine(backend, plan[-1][1], objective, values, determining_plan([s for s, _ in plan], lp))
-    return OPTIMAL, values, objective, stages, seconds + time.perf_counter() - started, extra
+    return Run(reached, values, objective, stages, seconds + time.perf_counter() - started, extra, gap)
 
 
 def _determine(backend, last_cost, last_optimum, values, extra_plan):
@@ -209,7 +241,8 @@ def _determine(backend, last_cost, last_optimum, values, extra_plan):
 
     An LP solver with duals restricts the model to the optimal face (fast, no dense row); otherwise (a MILP)
     one row bounds the previous objective near its optimum. A stage that fails, or that moves an earlier stage's
-    optimum, is dropped with a warning and the solution before it stands (optimum None in its outcome)."""
+    optimum, is dropped with a warning and the solution before it stands (optimum None in its outcome). A MILP
+    stage stopped at its time limit with a solution counts as solved."""
     held = [(last_cost, last_optimum)]
     outcomes = []
     for label, cost in extra_plan:
@@ -218,10 +251,11 @@ def _determine(backend, last_cost, last_optimum, values, extra_plan):
             backend.add_row(previous_cost, previous_optimum + TIE_BREAK_REL * abs(previous_optimum) + TIE_BREAK_ABS)
         backend.set_objective(cost)
         status, stage_values, optimum = backend.solve()
-        kept = status == OPTIMAL and all(float(c @ stage_values) <= o + TIE_BREAK_CHECK * (abs(o) + 1) for c, o in held)
+        usable = status in (OPTIMAL, TIME_LIMIT) and stage_values is not None
+        kept = usable and all(float(c @ stage_values) <= o + TIE_BREAK_CHECK * (abs(o) + 1) for c, o in held)
         if not kept:
             log.warning("determining stage (%s) %s; keeping the solution before it", label,
-                        f"ended with status {status!r}" if status != OPTIMAL else "moved an earlier optimum")
+                        f"ended with status {status!r}" if not usable else "moved an earlier optimum")
             outcomes += [StageOutcome(name, None) for name, _ in extra_plan[len(outcomes):]]
             return values, outcomes
         values = stage_values
@@ -245,6 +279,7 @@ def solve(
     threads: int | None = None,
     options: ModelOptions | None = None,
     max_model_gb: float | None = None,
+    time_limit_s: float | None = None,
 ) -> Result:
     """Solve ``scenario`` under ``scheme``; see the module docstring. Raises InfeasibleError with a diagnosis.
 
@@ -253,6 +288,7 @@ def solve(
     ``options.formulation``: a name (``paper``, ``per_query``) or a formulation object (e.g.
     ``PerQueryFormulation(inputs, integer=True)``). ``max_model_gb``: refuse (InputError) a model whose estimated
     memory is above this many GB (None: ``$GREENLLM_MAX_MODEL_GB`` or :data:`greenllm.sizing.DEFAULT_MAX_MODEL_GB`).
+    ``time_limit_s``: a MILP stage's limit (None: :data:`greenllm.backends.DEFAULT_MILP_TIME_LIMIT_S`).
     """
     weights, order = _check_scheme(scheme, weights, order, tolerance, abs_tolerance, bounds)
     if solver not in ("auto", "highs", "gurobi"):
@@ -281,24 +317,42 @@ def solve(
             raise SolverError(f"--solver gurobi: {reason}; use --solver highs or auto")
         if not use_gurobi:
             log.info("solver auto: Gurobi cannot solve this model (%s); using HiGHS", reason)
-    backend = GurobiBackend(lp, threads=threads) if use_gurobi else HighsBackend(lp, threads=threads)
-    outcome = run_stages(backend, lp, plan, tolerance, abs_tolerance, bounds)
-    status, values, objective, stages, seconds, extra = outcome
-    tie = extra[0] if extra and lp.tie_break is not None else None
-    determined_by = extra[1:] if tie is not None else extra
+
+    def new_backend():
+        if use_gurobi:
+            return GurobiBackend(lp, threads=threads)
+        return HighsBackend(lp, threads=threads, time_limit_s=time_limit_s)
+
+    backend = new_backend()
+    run = run_stages(backend, lp, plan, tolerance, abs_tolerance, bounds)
+    floor = backend.feasibility_tolerance
+    if scheme == "lexicographic" and run.status not in (OPTIMAL, TIME_LIMIT, INFEASIBLE) and run.failed_stage \
+            and tolerance < floor:
+        log.warning("lexicographic stage %d (%s) ended with status %r under bounds at --tolerance %g; solving again"
+                    " with the stage bounds at the solver's feasibility tolerance (%g relative)", run.failed_stage + 1,
+                    plan[run.failed_stage][0], run.status, tolerance, floor)
+        tolerance = floor
+        backend = new_backend()
+        run = run_stages(backend, lp, plan, tolerance, abs_tolerance, bounds)
+    status, values, objective, stages, seconds = run.status, run.values, run.objective, run.stages, run.seconds
+    tie = run.extra[0] if run.extra and lp.tie_break is not None else None
+    determined_by = run.extra[1:] if tie is not None else run.extra
     if status == INFEASIBLE:
         raise InfeasibleError(diagnose_infeasibility(scenario, lp, bounds, backend_name=backend.name))
-    if status != OPTIMAL:
-        raise SolverError(f"numerical trouble: {backend.name} stopped with status {status!r} on finite inputs"
-                          f" (neither optimal nor infeasible); {extreme_inputs(scenario)}")
+    if status not in (OPTIMAL, TIME_LIMIT):
+        raise SolverError(numerical_trouble(scenario, backend.name, status, plan, run.failed_stage, scheme,
+                                            tolerance))
+    if status == TIME_LIMIT:
+        log.warning("integer provisioning stopped at its time limit of %g s (--time-limit) with the best solution"
+                    " found; its objective is within %.3g %% of the bound", backend.time_limit_s, 100 * run.mip_gap)
 
     solution = formulation.solution(scenario, lp, values)
     relaxation = None
     if milp:  # the LP relaxation of the same scheme, for the relaxation gap
         relaxed = run_stages(HighsBackend(lp, threads=threads, relax_integrality=True), lp, plan, tolerance, abs_tolerance,
                        bounds, tie_break=False)
-        gap = (objective - relaxed[2]) / abs(objective) if relaxed[0] == OPTIMAL and objective else None
-        relaxation = Relaxation(float(relaxed[2]), gap)
+        gap = (objective - relaxed.objective) / abs(objective) if relaxed.status == OPTIMAL and objective else None
+        relaxation = Relaxation(float(relaxed.objective), gap)
     costs = {name: float(lp.costs[name] @ values) for name in OBJECTIVES}
     costs["total"] = costs["energy"] + costs["carbon"] + costs["delay"]
     result = Result(
@@ -308,17 +362,23 @@ def solve(
         tolerance=tolerance if scheme == "lexicographic" else None, build_seconds=build_seconds,
         formulation=formulation.name, model=options, provisioning=solution.provisioning,
         description=formulation.describe(scenario, lp, solution), tie_break=tie, determined_by=determined_by,
-        lp_relaxation=relaxation,
-        formulation_object=formulation,
+        lp_relaxation=relaxation, mip_gap=run.mip_gap, formulation_object=formulation,
     )
     if verify:
         verify_solution(scenario, result, bounds=bounds)
     return result
 
 
+NEAR_LIMIT_SHARE = 0.01
+"""An input is named as a likely cause of numerical trouble when its largest magnitude is at least this share of its
+allowed maximum (greenllm.fields) and that maximum is a magnitude limit (>= :data:`MAGNITUDE_FIELD`)."""
+MAGNITUDE_FIELD = 1e6
+
+
 def extreme_inputs(scenario: Scenario, count: int = 2) -> str:
-    """'the inputs nearest their limits: queries (demand.csv) up to 5e+16, ...': the fields whose largest magnitude is
-    the largest share of its allowed maximum (greenllm.fields), the likely cause of numerical trouble."""
+    """'the inputs nearest their limits: queries (demand.csv) up to 5e+16, ...': the fields (with a magnitude limit)
+    whose largest magnitude is at least :data:`NEAR_LIMIT_SHARE` of their allowed maximum (greenllm.fields), largest
+    share first; '' when no input is that near (then none is blamed)."""
     shares = []
     for name, spec in FIELDS.items():
         values = getattr(scenario, name, None)
@@ -326,10 +386,32 @@ def extreme_inputs(scenario: Scenario, count: int = 2) -> str:
             continue
         biggest = float(np.max(np.abs(values), initial=0.0))
         limit = max(abs(spec.minimum), abs(spec.maximum))
-        shares.append((biggest / limit, name, spec.file, biggest))
+        if limit >= MAGNITUDE_FIELD and biggest >= NEAR_LIMIT_SHARE * limit:
+            shares.append((biggest / limit, name, spec.file, biggest))
     top = sorted(shares, reverse=True)[:count]
+    if not top:
+        return ""
     return "the inputs nearest their limits: " + ", ".join(
         f"{name} ({file}) up to {value:.3g}" for _, name, file, value in top)
+
+
+def numerical_trouble(scenario: Scenario, backend_name: str, status: str, plan, failed_stage: int | None,
+                      scheme: str, tolerance: float) -> str:
+    """The message of a solve that ended neither optimal nor infeasible: where it stopped, and either the inputs
+    near their limits or that none is (the model's numbers passed greenllm.sizing.check_magnitudes before)."""
+    where = ""
+    if failed_stage is not None and len(plan) > 1:
+        where = f" at stage {failed_stage + 1} of {len(plan)} ({plan[failed_stage][0]})"
+    text = f"numerical trouble: {backend_name} stopped with status {status!r}{where} on finite inputs (neither optimal" \
+           " nor infeasible); "
+    blamed = extreme_inputs(scenario)
+    if blamed:
+        return text + blamed
+    text += (f"no input is near its limit (greenllm.fields) and the model's numbers are within"
+             f" {LP_MAGNITUDE_LIMIT:g}")
+    if scheme == "lexicographic":
+        text += f"; the stage bounds (--tolerance {tolerance:g}) may be too tight: try a larger --tolerance"
+    return text
 
 
 # --------------------------------------------------------------------------------------------------------------------

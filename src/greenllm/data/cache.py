@@ -54,7 +54,7 @@ from urllib.parse import urlencode, urlsplit
 
 from greenllm import __version__
 from greenllm.errors import DataSourceError, InputError
-from greenllm.outputs import chmod_from_umask
+from greenllm.outputs import chmod_from_umask, write_json
 
 log = logging.getLogger(__name__)
 
@@ -182,17 +182,7 @@ def _manifest_lock(root: Path) -> Iterator[None]:
 
 
 def _write_json_atomic(path: Path, payload: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=2, sort_keys=True, ensure_ascii=False)
-            handle.write("\n")
-        chmod_from_umask(tmp, directory=False)  # mkstemp makes it 0600
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_json(path, payload, sort_keys=True, ensure_ascii=False)
 
 
 def _register(root: Path, key: str, entry: dict) -> dict:

@@ -139,10 +139,12 @@ def _year_aggregate(args) -> int:
     from greenllm import year
     from greenllm.experiments.extensions import read_year_rows
 
+    from greenllm.outputs import write_frame, write_json
+
     frame = read_year_rows(args.files)
-    frame.to_csv(args.days_csv, index=False)
+    write_frame(frame, args.days_csv)
     if args.monthly_csv:
-        year.monthly(frame).to_csv(args.monthly_csv, index=False)
+        write_frame(year.monthly(frame), args.monthly_csv)
     if args.summary_json:
-        Path(args.summary_json).write_text(json.dumps(year.forecast_summary(frame), indent=2, allow_nan=False) + "\n")
+        write_json(args.summary_json, year.forecast_summary(frame), allow_nan=False)
     return 0

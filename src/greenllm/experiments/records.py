@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from greenllm.experiments.spec import METRICS, order_key
+from greenllm.outputs import write_frame, write_json
 
 COST_COLUMNS = {"total_usd": "total", "energy_usd": "energy", "carbon_usd": "carbon", "delay_usd": "delay"}
 """Flat column -> key of a record's ``costs``."""
@@ -147,16 +148,10 @@ def read_tables(files: Iterable[str | os.PathLike], *, schemes: Iterable[str] | 
 
 
 def write_records(path: str | os.PathLike, records: Iterable[Mapping]) -> None:
-    """Write a records file atomically (a temporary file, then a rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps({"records": [clean(r) for r in records]}, indent=1) + "\n")
-    os.replace(tmp, path)
+    """Write a records file atomically (greenllm.outputs.atomic_write_bytes)."""
+    write_json(path, {"records": [clean(r) for r in records]}, indent=1)
 
 
 def write_table(path: str | os.PathLike, frame: pd.DataFrame) -> None:
-    """Write a side table (CSV) of a solve job."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    """Write a side table (CSV) of a solve job, atomically."""
+    write_frame(frame, path)

@@ -37,6 +37,7 @@ def write_instance(folder: Path, n: int, formulation: str) -> Path:
     import pandas as pd
 
     from greenllm.inputs import load_scenario, write_scenario
+    from greenllm.outputs import write_frame
     from greenllm.per_query import load_inputs, route_latency_s
     from greenllm.synthetic import random_tables
 
@@ -51,7 +52,7 @@ def write_instance(folder: Path, n: int, formulation: str) -> Path:
         write_scenario(folder, tables, scalars)
         hardware = pd.DataFrame({"dc": range(n), "accelerator": [ACCELERATORS[j % 2] for j in range(n)],
                                  "count": ACCELERATORS_PER_DC})
-        hardware.to_csv(folder / "dc_hardware.csv", index=False)
+        write_frame(hardware, folder / "dc_hardware.csv")
         s = load_scenario(folder)
         latency = route_latency_s(s, load_inputs(s, slo=SLO_RULE))
         fastest_ik = latency.min(axis=(1, 3))  # over sites and hours
@@ -59,7 +60,7 @@ def write_instance(folder: Path, n: int, formulation: str) -> Path:
             tables["area_type"]["delay_max_s"] = (fastest_ik + SLO_MARGIN_S).ravel()  # rows are (area, type)
     write_scenario(folder, tables, scalars)
     if per_query:
-        hardware.to_csv(folder / "dc_hardware.csv", index=False)
+        write_frame(hardware, folder / "dc_hardware.csv")
     return folder
 
 

@@ -13,7 +13,14 @@ formulation by implementing the interface and adding its class to ``FORMULATIONS
 from __future__ import annotations
 
 from greenllm.errors import InputError
-from greenllm.formulations.base import Description, Formulation, Provisioning, Solution, bound_grid_by_load
+from greenllm.formulations.base import (
+    Description,
+    Formulation,
+    Provisioning,
+    Solution,
+    bound_grid_by_load,
+    check_scale,
+)
 from greenllm.formulations.paper import PaperFormulation
 from greenllm.formulations.per_query import PerQueryFormulation
 from greenllm.formulations.serving import ServingFormulation
@@ -44,6 +51,8 @@ def resolve(spec, scenario: Scenario | None, options: ModelOptions) -> Formulati
 
 
 def build(s: Scenario, formulation: Formulation, options: ModelOptions) -> LinearProgram:
-    """The LP of ``formulation`` on ``s``, with the model options that change rows (grid_within_load)."""
+    """The LP of ``formulation`` on ``s``, with the model options that change rows (grid_within_load); a ``--scale``
+    field the formulation does not apply is refused (InputError) first."""
+    check_scale(s, formulation)
     lp = formulation.build_lp(s)
     return bound_grid_by_load(lp) if options.grid_within_load else lp

@@ -10,7 +10,8 @@ import numpy as np
 
 from greenllm.accounting import Account
 from greenllm.checks import Check
-from greenllm.inputs import Scenario
+from greenllm.errors import InputError
+from greenllm.inputs import SCALABLE_FIELDS, Scenario
 from greenllm.lp import LinearProgram
 from greenllm.options import ModelOptions
 
@@ -55,6 +56,8 @@ class Formulation(ABC):
     """
 
     name: ClassVar[str]
+    scale_fields: ClassVar[tuple[str, ...]] = tuple(SCALABLE_FIELDS)
+    """The ``--scale`` fields (``Scenario.scaled``) this formulation applies; :func:`check_scale` refuses the rest."""
 
     @classmethod
     @abstractmethod
@@ -98,3 +101,13 @@ def bound_grid_by_load(lp: LinearProgram) -> LinearProgram:
     start, stop = lp.families["power_balance"]
     lp.row_lower[start:stop] = 0.0
     return lp
+
+
+def check_scale(s: Scenario, formulation: Formulation) -> None:
+    """InputError naming the first ``--scale`` field of ``s`` (other than a factor of 1) that ``formulation`` does
+    not apply: a factor it would ignore must not be reported as if it had been applied."""
+    ignored = [name for name, factor in s.scale.items() if name not in formulation.scale_fields and factor != 1.0]
+    if ignored:
+        raise InputError(f"--scale {ignored[0]}={s.scale[ignored[0]]:g}: the {formulation.name} formulation does not"
+                         f" apply {ignored[0]!r} (it applies {', '.join(formulation.scale_fields)}); leave it out or"
+                         " choose another --formulation")

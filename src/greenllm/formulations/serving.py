@@ -45,6 +45,9 @@ class ServingProvisioning(Provisioning):
 class ServingFormulation(Formulation):
     fleet: Fleet
     name: ClassVar[str] = "serving"
+    # --scale: demand is rescaled to queries_per_day, renewables sized as a share of load, energy read from the
+    # serving catalogue and there is no delay cost or water budget, so only price and carbon reach the model.
+    scale_fields: ClassVar[tuple[str, ...]] = ("price", "carbon")
 
     @classmethod
     def for_scenario(cls, s: Scenario, options: ModelOptions | None = None,

@@ -163,19 +163,14 @@ def same_content(a: Path, b: Path) -> bool:
 
 
 def install(new: Path, out: Path) -> None:
-    """Put the folder ``new`` at ``out`` (renames on one file system; the old folder goes only once the new is in),
-    with the old folder's hand-written files (HAND_WRITTEN) that the build did not write."""
+    """Put the folder ``new`` at ``out`` (same file system) with the old folder's hand-written files
+    (HAND_WRITTEN) that the build did not write; a complete ``out`` exists at every instant (greenllm.folders)."""
+    from greenllm.folders import swap_in
+
     for path in hand_written(out) if out.exists() else []:
         if not (new / path.name).exists():
             shutil.copy2(path, new / path.name)
-    old = out.with_name(f".{out.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        out.rename(old)
-    new.rename(out)
-    if old.exists():
-        shutil.rmtree(old)
+    swap_in(new, out)
 
 
 def settle(scenario: str, new: Path | None, out: Path, *, failure: str = "", skip_stand_in: bool = False) -> dict:
@@ -236,50 +231,53 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --retrieve-status {args.retrieve_status}: not a readable status file "
               f"({getattr(err, 'strerror', None) or err})", file=sys.stderr)
         return 2
-    stage_root = out.with_name(f".{out.name}.staging")
-    if stage_root.exists():
-        shutil.rmtree(stage_root)
-    staged = stage_root / args.scenario
-    detail = ""
-    try:
-        if args.source:
-            from greenllm.errors import GreenLLMError
-            from greenllm.inputs import load_scenario
+    from greenllm.folders import build_lock
 
-            shutil.copytree(args.source, staged)
-            try:
-                load_scenario(staged)
-            except GreenLLMError as err:
-                print(f"error: {err}", file=sys.stderr)
-                return err.exit_code
-            status = settle(args.scenario, staged, out)
-            status["reason"] = f"copied from {args.source}"
-        else:
-            online = isinstance(retrieved, dict) and bool(retrieved.get("online"))
-            build = {"builder": args.builder, "options": args.option}
-            done = run_build(args.scenario, stage_root, offline=not online, **build)
-            if online and done.returncode in SKIPPABLE_EXIT_CODES:
-                print("online build failed; trying offline", file=sys.stderr, flush=True)
-                done = run_build(args.scenario, stage_root, offline=True, **build)
-            lines = [line for line in done.stderr.splitlines() if line.strip()]
-            names = (args.scenario, args.builder)
-            if done.returncode != 0:
-                errors = [line for line in lines if line.startswith("error:")]
-                reason = plain_reason(errors[0] if errors else lines[-1] if lines
-                                      else f"exit code {done.returncode}", names)
-                status = settle(args.scenario, None, out, failure=reason)
-                if done.returncode not in SKIPPABLE_EXIT_CODES or (args.required and not status["built"]):
-                    print(f"build {args.scenario} failed: {reason}", file=sys.stderr)
-                    return done.returncode
-            else:
-                warnings = [line for line in lines if line.startswith("warning")]
-                detail = warning_text(lines) if warnings else ""
-                status = settle(args.scenario, staged, out, skip_stand_in=args.skip_stand_in)
-                if status["folder"] in ("installed", "rebuilt", "unchanged") and warnings:
-                    status["reason"] = plain_reason(warnings[0], names).removesuffix(" (see provenance.json)")
-    finally:
-        if stage_root.exists():
+    with build_lock(out):  # one build of the folder at a time; removes a killed build's staging folders
+        stage_root = out.with_name(f".{out.name}.staging")
+        if stage_root.exists():  # (a build killed before this lock existed)
             shutil.rmtree(stage_root)
+        staged = stage_root / args.scenario
+        detail = ""
+        try:
+            if args.source:
+                from greenllm.errors import GreenLLMError
+                from greenllm.inputs import load_scenario
+
+                shutil.copytree(args.source, staged)
+                try:
+                    load_scenario(staged)
+                except GreenLLMError as err:
+                    print(f"error: {err}", file=sys.stderr)
+                    return err.exit_code
+                status = settle(args.scenario, staged, out)
+                status["reason"] = f"copied from {args.source}"
+            else:
+                online = isinstance(retrieved, dict) and bool(retrieved.get("online"))
+                build = {"builder": args.builder, "options": args.option}
+                done = run_build(args.scenario, stage_root, offline=not online, **build)
+                if online and done.returncode in SKIPPABLE_EXIT_CODES:
+                    print("online build failed; trying offline", file=sys.stderr, flush=True)
+                    done = run_build(args.scenario, stage_root, offline=True, **build)
+                lines = [line for line in done.stderr.splitlines() if line.strip()]
+                names = (args.scenario, args.builder)
+                if done.returncode != 0:
+                    errors = [line for line in lines if line.startswith("error:")]
+                    reason = plain_reason(errors[0] if errors else lines[-1] if lines
+                                          else f"exit code {done.returncode}", names)
+                    status = settle(args.scenario, None, out, failure=reason)
+                    if done.returncode not in SKIPPABLE_EXIT_CODES or (args.required and not status["built"]):
+                        print(f"build {args.scenario} failed: {reason}", file=sys.stderr)
+                        return done.returncode
+                else:
+                    warnings = [line for line in lines if line.startswith("warning")]
+                    detail = warning_text(lines) if warnings else ""
+                    status = settle(args.scenario, staged, out, skip_stand_in=args.skip_stand_in)
+                    if status["folder"] in ("installed", "rebuilt", "unchanged") and warnings:
+                        status["reason"] = plain_reason(warnings[0], names).removesuffix(" (see provenance.json)")
+        finally:
+            if stage_root.exists():
+                shutil.rmtree(stage_root)
     status = {"scenario": args.scenario, **status}
     status.setdefault("stand_in", False)
     if detail:
@@ -288,5 +286,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"skipped {args.scenario}: {status['reason']}")
     elif status["folder"] == "kept":
         print(f"{args.scenario}: {status['reason']}")
-    status_path.write_text(json.dumps(status, indent=1) + "\n")
+    from greenllm.outputs import write_json
+
+    write_json(status_path, status, indent=1)
     return 0

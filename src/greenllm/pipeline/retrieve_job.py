@@ -104,5 +104,7 @@ def run(args: argparse.Namespace) -> int:
                   " building from the raw cache")
     path = Path(args.status)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(status, indent=1) + "\n")
+    from greenllm.outputs import write_json
+
+    write_json(path, status, indent=1)
     return 0

@@ -54,6 +54,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(passthrough=True)
 
 
+def unlock_arguments(argv: list[str]) -> list[str]:
+    """The arguments ``snakemake --unlock`` needs from a run's: everything before ``--`` (the Snakefile, --config,
+    --configfile, --directory ...), without the targets after it. Unlocking needs no target, and a target Snakemake
+    cannot build makes ``--unlock`` fail; dropping only the ``--`` would make the targets values of the option
+    before it (``--config network=offline tables/x.csv``: "Unparsable value")."""
+    return argv[:argv.index("--")] if "--" in argv else argv
+
+
 def run(args: argparse.Namespace) -> int:
     """Take the folder's lock, clear a stale Snakemake lock, then become ``snakemake --rerun-incomplete ARGS``."""
     argv = list(args.passthrough_args)
@@ -76,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         print("clearing the Snakemake lock left by an interrupted run", file=sys.stderr, flush=True)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - child
-            os.execv(sys.executable, [*SNAKEMAKE, "--unlock", "--quiet", *[a for a in argv if a != "--"]])
+            os.execv(sys.executable, [*SNAKEMAKE, "--unlock", "--quiet", *unlock_arguments(argv)])
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
             return os.waitstatus_to_exitcode(status)

@@ -40,6 +40,7 @@ from greenllm.data.timeseries import (  # noqa: F401  (gap_runs is re-exported f
     local_to_utc,
 )
 from greenllm.errors import DataSourceError, InputError
+from greenllm.outputs import write_frame
 
 USD_PER_KWH_PER_USD_PER_MWH = 1.0 / KWH_PER_MWH
 """Multiply a price in $/MWh by this to get $/kWh."""
@@ -347,10 +348,7 @@ def fetch_iso_lmp(iso: str, node: str, start, end, *, market: str = "REAL_TIME_5
     tidy = _tidy_lmp(frame.astype(str), f"{iso} get_lmp", node)
     export = pd.DataFrame({"interval_start_utc": tidy["interval_start_utc"], "location": tidy["location"],
                            "lmp": tidy["lmp_usd_per_mwh"]})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    export.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    write_frame(export, path)
     cache.register(path, url=gridstatus_call(iso, node, market, start, end), source=GRIDSTATUS_SOURCE,
                    licence=GRIDSTATUS_LICENCE, raw_root=raw_root)
     return lmp_to_hourly(read_gridstatus_lmp_csv(path, location=node), start=start, end=end, max_gap_h=max_gap_h)
