@@ -121,7 +121,7 @@ def test_present_but_bad_raw_file_is_an_error_not_missing(built, tmp_path):
 
 def test_missing_raw_file_is_one_message(tmp_path):
     with pytest.raises(DataSourceError, match=r"world_2024: \d+ raw file\(s\) missing") as err:
-        world_2024.build(tmp_path / "x", raw_root=tmp_path / "empty", region_ids=SMALL[:1])
+        world_2024.build(tmp_path / "x", raw_root=tmp_path / "empty", region_ids=SMALL[:1], site_series="raw")
     assert "raw.githubusercontent.com/HewlettPackard/green-dcc/3f6ea95" in str(err.value)
     assert not (tmp_path / "x").exists()
 
@@ -222,7 +222,8 @@ YOKOHAMA = {
     "id": "yokohama-test", "name": "Yokohama", "provider": "hypothetical", "latitude": 35.4437, "longitude": 139.638,
     "timezone": "Asia/Tokyo", "ewif_country": "JPN", "grid": {"electricitymaps_zone": "JP-TK"},
     "user_area": {"name": "Japan", "population_millions": 124.52, "population_year": 2023,
-                  "population_source": "worldbank_wdi_2023"},
+                  "population_source": "worldbank_wdi_2023", "internet_users_pct": 84.9, "internet_users_year": 2022,
+                  "internet_users_source": "worldbank_wdi_internet"},
 }
 """A new site in a zone world_2024 already reads (JP-TK), 30 km from green-dcc's Tokyo weather point; Osaka would be
 in another zone (JP-KN) and 400 km from that point, beyond onsite.WEATHER_MAX_DISTANCE_KM. Its continent comes from

@@ -243,11 +243,14 @@ def demand_queries(areas_population: Mapping[str, float], hours: pd.DatetimeInde
 
 
 def demand_from_regions(regions: Sequence, hours: pd.DatetimeIndex, type_factors: Mapping[str, float], seed: int,
-                        **kwargs) -> pd.DataFrame:
+                        *, size_millions: Sequence[float] | None = None, **kwargs) -> pd.DataFrame:
     """demand_queries for registry regions' user areas (population, time zone and demand factor from the
-    registry; areas named by region id)."""
+    registry; areas named by region id). size_millions: the size measure of each area that takes the population's
+    place in the weight (e.g. internet users [millions]); default the population."""
+    sizes = ([region.user_area.population_millions for region in regions] if size_millions is None
+             else list(size_millions))
     return demand_queries(
-        {region.id: region.user_area.population_millions for region in regions}, hours, type_factors, seed,
+        {region.id: size for region, size in zip(regions, sizes, strict=True)}, hours, type_factors, seed,
         timezones={region.id: region.timezone for region in regions},
         demand_factors={region.id: region.user_area.demand_factor for region in regions}, **kwargs,
     )

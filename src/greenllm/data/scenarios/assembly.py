@@ -24,14 +24,16 @@ SITE_COLUMNS = ("price_usd_per_kwh", "carbon_kg_per_kwh", "solar_kw", "wind_kw",
 def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[str, pd.DataFrame], *,
              carbon_tax_usd_per_kg: Sequence[float], dc_info: Mapping[str, Sequence] | None = None,
              types: Sequence[TokenLengths] | None = None, seed: int = SEED,
-             days: int = 1) -> tuple[dict[str, pd.DataFrame], dict]:
+             days: int = 1, demand_size_millions: Sequence[float] | None = None
+             ) -> tuple[dict[str, pd.DataFrame], dict]:
     """The scenario tables and scalars from per-site hourly signals and the shared recipe (module docstring).
 
     site_hourly: region id -> frame on ``hours`` with SITE_COLUMNS. dc_info: extra datacenters.csv columns.
     days: the number of consecutive days ``hours`` covers (``len(hours) == days x hours per day``). A multi-day
     folder is the one-day recipe applied day by day (:data:`DAILY_RECIPE`): day 0's demand and hourly inputs equal
     the one-day build of its date, and the static inputs (energy per token, capacities, network, delay caps) are the
-    same every day. ``days=1`` gives exactly the one-day folder.
+    same every day. ``days=1`` gives exactly the one-day folder. demand_size_millions: each area's size in the
+    demand weight in place of its population (e.g. internet users [millions]); default the population.
     """
     regions = list(regions)
     n = len(regions)
@@ -57,7 +59,8 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
     parts = []
     for k in range(days):
         part = workload.demand_from_regions(regions, hours[k * hours_per_day:(k + 1) * hours_per_day],
-                                            workload.PAPER_TYPE_FACTORS, seed + k)
+                                            workload.PAPER_TYPE_FACTORS, seed + k,
+                                            size_millions=demand_size_millions)
         part["hour"] += k * hours_per_day
         parts.append(part)
     demand = pd.concat(parts, ignore_index=True) if days > 1 else parts[0]
@@ -119,7 +122,8 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
             "population_year": [r.user_area.population_year for r in regions],
             "demand_factor": [r.user_area.demand_factor for r in regions],
             "demand_multiplier": workload.demand_multipliers(
-                [r.user_area.population_millions for r in regions], [r.user_area.demand_factor for r in regions]),
+                [r.user_area.population_millions for r in regions] if demand_size_millions is None
+                else list(demand_size_millions), [r.user_area.demand_factor for r in regions]),
         }),
         "datacenters": pd.DataFrame({
             "dc": range(n),
