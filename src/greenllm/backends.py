@@ -79,6 +79,17 @@ class HighsBackend:
         self._n = lp.n_cols
         self._milp = lp.integrality is not None and bool(np.any(lp.integrality)) and not relax_integrality
         self._cost = np.zeros(lp.n_cols)
+        self.first_basis = None  # (column status, row status) after the first solve: a warm start for a twin LP
+
+    def set_basis(self, basis) -> bool:
+        """Start the next solve from ``basis`` (a ``first_basis`` of an LP with the same rows and columns); False
+        when HiGHS refuses it (it then starts cold)."""
+        col_status, row_status = basis
+        start = self._highspy.HighsBasis()
+        start.col_status = list(col_status)
+        start.row_status = list(row_status)
+        start.valid = True
+        return self._h.setBasis(start) != self._highspy.HighsStatus.kError
 
     def restrict_to_optimal_face(self, values: np.ndarray) -> bool:
         """After an optimal LP solve: fix every column with a non-zero reduced cost at its value and every row with a
@@ -119,6 +130,9 @@ class HighsBackend:
         h, ms = self._h, self._highspy.HighsModelStatus
         h.run()
         status = h.getModelStatus()
+        if self.first_basis is None and status == ms.kOptimal and not self._milp:
+            basis = h.getBasis()
+            self.first_basis = (list(basis.col_status), list(basis.row_status))
         if status == ms.kOptimal:
             return OPTIMAL, np.asarray(h.getSolution().col_value), h.getInfo().objective_function_value
         if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):

@@ -60,6 +60,28 @@ class Relaxation:
 
 
 @dataclass
+class WarmStart:
+    """The first-stage basis of the last solve and the structure of its LP (shape and sparsity pattern); applied to
+    the next solve only when its LP has the same structure. ``used`` counts the solves that started from it."""
+
+    basis: tuple | None = None
+    structure: tuple | None = None
+    used: int = 0
+
+    @staticmethod
+    def _structure(lp: LinearProgram) -> tuple:
+        return (lp.n_cols, lp.n_rows, hash(lp.row_start.tobytes()), hash(lp.row_index.tobytes()))
+
+    def apply(self, backend, lp: LinearProgram) -> None:
+        if self.basis is not None and self.structure == self._structure(lp) and backend.set_basis(self.basis):
+            self.used += 1
+
+    def keep(self, backend, lp: LinearProgram) -> None:
+        if backend.first_basis is not None:
+            self.basis, self.structure = backend.first_basis, self._structure(lp)
+
+
+@dataclass
 class Result:
     """The outcome of one solve: costs in $, emissions in kg CO2e, water in litres, shares x[i, j, k, t]."""
 
@@ -212,6 +234,7 @@ def solve(
     threads: int | None = None,
     options: ModelOptions | None = None,
     max_model_gb: float | None = None,
+    warm_start: WarmStart | None = None,
 ) -> Result:
     """Solve ``scenario`` under ``scheme``; see the module docstring. Raises InfeasibleError with a diagnosis.
 
@@ -220,6 +243,9 @@ def solve(
     ``options.formulation``: a name (``paper``, ``per_query``) or a formulation object (e.g.
     ``PerQueryFormulation(inputs, integer=True)``). ``max_model_gb``: refuse (InputError) a model whose estimated
     memory is above this many GB (None: ``$GREENLLM_MAX_MODEL_GB`` or :data:`greenllm.sizing.DEFAULT_MAX_MODEL_GB`).
+    ``warm_start``: a :class:`WarmStart` carried from solve to solve of LPs with the same structure (e.g. the days of
+    a year): HiGHS starts from the last one's first-stage basis (any optimum it reaches is optimal; where the LP has
+    several optima, it may be another one than a cold start's).
     """
     weights, order = _check_scheme(scheme, weights, order, tolerance, abs_tolerance, bounds)
     if solver not in ("auto", "highs", "gurobi"):
@@ -249,7 +275,11 @@ def solve(
         if not use_gurobi:
             log.info("solver auto: Gurobi cannot solve this model (%s); using HiGHS", reason)
     backend = GurobiBackend(lp, threads=threads) if use_gurobi else HighsBackend(lp, threads=threads)
+    if warm_start is not None and not use_gurobi and not milp:
+        warm_start.apply(backend, lp)
     outcome = _run(backend, lp, plan, tolerance, abs_tolerance, bounds)
+    if warm_start is not None and not use_gurobi and not milp:
+        warm_start.keep(backend, lp)
     status, values, objective, stages, seconds, tie = outcome
     if status == INFEASIBLE:
         raise InfeasibleError(diagnose_infeasibility(scenario, lp, bounds, backend_name=backend.name))
