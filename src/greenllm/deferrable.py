@@ -1,0 +1,267 @@
+"""Requests that can wait: a deferrable class (like a batch API: no interactive SLO, a deadline) on any formulation.
+
+A share d of each hour's load is deferrable. Its IT energy E_o = d sum_ik lambda_iko e_k [kWh] (origin hour o; e_k
+the query type's energy per query, ``Scenario.energy_per_query_kwh``) may run at any site j in any hour t with
+o <= t < o + H (deadline H hours); the other (1 - d) of the queries are served as usual by the formulation, which
+sees a scenario with its demand scaled by (1 - d). :class:`DeferrableFormulation` wraps any formulation and adds
+to its LP (the interface guarantees a ``power_balance`` family with one row per (site, hour), in (j, t) order):
+
+    z[o, j, t] >= 0   IT energy of origin-hour-o work run at site j in hour t of the window [kWh]
+    c[o, j, u] >= 0   the same work planned for hour u of the next window (u < o + H - T), not run in this one
+    (D1) by the deadline:  sum_jt z[o, j, t] + sum_ju c[o, j, u] = E_o                         [kWh], rows o
+    (D2) power:            + PUE_j sum_o z[o, j, t] in the power-balance row (j, t)              [kW]
+    (D3) water:            + (WUE_jt + PUE_j EWIF_jt) z[o, j, t] in the water-budget row, if any  [L]
+    (D4) headroom:         sum_o z[o, j, t] <= K_jt, when a cap K [kWh per slot] is given
+
+Work of the window's own hours and the backlog carried into it are origins alike: a backlog item has its energy
+and its remaining deadline (hours into this window). Costs: the deferred energy raises grid power through (D2), so
+the formulation's own energy and carbon costs price it; a carried item is priced at its planned hour's price and
+carbon of the window (a persistence forecast of the next day: PUE_j (p + tax c)_ju per kWh), so the window carries
+work only where the next day is expected to be cheaper. The last window of a run (``carry=False``) carries nothing:
+work whose deadline lies beyond it runs in it. :func:`run` loops the days of a multi-day folder and carries the
+backlog from window to window; every item runs before its deadline or the window is infeasible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from greenllm.errors import InputError, SolverError
+from greenllm.formulations.base import Formulation, Solution
+from greenllm.checks import Check, check_le
+from greenllm.inputs import Scenario
+from greenllm.lp import LinearProgram
+from greenllm.options import ModelOptions
+
+HOURS_PER_DAY = 24
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Deferrable work carried into a window: energy [kWh] per item and its deadline (hour of the window, exclusive),
+    with the origin (day, hour) for reporting."""
+
+    kwh: tuple[float, ...] = ()
+    deadline_h: tuple[int, ...] = ()
+    origin: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class DeferredSolution(Solution):
+    """A solution with the deferrable placement: run z[o, j, t] and carried c[o, j, u] [kWh]."""
+
+    z: np.ndarray = field(default=None, repr=False)
+    carried: np.ndarray = field(default=None, repr=False)
+
+
+def deferrable_kwh(s: Scenario, share: float) -> np.ndarray:
+    """E_o = share x sum_ik lambda_iko e_k [kWh] per hour o of ``s``."""
+    return share * np.einsum("ikt,k->t", s.queries, s.energy_per_query_kwh)
+
+
+@dataclass
+class DeferrableFormulation(Formulation):
+    """``base`` with the deferrable class of the module doc; origins are the window's hours then the backlog."""
+
+    base: Formulation
+    origin_kwh: np.ndarray  # E per origin [kWh]
+    origin_deadline_h: np.ndarray  # first hour each origin may no longer run, counted from the window's start
+    origin_first_h: np.ndarray  # first hour each origin may run
+    carry: bool = True
+    capacity_kwh_jt: np.ndarray | None = None
+    last_solution: DeferredSolution | None = None
+
+    @property
+    def name(self) -> str:
+        """The base formulation's name: records and model options name the model that serves the requests."""
+        return self.base.name
+
+    @classmethod
+    def for_scenario(cls, s: Scenario, options: ModelOptions) -> DeferrableFormulation:
+        raise InputError("the deferrable class wraps a formulation: use greenllm.deferrable.run")
+
+    def _columns(self, s: Scenario):
+        """(origin, site, hour, carried?) of every deferrable column: z first, then c."""
+        cols = []
+        for o, (first, deadline) in enumerate(zip(self.origin_first_h, self.origin_deadline_h, strict=True)):
+            for t in range(int(first), min(int(deadline), s.n_hours)):
+                cols += [(o, j, t, False) for j in range(s.n_dcs)]
+            if self.carry:
+                for u in range(max(0, int(deadline) - s.n_hours)):
+                    cols += [(o, j, u, True) for j in range(s.n_dcs)]
+        if not cols:
+            return np.zeros((0, 4), dtype=np.int64)
+        return np.array(cols, dtype=np.int64)
+
+    def build_lp(self, s: Scenario) -> LinearProgram:
+        lp = self.base.build_lp(s)
+        cols = self._columns(s)
+        self._cols = cols
+        n_new, n_old = len(cols), lp.n_cols
+        o, j, t, carried = cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3].astype(bool)
+        run = ~carried
+        rows, cols_, vals = [], [], []
+        start, stop = lp.families["power_balance"]
+        if stop - start != s.n_dcs * s.n_hours:
+            raise InputError(f"formulation {self.base.name!r}: its power_balance family has {stop - start} rows, "
+                             f"not one per (site, hour) ({s.n_dcs * s.n_hours}); the deferrable class needs them")
+        # (D2) PUE_j z in the power-balance row (j, t)
+        rows.append(start + j[run] * s.n_hours + t[run])
+        cols_.append(n_old + np.flatnonzero(run))
+        vals.append(s.pue[j[run]])
+        water_per_kwh = s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh  # [j, t] L per IT kWh
+        water_z = np.zeros(n_new)
+        water_z[run] = water_per_kwh[j[run], t[run]]
+        if "water_budget" in lp.families:  # (D3)
+            row = lp.families["water_budget"][0]
+            rows.append(np.full(int(run.sum()), row))
+            cols_.append(n_old + np.flatnonzero(run))
+            vals.append(water_z[run])
+        # (D1) one row per origin: all of its energy, by its deadline, run or carried
+        n_rows = lp.n_rows
+        rows.append(n_rows + o)
+        cols_.append(n_old + np.arange(n_new))
+        vals.append(np.ones(n_new))
+        families = dict(lp.families)
+        families["deferrable_served"] = (n_rows, n_rows + len(self.origin_kwh))
+        lower = [lp.row_lower, self.origin_kwh, []]
+        upper = [lp.row_upper, self.origin_kwh, []]
+        if self.capacity_kwh_jt is not None:  # (D4)
+            first = n_rows + len(self.origin_kwh)
+            rows.append(first + j[run] * s.n_hours + t[run])
+            cols_.append(n_old + np.flatnonzero(run))
+            vals.append(np.ones(int(run.sum())))
+            families["deferrable_headroom"] = (first, first + s.n_dcs * s.n_hours)
+            lower[2] = np.full(s.n_dcs * s.n_hours, -np.inf)
+            upper[2] = np.asarray(self.capacity_kwh_jt, float).ravel()
+        row_lower = np.concatenate([np.asarray(v, float) for v in lower])
+        row_upper = np.concatenate([np.asarray(v, float) for v in upper])
+        # Old rows keep their entries; the new entries are merged in row order (CSR).
+        old_rows = np.repeat(np.arange(n_rows), np.diff(lp.row_start))
+        all_rows = np.concatenate([old_rows, *rows])
+        all_cols = np.concatenate([lp.row_index.astype(np.int64), *cols_])
+        all_vals = np.concatenate([lp.row_value, *vals])
+        order = np.lexsort((all_cols, all_rows))
+        row_start = np.zeros(len(row_lower) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(all_rows, minlength=len(row_lower)), out=row_start[1:])
+        # Costs: run energy is priced through grid power; carried energy at the forecast of its planned hour.
+        carry_cost = {"energy": np.zeros(n_new), "carbon": np.zeros(n_new), "delay": np.zeros(n_new)}
+        carry_cost["energy"][carried] = s.pue[j[carried]] * s.price_usd_per_kwh[j[carried], t[carried]]
+        carry_cost["carbon"][carried] = (s.pue[j[carried]] * s.carbon_tax_usd_per_kg[j[carried]]
+                                         * s.carbon_kg_per_kwh[j[carried], t[carried]])
+        costs = {name: np.concatenate([vector, carry_cost[name]]) for name, vector in lp.costs.items()}
+        extra = dict(lp.extra_cols)
+        extra["deferrable"] = (n_old, (n_new,))
+        return dataclasses.replace(
+            lp, n_cols=n_old + n_new, col_lower=np.concatenate([lp.col_lower, np.zeros(n_new)]),
+            col_upper=np.concatenate([lp.col_upper, np.full(n_new, np.inf)]), row_start=row_start,
+            row_index=all_cols[order].astype(np.int32), row_value=all_vals[order], row_lower=row_lower,
+            row_upper=row_upper, families=families, costs=costs, water_l=np.concatenate([lp.water_l, water_z]),
+            extra_cols=extra, tie_break=None if lp.tie_break is None else (
+                lp.tie_break[0], np.concatenate([lp.tie_break[1], np.zeros(n_new)])))
+
+    def solution(self, s: Scenario, lp: LinearProgram, values: np.ndarray) -> DeferredSolution:
+        base = self.base.solution(s, lp, values)
+        energy = lp.block(values, "deferrable")
+        carried = self._cols[:, 3].astype(bool)
+        z = np.zeros((len(self.origin_kwh), s.n_dcs, s.n_hours))
+        np.add.at(z, (self._cols[~carried, 0], self._cols[~carried, 1], self._cols[~carried, 2]), energy[~carried])
+        c = np.zeros((len(self.origin_kwh), s.n_dcs, HOURS_PER_DAY))
+        np.add.at(c, (self._cols[carried, 0], self._cols[carried, 1], self._cols[carried, 2]), energy[carried])
+        self.last_solution = DeferredSolution(base.x, base.grid_kw, base.provisioning, z=z, carried=c)
+        return self.last_solution
+
+    def _placed(self, solution: Solution) -> DeferredSolution:
+        """``solution`` with its deferrable placement (a solve's Result keeps x, grid and provisioning only: the
+        placement is the wrapper's last solution of the same solve)."""
+        return solution if isinstance(solution, DeferredSolution) else self.last_solution
+
+    def account(self, s: Scenario, solution: Solution):
+        """The base account plus the deferred IT energy (facility power, water); realised costs follow grid power
+        (the carried work's forecast price is a planning cost only, not in the account)."""
+        solution = self._placed(solution)
+        acc = self.base.account(s, solution)
+        it_kwh_jt = solution.z.sum(axis=0)
+        water = float(((s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh) * it_kwh_jt).sum())
+        return dataclasses.replace(acc, computing_kwh_jt=acc.computing_kwh_jt + it_kwh_jt,
+                                   facility_kw_jt=acc.facility_kw_jt + s.pue[:, None] * it_kwh_jt,
+                                   water_l=acc.water_l + water)
+
+    def checks(self, s: Scenario, solution: Solution, account) -> list[Check]:
+        solution = self._placed(solution)
+        served = solution.z.sum(axis=(1, 2)) + solution.carried.sum(axis=(1, 2))
+        hours = np.arange(s.n_hours)
+        late = solution.z * ((hours[None, :] < self.origin_first_h[:, None])
+                             | (hours[None, :] >= self.origin_deadline_h[:, None]))[:, None, :]
+        return [*self.base.checks(s, solution, account),
+                check_le("(D1) deferrable work served or carried (served <= E)", served, self.origin_kwh, "o"),
+                check_le("(D1) deferrable work served or carried (E <= served)", self.origin_kwh, served, "o"),
+                check_le("deferrable work runs inside its window of hours", np.abs(late).sum(), 0.0, ""),
+                check_le("deferrable energy >= 0", -solution.z, 0.0, "ojt")]
+
+    def realised(self, s: Scenario, x: np.ndarray) -> dict:
+        raise InputError("the deferrable class is planned and run by greenllm.deferrable.run, not by recourse")
+
+
+def run(scenario, share: float, deadline_h: int = HOURS_PER_DAY, *, days=None, scheme: str = "weighted",
+        weights=(1 / 3, 1 / 3, 1 / 3), formulation="paper", solver: str = "highs",
+        capacity_kwh_jt=None, options: ModelOptions | None = None) -> tuple[pd.DataFrame, list[DeferredSolution]]:
+    """Run consecutive days of a multi-day folder with a deferrable share ``share`` in [0, 1) and deadline
+    ``deadline_h`` [h] (<= 24), perfect foresight, carrying the backlog from day to day (module doc).
+
+    Returns one row per day (realised costs [$], emissions [kg], water [L] of what ran, deferrable energy of the
+    day's hours, run in the day, carried out, backlog run in the day [kWh]) and each day's solution."""
+    from greenllm import year
+    from greenllm.formulations import resolve
+    from greenllm.options import default_options_for
+    from greenllm.solve import solve
+    from greenllm.verify import all_checks
+
+    if not 0 <= share < 1:
+        raise InputError(f"deferrable share {share!r}: must lie in [0, 1)")
+    if not 1 <= int(deadline_h) <= HOURS_PER_DAY:
+        raise InputError(f"deferrable deadline {deadline_h!r} h: must lie in 1..{HOURS_PER_DAY}")
+    s = year.load_year(scenario)
+    days = list(range(year.n_days(s))) if days is None else list(days)
+    backlog, rows, solutions = Backlog(), [], []
+    for n, day in enumerate(days):
+        actual = year.day_scenario(s, day)
+        interactive = dataclasses.replace(actual, queries=actual.queries * (1.0 - share))
+        own = deferrable_kwh(actual, share)
+        opts = default_options_for(actual) if options is None else options
+        base = resolve(formulation, interactive, opts)
+        wrapper = DeferrableFormulation(
+            base, np.concatenate([own, backlog.kwh]).astype(float),
+            np.concatenate([np.arange(HOURS_PER_DAY) + int(deadline_h), backlog.deadline_h]).astype(np.int64),
+            np.concatenate([np.arange(HOURS_PER_DAY), np.zeros(len(backlog.kwh))]).astype(np.int64),
+            carry=n < len(days) - 1, capacity_kwh_jt=capacity_kwh_jt)
+        # verify=False: the result's planned costs include the carried work's forecast price, which the account
+        # (what ran) does not; every constraint is checked on what ran below instead.
+        solve(interactive, scheme, weights=weights if scheme == "weighted" else None, solver=solver,
+              formulation=wrapper, options=opts, verify=False)
+        solution = wrapper.last_solution
+        account = wrapper.account(interactive, solution)
+        failures = [c for c in all_checks(interactive, wrapper, solution, account, opts) if not c.ok]
+        if failures:
+            raise SolverError(f"day {day}: the deferrable plan breaks {failures[0].name} by "
+                              f"{failures[0].worst_excess:.3g} at {failures[0].where}")
+        carried_kwh = solution.carried.sum(axis=(1, 2))
+        planned_hour = solution.carried.sum(axis=1)  # [o, u]
+        items = [(float(carried_kwh[o]), int(wrapper.origin_deadline_h[o]) - HOURS_PER_DAY,
+                  (day, o) if o < HOURS_PER_DAY else backlog.origin[o - HOURS_PER_DAY])
+                 for o in range(len(carried_kwh)) if carried_kwh[o] > 1e-9 and planned_hour[o].sum() > 0]
+        backlog = Backlog(tuple(k for k, _, _ in items), tuple(d for _, d, _ in items), tuple(g for _, _, g in items))
+        rows.append({"day": day, "share": share, "deadline_h": int(deadline_h),
+                     "total_usd": account.total_usd, "energy_usd": account.energy_usd,
+                     "carbon_usd": account.carbon_usd, "delay_usd": account.delay_usd,
+                     "emissions_kg": account.emissions_kg, "water_l": account.water_l,
+                     "deferrable_kwh": float(own.sum()),
+                     "run_kwh": float(solution.z.sum()), "carried_out_kwh": float(carried_kwh.sum()),
+                     "backlog_run_kwh": float(solution.z[HOURS_PER_DAY:].sum())})
+        solutions.append(solution)
+    return pd.DataFrame(rows), solutions
+

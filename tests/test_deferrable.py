@@ -1,0 +1,104 @@
+"""Requests that can wait (greenllm.deferrable) on a hand-checkable three-day instance where the optimal shift is
+known: site 0 is cheap (0.01 $/kWh) at hour 5 of every day and 0.10 otherwise, sites 1 and 2 cost 0.20; no
+renewables, no carbon price, grid and water unlimited, scheme energy. Deferrable work of hours 0..5 then runs at
+site 0, hour 5 the same day; work of hours 6..23 (deadline 24 h) waits for hour 5 of the next day, carried across
+the day boundary, except on the last day, which carries nothing and runs it at site 0 before midnight."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from greenllm import deferrable, year
+from greenllm.errors import InputError
+from greenllm.inputs import load_scenario
+from greenllm.solve import solve
+from greenllm.synthetic import write_random_scenario
+
+CHEAP_HOUR = 5
+SHARE = 0.5
+
+
+@pytest.fixture(scope="module")
+def cheap_hour_scenario(tmp_path_factory):
+    folder = write_random_scenario(tmp_path_factory.mktemp("deferrable") / "three_days", n_areas=3, n_dcs=3,
+                                   n_types=2, n_hours=72, seed=3)
+    s = load_scenario(folder)
+    price = np.full((s.n_dcs, s.n_hours), 0.20)
+    price[0] = 0.10
+    price[0, CHEAP_HOUR::24] = 0.01
+    return dataclasses.replace(s, price_usd_per_kwh=price, renewable_kw=np.zeros_like(price),
+                               grid_cap_kw=np.full_like(price, 1e7), carbon_tax_usd_per_kg=np.zeros(s.n_dcs),
+                               water_budget_l=1e12)
+
+
+@pytest.fixture(scope="module")
+def ran(cheap_hour_scenario):
+    return deferrable.run(cheap_hour_scenario, SHARE, 24, scheme="energy")
+
+
+def _own_kwh(s, day):
+    return deferrable.deferrable_kwh(year.day_scenario(s, day), SHARE)
+
+
+def test_early_work_runs_at_the_cheap_hour_the_same_day(cheap_hour_scenario, ran):
+    frame, solutions = ran
+    for day, solution in enumerate(solutions):
+        own = _own_kwh(cheap_hour_scenario, day)
+        early = solution.z[:CHEAP_HOUR + 1]
+        np.testing.assert_allclose(early[:, 0, CHEAP_HOUR], own[:CHEAP_HOUR + 1], rtol=1e-7)
+        assert early.sum() == pytest.approx(own[:CHEAP_HOUR + 1].sum(), rel=1e-7)
+
+
+def test_late_work_waits_for_the_next_days_cheap_hour(cheap_hour_scenario, ran):
+    frame, solutions = ran
+    for day in (0, 1):
+        own = _own_kwh(cheap_hour_scenario, day)
+        carried = solutions[day].carried
+        np.testing.assert_allclose(carried[CHEAP_HOUR + 1:24, 0, CHEAP_HOUR], own[CHEAP_HOUR + 1:], rtol=1e-7)
+        assert frame.loc[day, "carried_out_kwh"] == pytest.approx(own[CHEAP_HOUR + 1:].sum(), rel=1e-7)
+        backlog = solutions[day + 1].z[24:]  # next day: the backlog runs at site 0, hour 5, before its deadline
+        assert backlog.sum() == pytest.approx(own[CHEAP_HOUR + 1:].sum(), rel=1e-7)
+        assert backlog[:, 0, CHEAP_HOUR].sum() == pytest.approx(backlog.sum(), rel=1e-7)
+
+
+def test_last_day_carries_nothing_and_meets_every_deadline(cheap_hour_scenario, ran):
+    frame, solutions = ran
+    last = solutions[-1]
+    own = _own_kwh(cheap_hour_scenario, 2)
+    assert frame.loc[2, "carried_out_kwh"] == 0
+    for o in range(CHEAP_HOUR + 1, 24):  # runs at site 0 in its own hours o..23
+        assert last.z[o, 0, o:].sum() == pytest.approx(own[o], rel=1e-7)
+        assert last.z[o, :, :o].sum() == 0 and last.z[o, 1:].sum() == pytest.approx(0, abs=1e-9)
+    served = frame["run_kwh"].sum()
+    assert served == pytest.approx(sum(_own_kwh(cheap_hour_scenario, d).sum() for d in range(3)), rel=1e-9)
+
+
+def test_deferred_energy_costs_what_the_hand_count_says(cheap_hour_scenario, ran):
+    """Energy cost with the deferrable class - the interactive load alone = PUE_0 x price x the deferred kWh where
+    they ran: 0.01 $/kWh for everything except the last day's late work (0.10)."""
+    frame, _ = ran
+    s = cheap_hour_scenario
+    pue = s.pue[0]
+    hand = 0.0
+    for day in range(3):
+        own = _own_kwh(s, day)
+        late = own[CHEAP_HOUR + 1:].sum()
+        hand += pue * 0.01 * (own.sum() - late) + pue * (0.10 if day == 2 else 0.01) * late
+    interactive = sum(
+        solve(dataclasses.replace(year.day_scenario(s, d), queries=year.day_scenario(s, d).queries * (1 - SHARE)),
+              "energy", solver="highs").costs["energy"] for d in range(3))
+    assert frame["energy_usd"].sum() - interactive == pytest.approx(hand, rel=1e-6)
+
+
+def test_no_deferrable_share_is_the_plain_day(cheap_hour_scenario):
+    frame, _ = deferrable.run(cheap_hour_scenario, 0.0, 24, scheme="energy", days=[1])
+    plain = solve(year.day_scenario(cheap_hour_scenario, 1), "energy", solver="highs")
+    assert frame.loc[0, "energy_usd"] == pytest.approx(plain.costs["energy"], rel=1e-9)
+
+
+def test_bad_share_or_deadline_is_one_message(cheap_hour_scenario):
+    with pytest.raises(InputError, match="share"):
+        deferrable.run(cheap_hour_scenario, 1.0)
+    with pytest.raises(InputError, match="deadline"):
+        deferrable.run(cheap_hour_scenario, 0.1, 48)
