@@ -29,7 +29,7 @@ def cheap_hour_scenario(tmp_path_factory):
     price[0, CHEAP_HOUR::24] = 0.01
     return dataclasses.replace(s, price_usd_per_kwh=price, renewable_kw=np.zeros_like(price),
                                grid_cap_kw=np.full_like(price, 1e7), carbon_tax_usd_per_kg=np.zeros(s.n_dcs),
-                               water_budget_l=1e12)
+                               water_budget_l=1e12, capacity=s.capacity * 1e6)
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +102,22 @@ def test_bad_share_or_deadline_is_one_message(cheap_hour_scenario):
         deferrable.run(cheap_hour_scenario, 1.0)
     with pytest.raises(InputError, match="deadline"):
         deferrable.run(cheap_hour_scenario, 0.1, 48)
+
+
+def test_deferred_work_uses_the_sites_resources(cheap_hour_scenario):
+    """(D5): with the site's resources as they were drawn, the cheap hour cannot take a whole day's deferred work;
+    what the resource row at (site 0, hour 5) leaves runs elsewhere, and the row holds."""
+    from greenllm.formulations import PaperFormulation
+
+    s = load_scenario(cheap_hour_scenario.path)
+    s = dataclasses.replace(cheap_hour_scenario, capacity=s.capacity)
+    frame, solutions = deferrable.run(s, SHARE, 24, scheme="energy", days=[0])
+    z = solutions[0].z
+    use_r = deferrable.resource_use_per_kwh(PaperFormulation(), dataclasses.replace(
+        year.day_scenario(s, 0), queries=year.day_scenario(s, 0).queries * (1 - SHARE)))
+    x = solutions[0].x
+    interactive = PaperFormulation().account(dataclasses.replace(
+        year.day_scenario(s, 0), queries=year.day_scenario(s, 0).queries * (1 - SHARE)), solutions[0])
+    used = interactive.resource_use_jrt[0, :, CHEAP_HOUR] + use_r * z[:, 0, CHEAP_HOUR].sum()
+    assert (used <= s.capacity[0] * (1 + 1e-7)).all() and x.shape[1] == s.n_dcs
+    assert z[:, 0, CHEAP_HOUR].sum() < frame.loc[0, "deferrable_kwh"]  # the cheap hour is full

@@ -12,6 +12,8 @@ to its LP (the interface guarantees a ``power_balance`` family with one row per 
     (D2) power:            + PUE_j sum_o z[o, j, t] in the power-balance row (j, t)              [kW]
     (D3) water:            + (WUE_jt + PUE_j EWIF_jt) z[o, j, t] in the water-budget row, if any  [L]
     (D4) headroom:         sum_o z[o, j, t] <= K_jt, when a cap K [kWh per slot] is given
+    (D5) resources:        + u_r sum_o z[o, j, t] in the resource row (j, r, t) of a formulation with the paper's
+                           resource rows (11b), u_r the day's resource use per kWh (:func:`resource_use_per_kwh`)
 
 Work of the window's own hours and the backlog carried into it are origins alike: a backlog item has its energy
 and its remaining deadline (hours into this window). Costs: the deferred energy raises grid power through (D2), so
@@ -56,6 +58,14 @@ class DeferredSolution(Solution):
 
     z: np.ndarray = field(default=None, repr=False)
     carried: np.ndarray = field(default=None, repr=False)
+
+
+def resource_use_per_kwh(base: Formulation, s: Scenario) -> np.ndarray:
+    """Resource units per kWh of deferred IT energy [units/kWh] for a formulation with the paper's resource rows
+    (11b): the day's queries' resource use over their energy, sum_ikt alpha_kr (h_k + f_k) lambda_ikt /
+    sum_ikt e_k lambda_ikt, i.e. deferred work has the day's mix of query types."""
+    use = base.resource_use_per_share(s).sum(axis=(0, 1, 2))  # [r]
+    return use / float(np.einsum("ikt,k->", s.queries, s.energy_per_query_kwh))
 
 
 def deferrable_kwh(s: Scenario, share: float) -> np.ndarray:
@@ -116,6 +126,13 @@ class DeferrableFormulation(Formulation):
         water_per_kwh = s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh  # [j, t] L per IT kWh
         water_z = np.zeros(n_new)
         water_z[run] = water_per_kwh[j[run], t[run]]
+        if "resources" in lp.families and hasattr(self.base, "resource_use_per_share"):  # (D5)
+            use_r = resource_use_per_kwh(self.base, s)
+            start_r = lp.families["resources"][0]
+            for r, use in enumerate(use_r):
+                rows.append(start_r + (j[run] * s.n_resources + r) * s.n_hours + t[run])
+                cols_.append(n_old + np.flatnonzero(run))
+                vals.append(np.full(int(run.sum()), use))
         if "water_budget" in lp.families:  # (D3)
             row = lp.families["water_budget"][0]
             rows.append(np.full(int(run.sum()), row))
@@ -187,9 +204,12 @@ class DeferrableFormulation(Formulation):
         acc = self.base.account(s, solution)
         it_kwh_jt = solution.z.sum(axis=0)
         water = float(((s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh) * it_kwh_jt).sum())
-        return dataclasses.replace(acc, computing_kwh_jt=acc.computing_kwh_jt + it_kwh_jt,
-                                   facility_kw_jt=acc.facility_kw_jt + s.pue[:, None] * it_kwh_jt,
-                                   water_l=acc.water_l + water)
+        changes = {"computing_kwh_jt": acc.computing_kwh_jt + it_kwh_jt,
+                   "facility_kw_jt": acc.facility_kw_jt + s.pue[:, None] * it_kwh_jt, "water_l": acc.water_l + water}
+        if hasattr(acc, "resource_use_jrt") and hasattr(self.base, "resource_use_per_share"):  # (D5)
+            use_r = resource_use_per_kwh(self.base, s)
+            changes["resource_use_jrt"] = acc.resource_use_jrt + use_r[None, :, None] * it_kwh_jt[:, None, :]
+        return dataclasses.replace(acc, **changes)
 
     def checks(self, s: Scenario, solution: Solution, account) -> list[Check]:
         solution = self._placed(solution)
