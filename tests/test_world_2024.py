@@ -23,23 +23,18 @@ from greenllm.data.sources import openmeteo
 from greenllm.errors import DataSourceError, InputError
 from greenllm.inputs import load_scenario
 from greenllm.provenance import stand_ins
+from tests.checks import GREEN_DCC_FIXTURES, prime_world_raw
 
 SMALL = ("australia-southeast1", "southamerica-east1", "asia-south1", "asia-southeast1", "africa-south1")
 """A subset that covers a half-hour time zone (Mumbai), the mix-based EWIF (Singapore, South Africa) and the
 region without measured RTTs (africa-south1)."""
 
 
-FIXTURE_PATHS = {"carbon": "green_dcc/carbon_intensity/{zone}/2024/{zone}_2024_hourly.csv",
-                 "price": "green_dcc/electricity_prices/standardized/{zone}/2024/{zone}_electricity_prices_2024.csv",
-                 "weather": "green_dcc/weather/{zone}/2024.json", "rtt": "gcp_latency/raw_gcp_latency.csv"}
-"""Where each raw file is among the fixtures (the original repositories' paths)."""
+FIXTURE_PATHS = GREEN_DCC_FIXTURES
 
 
 def _prime(real_fixtures, raw, zones) -> None:
-    for kind, zone in [(k, z) for z in zones for k in ("carbon", "price", "weather")] + [("rtt", "")]:
-        target = raw / world_2024.cache_name(kind, zone)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(real_fixtures / FIXTURE_PATHS[kind].format(zone=zone), target)
+    prime_world_raw(real_fixtures, raw, zones)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ files give; the demand-weight and weather options.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,19 +17,11 @@ from greenllm.data.scenarios import world_2024, world_2024_sites
 from greenllm.errors import DataSourceError
 from greenllm.inputs import load_scenario
 from greenllm.provenance import stand_ins
+from tests.checks import GREEN_DCC_FIXTURES, prime_world_raw
 
 HOURS_2024 = 8784
-FIXTURE_PATHS = {"carbon": "green_dcc/carbon_intensity/{zone}/2024/{zone}_2024_hourly.csv",
-                 "price": "green_dcc/electricity_prices/standardized/{zone}/2024/{zone}_electricity_prices_2024.csv",
-                 "weather": "green_dcc/weather/{zone}/2024.json", "rtt": "gcp_latency/raw_gcp_latency.csv"}
-
-
-def _prime(real_fixtures, raw: Path, zones) -> Path:
-    for kind, zone in [(k, z) for z in zones for k in ("carbon", "price", "weather")] + [("rtt", "")]:
-        target = raw / world_2024.cache_name(kind, zone)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(real_fixtures / FIXTURE_PATHS[kind].format(zone=zone), target)
-    return raw
+FIXTURE_PATHS = GREEN_DCC_FIXTURES
+_prime = prime_world_raw  # the shared helper, under the name test_world_2024 uses
 
 
 @pytest.fixture(scope="module")
