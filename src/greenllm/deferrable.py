@@ -20,8 +20,8 @@ and its remaining deadline (hours into this window). Costs: the deferred energy 
 the formulation's own energy and carbon costs price it; a carried item is priced at its planned hour's price and
 carbon of the window (a persistence forecast of the next day: PUE_j (p + tax c)_ju per kWh), so the window carries
 work only where the next day is expected to be cheaper; carried work reserves no resources or power in the next
-window, which must fit it beside its own load (an optimistic plan: it leans towards carrying). The last window of a run (``carry=False``) carries nothing:
-work whose deadline lies beyond it runs in it. :func:`run` loops the days of a multi-day folder and carries the
+window, which must fit it beside its own load (an optimistic plan: it leans towards carrying). The last window of
+a run (``carry=False``) carries nothing: work whose deadline lies beyond it runs in it. :func:`run` loops the days of a multi-day folder and carries the
 backlog from window to window; every item runs before its deadline or the window is infeasible.
 """
 
