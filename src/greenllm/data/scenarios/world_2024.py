@@ -10,15 +10,18 @@ Sydney, Melbourne, Sao Paulo, Santiago, Toronto, Dallas, Frankfurt, Mumbai, Toky
 What the build reads per site comes from the registry entry (site_of): the green-dcc zone folder
 (grid.green_dcc_zone, default grid.electricitymaps_zone), the continent (continent, default from the time zone) and
 the EWIF country (ewif_country, default null: the hourly mix).
-Three of green-dcc's 15 zones have no site: US-NY-NYIS (no Google Cloud region in New York State), US-CAL-CISO and
-US-MIDA-PJM (green-dcc's weather points, Fremont and Philadelphia, lie 480 km and 200 km from the regions us-west2
-Los Angeles and us-east4 Ashburn, beyond onsite.WEATHER_MAX_DISTANCE_KM: their WUE and on-site output would be
-another place's). ``region_ids`` chooses any registry regions whose zones green-dcc publishes (a second site in
+Three of green-dcc's 15 zones have no default site: US-NY-NYIS (no Google Cloud region in New York State),
+US-CAL-CISO and US-MIDA-PJM (green-dcc's weather points, Fremont and Philadelphia, lie 480 km and 200 km from the
+regions us-west2 Los Angeles and us-east4 Ashburn, beyond onsite.WEATHER_MAX_DISTANCE_KM; ``weather_rule="nearest"``
+accepts them and records the distance, WEATHER_RULES; they stay out of the defaults because the United States is
+one user area, docs/world_2024.md). ``region_ids`` chooses any registry regions whose zones green-dcc publishes (a second site in
 AU-NSW or JP-TK is one registry entry).
 
 User area i is the population its site j = i serves first: the country, or the state for the two Australian
-regions, weighted by population (WDI_2023; ABS_2023 for the states; figures in config/regions.yaml), on its own local
-clock (greenllm.data.workload.demand_from_regions). The registry holds these figures; for us-south1 and europe-west3,
+regions, on its own local clock (greenllm.data.workload.demand_from_regions), weighted by its internet users
+(population x WDI IT.NET.USER.ZS, ``demand_weight="internet_users"``, the default) or by its population (the
+paper's recipe, ``demand_weight="paper"``), DEMAND_WEIGHTS (WDI_2023; ABS_2023 for the states; figures in
+config/regions.yaml). The registry holds these figures; for us-south1 and europe-west3,
 whose registry areas are Texas 2020 and Germany 2018, USER_AREAS replaces them with the United States and Germany
 in 2023, so that every weight has the same source and year.
 
@@ -63,6 +66,8 @@ DATASETS: green_dcc_carbon, green_dcc_prices, green_dcc_weather, gcp_latency; ea
 
 Everything else (workload recipe, bandwidth, synthetic inputs, water budget) is the shared recipe of
 greenllm.data.scenarios.recipe, assembled by greenllm.data.scenarios.assembly.
+Where the raw cache lacks files, the committed site series (greenllm.data.scenarios.world_2024_sites: every value
+the raw files give, per default site and hour of 2024) stands for them, same values (``site_series``, SITE_SERIES).
 No network: the files come from the raw cache (``greenllm data build world_2024 --offline``) under the registry's
 cache paths (registry.cached: a present but bad file is an error naming it, never "missing"); a missing file stops
 the build with one message listing every missing file, its cache path and pinned address. provenance.json records per
