@@ -121,3 +121,11 @@ def test_deferred_work_uses_the_sites_resources(cheap_hour_scenario):
     used = interactive.resource_use_jrt[0, :, CHEAP_HOUR] + use_r * z[:, 0, CHEAP_HOUR].sum()
     assert (used <= s.capacity[0] * (1 + 1e-7)).all() and x.shape[1] == s.n_dcs
     assert z[:, 0, CHEAP_HOUR].sum() < frame.loc[0, "deferrable_kwh"]  # the cheap hour is full
+
+
+def test_without_carry_every_day_finishes_its_own_work(cheap_hour_scenario):
+    frame, solutions = deferrable.run(cheap_hour_scenario, SHARE, 24, scheme="energy", days=[0, 1], carry=False)
+    assert (frame["carried_out_kwh"] == 0).all() and (frame["backlog_run_kwh"] == 0).all()
+    own = _own_kwh(cheap_hour_scenario, 0)
+    for o in range(CHEAP_HOUR + 1, 24):
+        assert solutions[0].z[o, 0, o:].sum() == pytest.approx(own[o], rel=1e-7)

@@ -230,9 +230,13 @@ class DeferrableFormulation(Formulation):
 
 def run(scenario, share: float, deadline_h: int = HOURS_PER_DAY, *, days=None, scheme: str = "weighted",
         weights=(1 / 3, 1 / 3, 1 / 3), formulation="paper", solver: str = "highs",
-        capacity_kwh_jt=None, options: ModelOptions | None = None) -> tuple[pd.DataFrame, list[DeferredSolution]]:
+        capacity_kwh_jt=None, options: ModelOptions | None = None, carry: bool = True
+        ) -> tuple[pd.DataFrame, list[DeferredSolution]]:
     """Run consecutive days of a multi-day folder with a deferrable share ``share`` in [0, 1) and deadline
     ``deadline_h`` [h] (<= 24), perfect foresight, carrying the backlog from day to day (module doc).
+
+    ``carry``: False runs every item within its own day (deadlines cut at midnight), the reference against which
+    carrying across the day boundary is measured.
 
     Returns one row per day (realised costs [$], emissions [kg], water [L] of what ran, deferrable energy of the
     day's hours, run in the day, carried out, backlog run in the day [kWh]) and each day's solution."""
@@ -259,7 +263,7 @@ def run(scenario, share: float, deadline_h: int = HOURS_PER_DAY, *, days=None, s
             base, np.concatenate([own, backlog.kwh]).astype(float),
             np.concatenate([np.arange(HOURS_PER_DAY) + int(deadline_h), backlog.deadline_h]).astype(np.int64),
             np.concatenate([np.arange(HOURS_PER_DAY), np.zeros(len(backlog.kwh))]).astype(np.int64),
-            carry=n < len(days) - 1, capacity_kwh_jt=capacity_kwh_jt)
+            carry=carry and n < len(days) - 1, capacity_kwh_jt=capacity_kwh_jt)
         # verify=False: the result's planned costs include the carried work's forecast price, which the account
         # (what ran) does not; every constraint is checked on what ran below instead.
         solve(interactive, scheme, weights=weights if scheme == "weighted" else None, solver=solver,
