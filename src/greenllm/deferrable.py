@@ -2,27 +2,27 @@
 
 A share d of each hour's load is deferrable. Its IT energy E_o = d sum_ik lambda_iko e_k [kWh] (origin hour o; e_k
 the query type's energy per query, ``Scenario.energy_per_query_kwh``) may run at any site j in any hour t with
-o <= t < o + H (deadline H hours); the other (1 - d) of the queries are served as usual by the formulation, which
-sees a scenario with its demand scaled by (1 - d). :class:`DeferrableFormulation` wraps any formulation and adds
-to its LP (the interface guarantees a ``power_balance`` family with one row per (site, hour), in (j, t) order):
+o <= t < o + H (deadline H <= 24 hours); the other (1 - d) of the queries are served as usual by the formulation,
+which sees a scenario with its demand scaled by (1 - d). :class:`DeferrableFormulation` wraps any formulation and
+adds to its LP (the interface guarantees a ``power_balance`` family with one row per (site, hour), in (j, t) order):
 
-    z[o, j, t] >= 0   IT energy of origin-hour-o work run at site j in hour t of the window [kWh]
-    c[o, j, u] >= 0   the same work planned for hour u of the next window (u < o + H - T), not run in this one
-    (D1) by the deadline:  sum_jt z[o, j, t] + sum_ju c[o, j, u] = E_o                         [kWh], rows o
+    z[o, j, t] >= 0   IT energy of origin-o work run at site j in hour t of the window [kWh]
+    (D1) by the deadline:  sum_jt z[o, j, t] = E_o over o's hours in the window              [kWh], rows o
     (D2) power:            + PUE_j sum_o z[o, j, t] in the power-balance row (j, t)              [kW]
     (D3) water:            + (WUE_jt + PUE_j EWIF_jt) z[o, j, t] in the water-budget row, if any  [L]
     (D4) headroom:         sum_o z[o, j, t] <= K_jt, when a cap K [kWh per slot] is given
     (D5) resources:        + u_r sum_o z[o, j, t] in the resource row (j, r, t) of a formulation with the paper's
                            resource rows (11b), u_r the day's resource use per kWh (:func:`resource_use_per_kwh`)
 
-Work of the window's own hours and the backlog carried into it are origins alike: a backlog item has its energy
-and its remaining deadline (hours into this window). Costs: the deferred energy raises grid power through (D2), so
-the formulation's own energy and carbon costs price it; a carried item is priced at its planned hour's price and
-carbon of the window (a persistence forecast of the next day: PUE_j (p + tax c)_ju per kWh), so the window carries
-work only where the next day is expected to be cheaper; carried work reserves no resources or power in the next
-window, which must fit it beside its own load (an optimistic plan: it leans towards carrying). The last window of
-a run (``carry=False``) carries nothing: work whose deadline lies beyond it runs in it. :func:`run` loops the days of a multi-day folder and carries the
-backlog from window to window; every item runs before its deadline or the window is infeasible.
+The deferred energy raises grid power through (D2), so the formulation's own energy and carbon costs price it.
+
+**Across days: a receding 48-hour window.** Day k is planned on a window of days k and k+1 (perfect foresight of
+both; the water budget Z holds per day, one row each), with day k's own work (deadlines up to 47 h into the window)
+and the backlog carried into day k. Only day k runs: its allocation, and the deferred work placed in its hours;
+work the plan places in day k+1 becomes the backlog of day k+1, with its deadline, and day k+1 is planned anew on
+days k+1 and k+2. The window sees the next day's interactive load and limits, so work is carried only where it fits
+and pays. The last day of a run plans on itself alone: work whose deadline lies beyond it runs in it.
+:func:`run` checks every constraint on what ran each day.
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ class Backlog:
 
 @dataclass(frozen=True)
 class DeferredSolution(Solution):
-    """A solution with the deferrable placement: run z[o, j, t] and carried c[o, j, u] [kWh]."""
+    """A solution with the deferrable placement z[o, j, t] [kWh] in its hours and, for a day of a run, the work
+    ``carried`` into the next day, c[o, j, u] at hour u of that day [kWh] (empty for a window's own solution)."""
 
     z: np.ndarray = field(default=None, repr=False)
     carried: np.ndarray = field(default=None, repr=False)
@@ -67,6 +68,31 @@ def resource_use_per_kwh(base: Formulation, s: Scenario) -> np.ndarray:
     sum_ikt e_k lambda_ikt, i.e. deferred work has the day's mix of query types."""
     use = base.resource_use_per_share(s).sum(axis=(0, 1, 2))  # [r]
     return use / float(np.einsum("ikt,k->", s.queries, s.energy_per_query_kwh))
+
+
+def column_hours(lp: LinearProgram, n_hours: int) -> np.ndarray:
+    """The hour of every column of a formulation's LP (-1 where it has none): shares x (last axis t), grid power
+    [j, t] and every further block whose last axis is the hour."""
+    hours = np.full(lp.n_cols, -1, dtype=np.int64)
+    flat = np.arange(int(np.prod(lp.shape_x))) if lp.x_index is None else np.asarray(lp.x_index)
+    hours[:lp.n_x] = flat % n_hours
+    hours[lp.grid_cols] = np.arange(len(lp.grid_cols)) % n_hours
+    for start, shape in lp.extra_cols.values():
+        if shape and shape[-1] == n_hours:
+            size = int(np.prod(shape))
+            hours[start:start + size] = np.arange(size) % n_hours
+    return hours
+
+
+def first_hours(value, n_hours: int, keep: int):
+    """Arrays (and dataclass fields holding them) cut to their first ``keep`` hours where the last axis is the
+    window's ``n_hours`` (a solution's shares, grid power and provisioning of one day of a window)."""
+    if isinstance(value, np.ndarray):
+        return value[..., :keep] if value.ndim and value.shape[-1] == n_hours else value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: first_hours(getattr(value, f.name), n_hours, keep)
+                                             for f in dataclasses.fields(value) if f.init})
+    return value
 
 
 def deferrable_kwh(s: Scenario, share: float) -> np.ndarray:
@@ -82,7 +108,7 @@ class DeferrableFormulation(Formulation):
     origin_kwh: np.ndarray  # E per origin [kWh]
     origin_deadline_h: np.ndarray  # first hour each origin may no longer run, counted from the window's start
     origin_first_h: np.ndarray  # first hour each origin may run
-    carry: bool = True
+    day_hours: int | None = None  # set for a window of several days: the water budget holds per day
     capacity_kwh_jt: np.ndarray | None = None
     last_solution: DeferredSolution | None = None
 
@@ -95,26 +121,20 @@ class DeferrableFormulation(Formulation):
     def for_scenario(cls, s: Scenario, options: ModelOptions) -> DeferrableFormulation:
         raise InputError("the deferrable class wraps a formulation: use greenllm.deferrable.run")
 
-    def _columns(self, s: Scenario):
-        """(origin, site, hour, carried?) of every deferrable column: z first, then c."""
-        cols = []
-        for o, (first, deadline) in enumerate(zip(self.origin_first_h, self.origin_deadline_h, strict=True)):
-            for t in range(int(first), min(int(deadline), s.n_hours)):
-                cols += [(o, j, t, False) for j in range(s.n_dcs)]
-            if self.carry:
-                for u in range(max(0, int(deadline) - s.n_hours)):
-                    cols += [(o, j, u, True) for j in range(s.n_dcs)]
-        if not cols:
-            return np.zeros((0, 4), dtype=np.int64)
-        return np.array(cols, dtype=np.int64)
+    def _columns(self, s: Scenario) -> np.ndarray:
+        """(origin, site, hour) of every deferrable column."""
+        cols = [(o, j, t) for o, (first, deadline) in enumerate(zip(self.origin_first_h, self.origin_deadline_h,
+                                                                    strict=True))
+                for t in range(int(first), min(int(deadline), s.n_hours)) for j in range(s.n_dcs)]
+        return np.array(cols, dtype=np.int64).reshape(-1, 3)
 
     def build_lp(self, s: Scenario) -> LinearProgram:
         lp = self.base.build_lp(s)
         cols = self._columns(s)
         self._cols = cols
         n_new, n_old = len(cols), lp.n_cols
-        o, j, t, carried = cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3].astype(bool)
-        run = ~carried
+        o, j, t = cols[:, 0], cols[:, 1], cols[:, 2]
+        run = np.ones(n_new, dtype=bool)
         rows, cols_, vals = [], [], []
         start, stop = lp.families["power_balance"]
         if stop - start != s.n_dcs * s.n_hours:
@@ -139,7 +159,7 @@ class DeferrableFormulation(Formulation):
             rows.append(np.full(int(run.sum()), row))
             cols_.append(n_old + np.flatnonzero(run))
             vals.append(water_z[run])
-        # (D1) one row per origin: all of its energy, by its deadline, run or carried
+        # (D1) one row per origin: all of its energy, by its deadline
         n_rows = lp.n_rows
         rows.append(n_rows + o)
         cols_.append(n_old + np.arange(n_new))
@@ -156,6 +176,23 @@ class DeferrableFormulation(Formulation):
             families["deferrable_headroom"] = (first, first + s.n_dcs * s.n_hours)
             lower[2] = np.full(s.n_dcs * s.n_hours, -np.inf)
             upper[2] = np.asarray(self.capacity_kwh_jt, float).ravel()
+        water_all = np.concatenate([lp.water_l, water_z])
+        if self.day_hours and s.n_hours > self.day_hours and "water_budget" in lp.families:  # Z per day
+            hour = np.concatenate([column_hours(lp, s.n_hours), t])
+            if (hour[water_all != 0] < 0).any():
+                raise InputError(f"formulation {self.base.name!r}: a column with water has no hour; the water "
+                                 "budget cannot be split by day")
+            lp.row_upper[lp.families["water_budget"][0]] = np.inf
+            n_days = -(-s.n_hours // self.day_hours)
+            first = n_rows + len(self.origin_kwh) + (0 if self.capacity_kwh_jt is None else s.n_dcs * s.n_hours)
+            for d in range(n_days):
+                in_day = np.flatnonzero((hour // self.day_hours == d) & (water_all != 0))
+                rows.append(np.full(len(in_day), first + d))
+                cols_.append(in_day)
+                vals.append(water_all[in_day])
+            families["water_budget_per_day"] = (first, first + n_days)
+            lower.append(np.full(n_days, -np.inf))
+            upper.append(np.full(n_days, s.water_budget_l * self.day_hours / s.n_hours))
         row_lower = np.concatenate([np.asarray(v, float) for v in lower])
         row_upper = np.concatenate([np.asarray(v, float) for v in upper])
         # Old rows keep their entries; the new entries are merged in row order (CSR).
@@ -166,31 +203,23 @@ class DeferrableFormulation(Formulation):
         order = np.lexsort((all_cols, all_rows))
         row_start = np.zeros(len(row_lower) + 1, dtype=np.int64)
         np.cumsum(np.bincount(all_rows, minlength=len(row_lower)), out=row_start[1:])
-        # Costs: run energy is priced through grid power; carried energy at the forecast of its planned hour.
-        carry_cost = {"energy": np.zeros(n_new), "carbon": np.zeros(n_new), "delay": np.zeros(n_new)}
-        carry_cost["energy"][carried] = s.pue[j[carried]] * s.price_usd_per_kwh[j[carried], t[carried]]
-        carry_cost["carbon"][carried] = (s.pue[j[carried]] * s.carbon_tax_usd_per_kg[j[carried]]
-                                         * s.carbon_kg_per_kwh[j[carried], t[carried]])
-        costs = {name: np.concatenate([vector, carry_cost[name]]) for name, vector in lp.costs.items()}
+        costs = {name: np.concatenate([vector, np.zeros(n_new)]) for name, vector in lp.costs.items()}
         extra = dict(lp.extra_cols)
         extra["deferrable"] = (n_old, (n_new,))
         return dataclasses.replace(
             lp, n_cols=n_old + n_new, col_lower=np.concatenate([lp.col_lower, np.zeros(n_new)]),
             col_upper=np.concatenate([lp.col_upper, np.full(n_new, np.inf)]), row_start=row_start,
             row_index=all_cols[order].astype(np.int32), row_value=all_vals[order], row_lower=row_lower,
-            row_upper=row_upper, families=families, costs=costs, water_l=np.concatenate([lp.water_l, water_z]),
+            row_upper=row_upper, families=families, costs=costs, water_l=water_all,
             extra_cols=extra, tie_break=None if lp.tie_break is None else (
                 lp.tie_break[0], np.concatenate([lp.tie_break[1], np.zeros(n_new)])))
 
     def solution(self, s: Scenario, lp: LinearProgram, values: np.ndarray) -> DeferredSolution:
         base = self.base.solution(s, lp, values)
-        energy = lp.block(values, "deferrable")
-        carried = self._cols[:, 3].astype(bool)
         z = np.zeros((len(self.origin_kwh), s.n_dcs, s.n_hours))
-        np.add.at(z, (self._cols[~carried, 0], self._cols[~carried, 1], self._cols[~carried, 2]), energy[~carried])
-        c = np.zeros((len(self.origin_kwh), s.n_dcs, HOURS_PER_DAY))
-        np.add.at(c, (self._cols[carried, 0], self._cols[carried, 1], self._cols[carried, 2]), energy[carried])
-        self.last_solution = DeferredSolution(base.x, base.grid_kw, base.provisioning, z=z, carried=c)
+        np.add.at(z, (self._cols[:, 0], self._cols[:, 1], self._cols[:, 2]), lp.block(values, "deferrable"))
+        self.last_solution = DeferredSolution(base.x, base.grid_kw, base.provisioning, z=z,
+                                              carried=np.zeros((len(self.origin_kwh), s.n_dcs, 0)))
         return self.last_solution
 
     def _placed(self, solution: Solution) -> DeferredSolution:
@@ -199,8 +228,8 @@ class DeferrableFormulation(Formulation):
         return solution if isinstance(solution, DeferredSolution) else self.last_solution
 
     def account(self, s: Scenario, solution: Solution):
-        """The base account plus the deferred IT energy (facility power, water); realised costs follow grid power
-        (the carried work's forecast price is a planning cost only, not in the account)."""
+        """The base account plus the deferred IT energy run (facility power, water, resources); costs follow grid
+        power."""
         solution = self._placed(solution)
         acc = self.base.account(s, solution)
         it_kwh_jt = solution.z.sum(axis=0)
@@ -219,8 +248,8 @@ class DeferrableFormulation(Formulation):
         late = solution.z * ((hours[None, :] < self.origin_first_h[:, None])
                              | (hours[None, :] >= self.origin_deadline_h[:, None]))[:, None, :]
         return [*self.base.checks(s, solution, account),
-                check_le("(D1) deferrable work served or carried (served <= E)", served, self.origin_kwh, "o"),
-                check_le("(D1) deferrable work served or carried (E <= served)", self.origin_kwh, served, "o"),
+                check_le("(D1) deferrable work run or carried (run <= E)", served, self.origin_kwh, "o"),
+                check_le("(D1) deferrable work run or carried (E <= run)", self.origin_kwh, served, "o"),
                 check_le("deferrable work runs inside its window of hours", np.abs(late).sum(), 0.0, ""),
                 check_le("deferrable energy >= 0", -solution.z, 0.0, "ojt")]
 
@@ -233,13 +262,16 @@ def run(scenario, share: float, deadline_h: int = HOURS_PER_DAY, *, days=None, s
         capacity_kwh_jt=None, options: ModelOptions | None = None, carry: bool = True
         ) -> tuple[pd.DataFrame, list[DeferredSolution]]:
     """Run consecutive days of a multi-day folder with a deferrable share ``share`` in [0, 1) and deadline
-    ``deadline_h`` [h] (<= 24), perfect foresight, carrying the backlog from day to day (module doc).
+    ``deadline_h`` [h] (<= 24), perfect foresight, each day planned on a 48-hour window and the backlog carried
+    from day to day (module doc).
 
-    ``carry``: False runs every item within its own day (deadlines cut at midnight), the reference against which
-    carrying across the day boundary is measured.
+    ``carry``: False plans each day alone and runs every item within its own day (deadlines cut at midnight), the
+    reference against which carrying across midnight is measured.
 
-    Returns one row per day (realised costs [$], emissions [kg], water [L] of what ran, deferrable energy of the
-    day's hours, run in the day, carried out, backlog run in the day [kWh]) and each day's solution."""
+    Returns one row per day (realised costs [$], emissions [kg], water [L] of what ran that day, deferrable energy of
+    the day's hours, run in the day, carried out, backlog run in the day [kWh]) and each day's solution (its
+    shares, grid power, the deferred work run, z[o, j, t], and carried, c[o, j, u]; origins are the day's hours,
+    then the backlog's items)."""
     from greenllm import year
     from greenllm.formulations import resolve
     from greenllm.options import default_options_for
@@ -252,41 +284,52 @@ def run(scenario, share: float, deadline_h: int = HOURS_PER_DAY, *, days=None, s
         raise InputError(f"deferrable deadline {deadline_h!r} h: must lie in 1..{HOURS_PER_DAY}")
     s = year.load_year(scenario)
     days = list(range(year.n_days(s))) if days is None else list(days)
+    if any(b != a + 1 for a, b in zip(days, days[1:])):
+        raise InputError(f"deferrable run: days must be consecutive (the backlog runs the next day), got {days}")
     backlog, rows, solutions = Backlog(), [], []
     for n, day in enumerate(days):
-        actual = year.day_scenario(s, day)
-        interactive = dataclasses.replace(actual, queries=actual.queries * (1.0 - share))
-        own = deferrable_kwh(actual, share)
-        opts = default_options_for(actual) if options is None else options
-        base = resolve(formulation, interactive, opts)
-        wrapper = DeferrableFormulation(
-            base, np.concatenate([own, backlog.kwh]).astype(float),
-            np.concatenate([np.arange(HOURS_PER_DAY) + int(deadline_h), backlog.deadline_h]).astype(np.int64),
-            np.concatenate([np.arange(HOURS_PER_DAY), np.zeros(len(backlog.kwh))]).astype(np.int64),
-            carry=carry and n < len(days) - 1, capacity_kwh_jt=capacity_kwh_jt)
-        # verify=False: the result's planned costs include the carried work's forecast price, which the account
-        # (what ran) does not; every constraint is checked on what ran below instead.
-        solve(interactive, scheme, weights=weights if scheme == "weighted" else None, solver=solver,
-              formulation=wrapper, options=opts, verify=False)
-        solution = wrapper.last_solution
-        account = wrapper.account(interactive, solution)
-        failures = [c for c in all_checks(interactive, wrapper, solution, account, opts) if not c.ok]
+        ahead = carry and n < len(days) - 1
+        n_hours = HOURS_PER_DAY * (2 if ahead else 1)
+        window = year.hours_scenario(s, day * HOURS_PER_DAY, day * HOURS_PER_DAY + n_hours,
+                                     water_budget_l=s.water_budget_l * n_hours / HOURS_PER_DAY)
+        window = dataclasses.replace(window, queries=window.queries * (1.0 - share))
+        own = deferrable_kwh(year.day_scenario(s, day), share)
+        deadline = np.concatenate([np.arange(HOURS_PER_DAY) + int(deadline_h), backlog.deadline_h]).astype(np.int64)
+        origins = dict(origin_kwh=np.concatenate([own, backlog.kwh]).astype(float),
+                       origin_deadline_h=deadline if ahead else np.minimum(deadline, HOURS_PER_DAY),
+                       origin_first_h=np.concatenate([np.arange(HOURS_PER_DAY),
+                                                      np.zeros(len(backlog.kwh))]).astype(np.int64))
+        opts = default_options_for(window) if options is None else options
+        base = resolve(formulation, window, opts)
+        wrapper = DeferrableFormulation(base, **origins, day_hours=HOURS_PER_DAY if ahead else None,
+                                        capacity_kwh_jt=None if capacity_kwh_jt is None else np.tile(
+                                            np.asarray(capacity_kwh_jt, float), (1, n_hours // HOURS_PER_DAY)))
+        solve(window, scheme, weights=weights if scheme == "weighted" else None, solver=solver,
+              formulation=wrapper, options=opts, verify=False)  # verified below on what runs today
+        planned = wrapper.last_solution
+        # What runs is the first day of the window; the deferred work the plan puts in the next day is carried.
+        today = year.hours_scenario(window, 0, HOURS_PER_DAY, water_budget_l=s.water_budget_l)
+        ran = DeferredSolution(*(first_hours(v, n_hours, HOURS_PER_DAY)
+                                 for v in (planned.x, planned.grid_kw, planned.provisioning)),
+                               z=planned.z[:, :, :HOURS_PER_DAY], carried=planned.z[:, :, HOURS_PER_DAY:])
+        day_base = resolve(formulation, today, opts)
+        checker = DeferrableFormulation(day_base, **origins, last_solution=ran)
+        account = checker.account(today, ran)
+        failures = [c for c in all_checks(today, checker, ran, account, opts) if not c.ok]
         if failures:
-            raise SolverError(f"day {day}: the deferrable plan breaks {failures[0].name} by "
-                              f"{failures[0].worst_excess:.3g} at {failures[0].where}")
-        carried_kwh = solution.carried.sum(axis=(1, 2))
-        planned_hour = solution.carried.sum(axis=1)  # [o, u]
-        items = [(float(carried_kwh[o]), int(wrapper.origin_deadline_h[o]) - HOURS_PER_DAY,
+            raise SolverError(f"day {day}: what runs breaks {failures[0].name} by {failures[0].worst_excess:.3g} at "
+                              f"{failures[0].where}")
+        carried_kwh = ran.carried.sum(axis=(1, 2))
+        items = [(float(carried_kwh[o]), int(deadline[o]) - HOURS_PER_DAY,
                   (day, o) if o < HOURS_PER_DAY else backlog.origin[o - HOURS_PER_DAY])
-                 for o in range(len(carried_kwh)) if carried_kwh[o] > 1e-9 and planned_hour[o].sum() > 0]
+                 for o in range(len(carried_kwh)) if carried_kwh[o] > 1e-9]
         backlog = Backlog(tuple(k for k, _, _ in items), tuple(d for _, d, _ in items), tuple(g for _, _, g in items))
         rows.append({"day": day, "share": share, "deadline_h": int(deadline_h),
                      "total_usd": account.total_usd, "energy_usd": account.energy_usd,
                      "carbon_usd": account.carbon_usd, "delay_usd": account.delay_usd,
                      "emissions_kg": account.emissions_kg, "water_l": account.water_l,
-                     "deferrable_kwh": float(own.sum()),
-                     "run_kwh": float(solution.z.sum()), "carried_out_kwh": float(carried_kwh.sum()),
-                     "backlog_run_kwh": float(solution.z[HOURS_PER_DAY:].sum())})
-        solutions.append(solution)
+                     "deferrable_kwh": float(own.sum()), "run_kwh": float(ran.z.sum()),
+                     "carried_out_kwh": float(carried_kwh.sum()),
+                     "backlog_run_kwh": float(ran.z[HOURS_PER_DAY:].sum())})
+        solutions.append(ran)
     return pd.DataFrame(rows), solutions
-
