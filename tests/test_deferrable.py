@@ -129,3 +129,26 @@ def test_without_carry_every_day_finishes_its_own_work(cheap_hour_scenario):
     own = _own_kwh(cheap_hour_scenario, 0)
     for o in range(CHEAP_HOUR + 1, 24):
         assert solutions[0].z[o, 0, o:].sum() == pytest.approx(own[o], rel=1e-7)
+
+
+def test_column_hours_follow_the_lp_layout(cheap_hour_scenario):
+    """The 48-hour window splits the water budget by day with the hour of every column: shares x[i, j, k, t] and
+    grid power [j, t] of the paper's LP."""
+    from greenllm.formulations import PaperFormulation
+
+    window = year.hours_scenario(cheap_hour_scenario, 0, 48)
+    lp = PaperFormulation().build_lp(window)
+    hours = deferrable.column_hours(lp, 48)
+    x_hours = np.broadcast_to(np.arange(48), lp.shape_x).ravel()
+    np.testing.assert_array_equal(hours[:lp.n_x], x_hours)
+    np.testing.assert_array_equal(hours[lp.grid_cols], np.broadcast_to(np.arange(48), lp.shape_grid).ravel())
+
+
+def test_a_binding_water_budget_holds_on_every_day_that_ran(cheap_hour_scenario):
+    """With a budget that binds, the two-day plan may not borrow tomorrow's water: each day's run is within Z."""
+    s = cheap_hour_scenario
+    loose, _ = deferrable.run(s, SHARE, 24, scheme="energy", days=[0, 1])
+    tight = dataclasses.replace(s, water_budget_l=0.9 * float(loose["water_l"].max()))
+    frame, _ = deferrable.run(tight, SHARE, 24, scheme="energy", days=[0, 1])
+    assert (frame["water_l"] <= tight.water_budget_l * (1 + 1e-7)).all()
+    assert frame["water_l"].max() == pytest.approx(tight.water_budget_l, rel=1e-6)  # it binds
