@@ -12,7 +12,7 @@ adds to its LP (the interface guarantees a ``power_balance`` family with one row
     (D3) water:            + (WUE_jt + PUE_j EWIF_jt) z[o, j, t] in the water-budget row, if any  [L]
     (D4) headroom:         sum_o z[o, j, t] <= K_jt, when a cap K [kWh per slot] is given
     (D5) resources:        + u_r sum_o z[o, j, t] in the resource row (j, r, t) of a formulation with the paper's
-                           resource rows (11b), u_r the day's resource use per kWh (:func:`resource_use_per_kwh`)
+                           resource rows (11b), u_r the day's resource use per kWh (:func:`resource_use_per_kwh`, the day's mix)
 
 The deferred energy raises grid power through (D2), so the formulation's own energy and carbon costs price it.
 
@@ -110,6 +110,7 @@ class DeferrableFormulation(Formulation):
     origin_first_h: np.ndarray  # first hour each origin may run
     day_hours: int | None = None  # set for a window of several days: the water budget holds per day
     capacity_kwh_jt: np.ndarray | None = None
+    resource_per_kwh: np.ndarray | None = None  # u_r [units/kWh]; None: resource_use_per_kwh of the LP's scenario
     last_solution: DeferredSolution | None = None
 
     @property
@@ -148,7 +149,7 @@ class DeferrableFormulation(Formulation):
         water_z = np.zeros(n_new)
         water_z[run] = water_per_kwh[j[run], t[run]]
         if "resources" in lp.families and hasattr(self.base, "resource_use_per_share"):  # (D5)
-            use_r = resource_use_per_kwh(self.base, s)
+            use_r = self._resource_per_kwh(s)
             start_r = lp.families["resources"][0]
             for r, use in enumerate(use_r):
                 rows.append(start_r + (j[run] * s.n_resources + r) * s.n_hours + t[run])
@@ -222,6 +223,9 @@ class DeferrableFormulation(Formulation):
                                               carried=np.zeros((len(self.origin_kwh), s.n_dcs, 0)))
         return self.last_solution
 
+    def _resource_per_kwh(self, s: Scenario) -> np.ndarray:
+        return resource_use_per_kwh(self.base, s) if self.resource_per_kwh is None else self.resource_per_kwh
+
     def _placed(self, solution: Solution) -> DeferredSolution:
         """``solution`` with its deferrable placement (a solve's Result keeps x, grid and provisioning only: the
         placement is the wrapper's last solution of the same solve)."""
@@ -237,7 +241,7 @@ class DeferrableFormulation(Formulation):
         changes = {"computing_kwh_jt": acc.computing_kwh_jt + it_kwh_jt,
                    "facility_kw_jt": acc.facility_kw_jt + s.pue[:, None] * it_kwh_jt, "water_l": acc.water_l + water}
         if hasattr(acc, "resource_use_jrt") and hasattr(self.base, "resource_use_per_share"):  # (D5)
-            use_r = resource_use_per_kwh(self.base, s)
+            use_r = self._resource_per_kwh(s)
             changes["resource_use_jrt"] = acc.resource_use_jrt + use_r[None, :, None] * it_kwh_jt[:, None, :]
         return dataclasses.replace(acc, **changes)
 
@@ -301,6 +305,8 @@ def run(scenario, share: float, deadline_h: int = HOURS_PER_DAY, *, days=None, s
                                                       np.zeros(len(backlog.kwh))]).astype(np.int64))
         opts = default_options_for(window) if options is None else options
         base = resolve(formulation, window, opts)
+        if hasattr(base, "resource_use_per_share"):  # the day's mix, the same in the plan and the check
+            origins["resource_per_kwh"] = resource_use_per_kwh(base, year.day_scenario(s, day))
         wrapper = DeferrableFormulation(base, **origins, day_hours=HOURS_PER_DAY if ahead else None,
                                         capacity_kwh_jt=None if capacity_kwh_jt is None else np.tile(
                                             np.asarray(capacity_kwh_jt, float), (1, n_hours // HOURS_PER_DAY)))
