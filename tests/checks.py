@@ -1,6 +1,27 @@
-"""Assertions shared by several test modules."""
+"""Assertions and fixture helpers shared by several test modules."""
+
+import shutil
+from pathlib import Path
 
 from greenllm.solve import solve
+
+GREEN_DCC_FIXTURES = {
+    "carbon": "green_dcc/carbon_intensity/{zone}/2024/{zone}_2024_hourly.csv",
+    "price": "green_dcc/electricity_prices/standardized/{zone}/2024/{zone}_electricity_prices_2024.csv",
+    "weather": "green_dcc/weather/{zone}/2024.json", "rtt": "gcp_latency/raw_gcp_latency.csv"}
+"""Where each world_2024 raw file is among the real fixtures (the original repositories' paths)."""
+
+
+def prime_world_raw(real_fixtures: Path, raw: Path, zones) -> Path:
+    """A raw cache at ``raw`` holding the green-dcc files of ``zones`` and the latency file, under the source
+    registry's cache names (world_2024.cache_name), as a user primes it by hand."""
+    from greenllm.data.scenarios import world_2024
+
+    for kind, zone in [(k, z) for z in zones for k in ("carbon", "price", "weather")] + [("rtt", "")]:
+        target = raw / world_2024.cache_name(kind, zone)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(real_fixtures / GREEN_DCC_FIXTURES[kind].format(zone=zone), target)
+    return raw
 
 
 def assert_real_scenario_solves_plausibly(scenario, scheme: str) -> None:

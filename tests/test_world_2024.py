@@ -23,23 +23,18 @@ from greenllm.data.sources import openmeteo
 from greenllm.errors import DataSourceError, InputError
 from greenllm.inputs import load_scenario
 from greenllm.provenance import stand_ins
+from tests.checks import GREEN_DCC_FIXTURES, prime_world_raw
 
 SMALL = ("australia-southeast1", "southamerica-east1", "asia-south1", "asia-southeast1", "africa-south1")
 """A subset that covers a half-hour time zone (Mumbai), the mix-based EWIF (Singapore, South Africa) and the
 region without measured RTTs (africa-south1)."""
 
 
-FIXTURE_PATHS = {"carbon": "green_dcc/carbon_intensity/{zone}/2024/{zone}_2024_hourly.csv",
-                 "price": "green_dcc/electricity_prices/standardized/{zone}/2024/{zone}_electricity_prices_2024.csv",
-                 "weather": "green_dcc/weather/{zone}/2024.json", "rtt": "gcp_latency/raw_gcp_latency.csv"}
-"""Where each raw file is among the fixtures (the original repositories' paths)."""
+FIXTURE_PATHS = GREEN_DCC_FIXTURES
 
 
 def _prime(real_fixtures, raw, zones) -> None:
-    for kind, zone in [(k, z) for z in zones for k in ("carbon", "price", "weather")] + [("rtt", "")]:
-        target = raw / world_2024.cache_name(kind, zone)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(real_fixtures / FIXTURE_PATHS[kind].format(zone=zone), target)
+    prime_world_raw(real_fixtures, raw, zones)
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +116,7 @@ def test_present_but_bad_raw_file_is_an_error_not_missing(built, tmp_path):
 
 def test_missing_raw_file_is_one_message(tmp_path):
     with pytest.raises(DataSourceError, match=r"world_2024: \d+ raw file\(s\) missing") as err:
-        world_2024.build(tmp_path / "x", raw_root=tmp_path / "empty", region_ids=SMALL[:1])
+        world_2024.build(tmp_path / "x", raw_root=tmp_path / "empty", region_ids=SMALL[:1], site_series="raw")
     assert "raw.githubusercontent.com/HewlettPackard/green-dcc/3f6ea95" in str(err.value)
     assert not (tmp_path / "x").exists()
 
@@ -222,7 +217,8 @@ YOKOHAMA = {
     "id": "yokohama-test", "name": "Yokohama", "provider": "hypothetical", "latitude": 35.4437, "longitude": 139.638,
     "timezone": "Asia/Tokyo", "ewif_country": "JPN", "grid": {"electricitymaps_zone": "JP-TK"},
     "user_area": {"name": "Japan", "population_millions": 124.52, "population_year": 2023,
-                  "population_source": "worldbank_wdi_2023"},
+                  "population_source": "worldbank_wdi_2023", "internet_users_pct": 84.9, "internet_users_year": 2022,
+                  "internet_users_source": "worldbank_wdi_internet"},
 }
 """A new site in a zone world_2024 already reads (JP-TK), 30 km from green-dcc's Tokyo weather point; Osaka would be
 in another zone (JP-KN) and 400 km from that point, beyond onsite.WEATHER_MAX_DISTANCE_KM. Its continent comes from

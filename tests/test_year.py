@@ -223,3 +223,21 @@ def test_per_query_windows_cost_with_the_per_query_physics(folder):
     assert row["status"] == "optimal" and row["formulation"] == "per_query"
     assert row["total_usd"] == pytest.approx(row["planned_total_usd"], rel=1e-6)
     assert np.isfinite(row["accelerator_hours"])
+
+
+def test_warm_started_days_reach_the_cold_optimum(folder, frame):
+    """The day-ahead LP has the same structure every day: day d starts from day d-1's basis and reaches the same
+    optimum as a cold start (a realised total can differ only between alternative optima, which these days lack)."""
+    from greenllm.solve import WarmStart, solve
+
+    start = WarmStart()
+    s = load_scenario(folder)
+    for day in range(year.n_days(s)):
+        d = year.day_scenario(s, day)
+        cold = solve(d, "weighted", weights=(1 / 3, 1 / 3, 1 / 3), solver="highs")
+        warm = solve(d, "weighted", weights=(1 / 3, 1 / 3, 1 / 3), solver="highs", warm_start=start)
+        assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+    assert start.used == year.n_days(s) - 1  # every day after the first started warm
+    warm_frame = year.run_year(folder, modes=["perfect", "persistence"], warm_start=True)
+    cold = frame[frame["mode"].isin(["perfect", "persistence"])].reset_index(drop=True)
+    np.testing.assert_allclose(warm_frame["planned_total_usd"], cold["planned_total_usd"], rtol=1e-9)

@@ -99,12 +99,23 @@ class HighsBackend:
             self.time_limit_s = DEFAULT_MILP_TIME_LIMIT_S if time_limit_s is None else float(time_limit_s)
             h.setOptionValue("time_limit", self.time_limit_s)
             h.HandleUserInterrupt = True  # cancelSolve() (on Ctrl-C) stops branch and cut at its next callback
+        self.first_basis = None  # (column status, row status) after the first solve: a warm start for a twin LP
 
     @property
     def feasibility_tolerance(self) -> float:
         """HiGHS's primal feasibility tolerance (absolute, on every row) [-]."""
         value = self._h.getOptionValue("primal_feasibility_tolerance")
         return float(value[1] if isinstance(value, tuple) else value)
+
+    def set_basis(self, basis) -> bool:
+        """Start the next solve from ``basis`` (a ``first_basis`` of an LP with the same rows and columns); False
+        when HiGHS refuses it (it then starts cold)."""
+        col_status, row_status = basis
+        start = self._highspy.HighsBasis()
+        start.col_status = list(col_status)
+        start.row_status = list(row_status)
+        start.valid = True
+        return self._h.setBasis(start) != self._highspy.HighsStatus.kError
 
     def restrict_to_optimal_face(self, values: np.ndarray) -> bool:
         """After an optimal LP solve: fix every column with a non-zero reduced cost at its value and every row with a
@@ -175,6 +186,9 @@ class HighsBackend:
             h.clearSolver()
             h.run()
             status = h.getModelStatus()
+        if self.first_basis is None and status == ms.kOptimal and not self._milp:
+            basis = h.getBasis()
+            self.first_basis = (list(basis.col_status), list(basis.row_status))
         if status == ms.kOptimal:
             return OPTIMAL, np.asarray(h.getSolution().col_value), h.getInfo().objective_function_value
         if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):

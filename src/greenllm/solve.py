@@ -74,6 +74,28 @@ class Relaxation:
 
 
 @dataclass
+class WarmStart:
+    """The first-stage basis of the last solve and the structure of its LP (shape and sparsity pattern); applied to
+    the next solve only when its LP has the same structure. ``used`` counts the solves that started from it."""
+
+    basis: tuple | None = None
+    structure: tuple | None = None
+    used: int = 0
+
+    @staticmethod
+    def _structure(lp: LinearProgram) -> tuple:
+        return (lp.n_cols, lp.n_rows, hash(lp.row_start.tobytes()), hash(lp.row_index.tobytes()))
+
+    def apply(self, backend, lp: LinearProgram) -> None:
+        if self.basis is not None and self.structure == self._structure(lp) and backend.set_basis(self.basis):
+            self.used += 1
+
+    def keep(self, backend, lp: LinearProgram) -> None:
+        if backend.first_basis is not None:
+            self.basis, self.structure = backend.first_basis, self._structure(lp)
+
+
+@dataclass
 class Result:
     """The outcome of one solve: costs in $, emissions in kg CO2e, water in litres, shares x[i, j, k, t]."""
 
@@ -280,6 +302,7 @@ def solve(
     options: ModelOptions | None = None,
     max_model_gb: float | None = None,
     time_limit_s: float | None = None,
+    warm_start: WarmStart | None = None,
 ) -> Result:
     """Solve ``scenario`` under ``scheme``; see the module docstring. Raises InfeasibleError with a diagnosis.
 
@@ -289,6 +312,9 @@ def solve(
     ``PerQueryFormulation(inputs, integer=True)``). ``max_model_gb``: refuse (InputError) a model whose estimated
     memory is above this many GB (None: ``$GREENLLM_MAX_MODEL_GB`` or :data:`greenllm.sizing.DEFAULT_MAX_MODEL_GB`).
     ``time_limit_s``: a MILP stage's limit (None: :data:`greenllm.backends.DEFAULT_MILP_TIME_LIMIT_S`).
+    ``warm_start``: a :class:`WarmStart` carried from solve to solve of LPs with the same structure (e.g. the days of
+    a year): HiGHS starts from the last one's first-stage basis (any optimum it reaches is optimal; where the LP has
+    several optima, it may be another one than a cold start's).
     """
     weights, order = _check_scheme(scheme, weights, order, tolerance, abs_tolerance, bounds)
     if solver not in ("auto", "highs", "gurobi"):
@@ -323,7 +349,10 @@ def solve(
             return GurobiBackend(lp, threads=threads)
         return HighsBackend(lp, threads=threads, time_limit_s=time_limit_s)
 
+    warm = warm_start is not None and not use_gurobi and not milp
     backend = new_backend()
+    if warm:
+        warm_start.apply(backend, lp)
     run = run_stages(backend, lp, plan, tolerance, abs_tolerance, bounds)
     floor = backend.feasibility_tolerance
     if scheme == "lexicographic" and run.status not in (OPTIMAL, TIME_LIMIT, INFEASIBLE) and run.failed_stage \
@@ -334,6 +363,8 @@ def solve(
         tolerance = floor
         backend = new_backend()
         run = run_stages(backend, lp, plan, tolerance, abs_tolerance, bounds)
+    if warm:
+        warm_start.keep(backend, lp)
     status, values, objective, stages, seconds = run.status, run.values, run.objective, run.stages, run.seconds
     tie = run.extra[0] if run.extra and lp.tie_break is not None else None
     determined_by = run.extra[1:] if tie is not None else run.extra

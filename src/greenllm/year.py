@@ -45,7 +45,7 @@ from greenllm.errors import InfeasibleError, InputError
 from greenllm.inputs import Scenario
 from greenllm.model import resolve_formulation
 from greenllm.scenario_cache import input_files, load_cached
-from greenllm.solve import solve
+from greenllm.solve import WarmStart, solve
 
 HOURS_PER_DAY = 24
 DAYS_PER_WEEK = 7
@@ -233,6 +233,11 @@ def _stamp(path: Path) -> tuple:
     return tuple(out)
 
 
+def load_year(scenario) -> Scenario:
+    """A multi-day scenario from its folder (cached while its files are unchanged), or the Scenario itself."""
+    return _scenario(scenario)
+
+
 def _scenario(scenario) -> Scenario:
     if isinstance(scenario, Scenario):
         return scenario
@@ -305,7 +310,7 @@ def operate(actual: Scenario, decided_on: Scenario, x_plan: np.ndarray | None, s
 
 def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "weighted",
                  weights=(1 / 3, 1 / 3, 1 / 3), order=None, tolerance: float = 1e-3, formulation="paper",
-                 solver: str = "highs", options=None) -> dict:
+                 solver: str = "highs", options=None, warm_start: WarmStart | None = None) -> dict:
     """Plan one day (a window) on the mode's inputs, operate it on the actual day with recourse; one flat row.
 
     Columns: day, date, month, mode, ``day_ahead`` (``optimal``, or ``infeasible`` when the forecast day has no
@@ -315,7 +320,8 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
     excesses of what ran (see :func:`evaluate`; 0 up to the solver tolerance), the planned ``planned_total_usd``
     (the optimum on the inputs decided on) and ``solve_seconds`` of the day-ahead solve. ``options``: the
     :class:`~greenllm.options.ModelOptions` of every solve (None: what the folder asks for); ``formulation`` overrides
-    its formulation.
+    its formulation. ``warm_start``: a :class:`~greenllm.solve.WarmStart` carried from day to day (the day-ahead LP
+    has the same structure every day, so the last day's basis starts the solve; see :func:`run_year`).
     """
     if mode not in MODES:
         raise InputError(f"--mode: unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -329,7 +335,7 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
     solve_kwargs = dict(weights=weights if scheme == "weighted" else None, order=order, tolerance=tolerance,
                         solver=solver, formulation=formulation, options=options)
     try:
-        result = solve(decide_on, scheme, **solve_kwargs)
+        result = solve(decide_on, scheme, **solve_kwargs, warm_start=warm_start)
         row.update(day_ahead="optimal", planned_total_usd=result.costs["total"],
                    planned_energy_usd=result.costs["energy"], solve_seconds=result.solve_seconds)
         x_plan, f = result.x, result.formulation_object
@@ -348,11 +354,17 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
     return row
 
 
-def run_year(scenario, days=None, modes=MODES, **kwargs) -> pd.DataFrame:
-    """In-process loop over days and modes (a notebook's spelling of the Snakemake rule); tidy rows per window."""
+def run_year(scenario, days=None, modes=MODES, *, warm_start: bool = False, **kwargs) -> pd.DataFrame:
+    """In-process loop over days and modes (a notebook's spelling of the Snakemake rule); tidy rows per window.
+
+    ``warm_start``: each mode's day-ahead solve starts from that mode's previous day's basis (one
+    :class:`~greenllm.solve.WarmStart` per mode); off by default, so that rows equal the pipeline's cold solves also
+    where a day's LP has several optima."""
     s = _scenario(scenario)
     days = range(n_days(s)) if days is None else days
-    return aggregate([solve_window(s, day, mode=mode, **kwargs) for day in days for mode in modes])
+    starts = {mode: WarmStart() if warm_start else None for mode in modes}
+    return aggregate([solve_window(s, day, mode=mode, warm_start=starts[mode], **kwargs)
+                      for day in days for mode in modes])
 
 
 def aggregate(rows) -> pd.DataFrame:

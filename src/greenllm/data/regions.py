@@ -66,6 +66,18 @@ class UserArea:
     population_source: str
     """The full citation (resolved from the registry's ``sources``)."""
     demand_factor: float = 1.0
+    internet_users_pct: float | None = None
+    """Individuals using the Internet [% of population] (WDI IT.NET.USER.ZS); None where the registry has none."""
+    internet_users_year: int | None = None
+    internet_users_source: str = ""
+    """The full citation of internet_users_pct (resolved from the registry's ``sources``)."""
+
+    @property
+    def internet_users_millions(self) -> float | None:
+        """Internet users [millions] = population x IT.NET.USER.ZS / 100; None without the share."""
+        if self.internet_users_pct is None:
+            return None
+        return self.population_millions * self.internet_users_pct / 100.0
 
 
 @dataclass(frozen=True)
@@ -214,8 +226,14 @@ def load_regions(path: str | Path | None = None) -> dict[str, Region]:
         if entry["retail_price_cents_per_kwh"] is not None and not entry["retail_price_source"]:
             raise InputError(f"{where}, field 'retail_price_source': required when retail_price_cents_per_kwh is "
                              "set (a key of 'sources' citing the price)")
+        area = entry["user_area"]
+        if area.get("internet_users_pct") is not None and not (area.get("internet_users_year")
+                                                               and area.get("internet_users_source")):
+            raise InputError(f"{where}, field 'user_area.internet_users_year': internet_users_year and "
+                             "internet_users_source are required when internet_users_pct is set")
         for field, key in (("pue_source", entry["pue_source"]),
                            ("user_area.population_source", entry["user_area"]["population_source"]),
+                           ("user_area.internet_users_source", area.get("internet_users_source")),
                            ("retail_price_source", entry["retail_price_source"])):
             if key is not None and key not in sources:
                 raise InputError(f"{where}, field '{field}': {key!r} is not a key of 'sources' "
@@ -264,6 +282,9 @@ def _region(entry: dict, sources: dict) -> Region:
             population_year=int(area["population_year"]),
             population_source=sources[area["population_source"]],
             demand_factor=float(area.get("demand_factor", 1.0)),
+            internet_users_pct=None if area.get("internet_users_pct") is None else float(area["internet_users_pct"]),
+            internet_users_year=area.get("internet_users_year"),
+            internet_users_source=sources.get(area.get("internet_users_source") or "", ""),
         ),
         provider=entry.get("provider", ""),
         country=entry.get("country", ""),

@@ -268,19 +268,26 @@ def area_shares(regions: Sequence) -> np.ndarray:
 
 
 def demand_from_regions(regions: Sequence, hours: pd.DatetimeIndex, type_factors: Mapping[str, float], seed: int,
-                        **kwargs) -> pd.DataFrame:
+                        *, size_millions: Sequence[float] | None = None, **kwargs) -> pd.DataFrame:
     """demand_queries for registry regions' user areas (population, time zone and demand factor from the
-    registry; one demand row set per site, named by region id).
+    registry; one demand row set per site, named by region id). size_millions: per site, the size measure of its
+    user area that takes the population's place in the weight (e.g. internet users [millions]); default the
+    population.
 
     Each distinct user area's demand is drawn once (on the clock of its first site); sites that share an area
     (user_area_of_sites) split its queries equally, the remainder going to the first ones, so adding a site to a
     served area moves demand between sites and never adds any. With every area distinct this is demand_queries of
     the sites, unchanged."""
     regions = list(regions)
+    sizes = ([region.user_area.population_millions for region in regions] if size_millions is None
+             else list(size_millions))
+    if len(sizes) != len(regions):
+        raise InputError(f"demand: {len(sizes)} area sizes for {len(regions)} sites")
     owner = user_area_of_sites(regions)
-    distinct = [regions[i] for i in sorted(set(owner))]
+    firsts = sorted(set(owner))
+    distinct = [regions[i] for i in firsts]
     frame = demand_queries(
-        {region.id: region.user_area.population_millions for region in distinct}, hours, type_factors, seed,
+        {regions[i].id: sizes[i] for i in firsts}, hours, type_factors, seed,
         timezones={region.id: region.timezone for region in distinct},
         demand_factors={region.id: region.user_area.demand_factor for region in distinct}, **kwargs,
     )

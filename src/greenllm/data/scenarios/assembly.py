@@ -25,14 +25,16 @@ SITE_COLUMNS = ("price_usd_per_kwh", "carbon_kg_per_kwh", "solar_kw", "wind_kw",
 def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[str, pd.DataFrame], *,
              carbon_tax_usd_per_kg: Sequence[float], dc_info: Mapping[str, Sequence] | None = None,
              types: Sequence[TokenLengths] | None = None, seed: int = SEED,
-             days: int = 1) -> tuple[dict[str, pd.DataFrame], dict]:
+             days: int = 1, demand_size_millions: Sequence[float] | None = None
+             ) -> tuple[dict[str, pd.DataFrame], dict]:
     """The scenario tables and scalars from per-site hourly signals and the shared recipe (module docstring).
 
     site_hourly: region id -> frame on ``hours`` with SITE_COLUMNS. dc_info: extra datacenters.csv columns.
     days: the number of consecutive days ``hours`` covers (``len(hours) == days x hours per day``). A multi-day
     folder is the one-day recipe applied day by day (:data:`DAILY_RECIPE`): day 0's demand and hourly inputs equal
     the one-day build of its date, and the static inputs (energy per token, capacities, network, delay caps) are the
-    same every day. ``days=1`` gives exactly the one-day folder.
+    same every day. ``days=1`` gives exactly the one-day folder. demand_size_millions: each area's size in the
+    demand weight in place of its population (e.g. internet users [millions]); default the population.
     """
     regions = list(regions)
     n = len(regions)
@@ -58,7 +60,8 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
     parts = []
     for k in range(days):
         part = workload.demand_from_regions(regions, hours[k * hours_per_day:(k + 1) * hours_per_day],
-                                            workload.PAPER_TYPE_FACTORS, seed + k)
+                                            workload.PAPER_TYPE_FACTORS, seed + k,
+                                            size_millions=demand_size_millions)
         part["hour"] += k * hours_per_day
         parts.append(part)
     shared = parts[0].attrs.get("shared_user_areas", {})
@@ -121,7 +124,7 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
             "population_millions": [r.user_area.population_millions * f for r, f in zip(regions, share)],
             "population_year": [r.user_area.population_year for r in regions],
             "demand_factor": [r.user_area.demand_factor for r in regions],
-            "demand_multiplier": area_multipliers(regions) * share,
+            "demand_multiplier": area_multipliers(regions, demand_size_millions) * share,
         }),
         "datacenters": pd.DataFrame({
             "dc": range(n),
@@ -221,11 +224,13 @@ def assemble(regions: Sequence, hours: pd.DatetimeIndex, site_hourly: Mapping[st
     return tables, scalars
 
 
-def area_multipliers(regions: Sequence) -> np.ndarray:
-    """The recipe's demand multiplier [-] of each site's user area, over the distinct areas (a shared area once)."""
+def area_multipliers(regions: Sequence, size_millions: Sequence[float] | None = None) -> np.ndarray:
+    """The recipe's demand multiplier [-] of each site's user area, over the distinct areas (a shared area once).
+    size_millions: per site, the size measure of its area (default the population)."""
     owner = workload.user_area_of_sites(regions)
     firsts = sorted(set(owner))
-    values = workload.demand_multipliers([regions[i].user_area.population_millions for i in firsts],
+    sizes = ([r.user_area.population_millions for r in regions] if size_millions is None else list(size_millions))
+    values = workload.demand_multipliers([sizes[i] for i in firsts],
                                          [regions[i].user_area.demand_factor for i in firsts])
     return values[[firsts.index(i) for i in owner]]
 

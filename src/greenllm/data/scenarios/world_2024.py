@@ -10,15 +10,18 @@ Sydney, Melbourne, Sao Paulo, Santiago, Toronto, Dallas, Frankfurt, Mumbai, Toky
 What the build reads per site comes from the registry entry (site_of): the green-dcc zone folder
 (grid.green_dcc_zone, default grid.electricitymaps_zone), the continent (continent, default from the time zone) and
 the EWIF country (ewif_country, default null: the hourly mix).
-Three of green-dcc's 15 zones have no site: US-NY-NYIS (no Google Cloud region in New York State), US-CAL-CISO and
-US-MIDA-PJM (green-dcc's weather points, Fremont and Philadelphia, lie 480 km and 200 km from the regions us-west2
-Los Angeles and us-east4 Ashburn, beyond onsite.WEATHER_MAX_DISTANCE_KM: their WUE and on-site output would be
-another place's). ``region_ids`` chooses any registry regions whose zones green-dcc publishes (a second site in
+Three of green-dcc's 15 zones have no default site: US-NY-NYIS (no Google Cloud region in New York State),
+US-CAL-CISO and US-MIDA-PJM (green-dcc's weather points, Fremont and Philadelphia, lie 480 km and 200 km from the
+regions us-west2 Los Angeles and us-east4 Ashburn, beyond onsite.WEATHER_MAX_DISTANCE_KM; ``weather_rule="nearest"``
+accepts them and records the distance, WEATHER_RULES; they stay out of the defaults because the United States is
+one user area, docs/world_2024.md). ``region_ids`` chooses any registry regions whose zones green-dcc publishes (a second site in
 AU-NSW or JP-TK is one registry entry).
 
 User area i is the population its site j = i serves first: the country, or the state for the two Australian
-regions, weighted by population (WDI_2023; ABS_2023 for the states; figures in config/regions.yaml), on its own local
-clock (greenllm.data.workload.demand_from_regions). The registry holds these figures; for us-south1 and europe-west3,
+regions, on its own local clock (greenllm.data.workload.demand_from_regions), weighted by its internet users
+(population x WDI IT.NET.USER.ZS, ``demand_weight="internet_users"``, the default) or by its population (the
+paper's recipe, ``demand_weight="paper"``), DEMAND_WEIGHTS (WDI_2023; ABS_2023 for the states; figures in
+config/regions.yaml). The registry holds these figures; for us-south1 and europe-west3,
 whose registry areas are Texas 2020 and Germany 2018, USER_AREAS replaces them with the United States and Germany
 in 2023, so that every weight has the same source and year.
 
@@ -63,6 +66,8 @@ DATASETS: green_dcc_carbon, green_dcc_prices, green_dcc_weather, gcp_latency; ea
 
 Everything else (workload recipe, bandwidth, synthetic inputs, water budget) is the shared recipe of
 greenllm.data.scenarios.recipe, assembled by greenllm.data.scenarios.assembly.
+Where the raw cache lacks files, the committed site series (greenllm.data.scenarios.world_2024_sites: every value
+the raw files give, per default site and hour of 2024) stands for them, same values (``site_series``, SITE_SERIES).
 No network: the files come from the raw cache (``greenllm data build world_2024 --offline``) under the registry's
 cache paths (registry.cached: a present but bad file is an error naming it, never "missing"); a missing file stops
 the build with one message listing every missing file, its cache path and pinned address. provenance.json records per
@@ -83,9 +88,12 @@ import pandas as pd
 
 from greenllm.data import cache, timeseries
 from greenllm.data import regions as registry
-from greenllm.data.fuel_factors import FUEL_FACTORS, MACKNICK
+from greenllm.data.fuel_factors import MACKNICK
 from greenllm.data.regions import UserArea
-from greenllm.data.scenarios import assembly, onsite, paper_v1, provenance_records, recipe
+from greenllm.data.scenarios import assembly, onsite, paper_v1, provenance_records, recipe, world_2024_sites
+from greenllm.data.scenarios.world_2024_ewif import (EWIF_L_PER_KWH, EWIF_SOURCE, FOSSIL_FUEL, RENEWABLE_FUEL,
+                                                     mix_ewif)
+from greenllm.data.scenarios.world_2024_network import MS_PER_S, distance_fit, read_rtt_ms, rtt_matrix_s
 from greenllm.data.sources import electricitymaps, openmeteo, prices
 from greenllm.data.sources import registry as sources
 from greenllm.errors import DataSourceError, InputError
@@ -135,29 +143,39 @@ WDI_2023 = ('World Bank, World Development Indicators, indicator SP.POP.TOTL ("P
 ABS_2023 = ('Australian Bureau of Statistics, "National, state and territory population, June 2023" (released 14 '
             "December 2023): estimated resident population on 30 June 2023")
 """The population sources of the user areas (config/regions.yaml cites the same, with every figure in persons)."""
+WDI_INTERNET = ('World Bank, World Development Indicators, indicator IT.NET.USER.ZS ("Individuals using the '
+                "Internet (% of population)\", from the ITU World Telecommunication/ICT Indicators Database; "
+                "data.worldbank.org/indicator/IT.NET.USER.ZS; CC BY 4.0); transcribed by hand, see config/regions.yaml "
+                "sources.worldbank_wdi_internet")
 USER_AREAS = {
-    "us-south1": UserArea("United States", 334.91, 2023, f"{WDI_2023}: 334,914,895"),
-    "europe-west3": UserArea("Germany", 84.48, 2023, f"{WDI_2023}: 84,482,267"),
+    "us-south1": UserArea("United States", 334.91, 2023, f"{WDI_2023}: 334,914,895", internet_users_pct=97.1,
+                          internet_users_year=2022, internet_users_source=f"{WDI_INTERNET}: USA 2022"),
+    "europe-west3": UserArea("Germany", 84.48, 2023, f"{WDI_2023}: 84,482,267", internet_users_pct=91.6,
+                             internet_users_year=2022, internet_users_source=f"{WDI_INTERNET}: DEU 2022"),
 }
-"""User areas that replace the registry's for this scenario (same source and year as the other ten)."""
+"""User areas that replace the registry's for this scenario (same sources and years as the other ten)."""
+DEMAND_WEIGHTS = {
+    "internet_users": ("internet users = population x WDI IT.NET.USER.ZS / 100 [millions] in place of the population "
+                       "in the paper's weight 0.3 + normalised size"),
+    "paper": "the paper's recipe: 0.3 + normalised population",
+}
+"""Builder option ``demand_weight``: what sizes an area in its demand weight (default internet_users)."""
+WEATHER_RULES = {
+    "within_50km": (f"the zone's green-dcc weather point only within {onsite.WEATHER_MAX_DISTANCE_KM:g} km of the site "
+                    "(else the site is refused)"),
+    "nearest": ("the zone's green-dcc weather point (its only one) at any distance, recorded per site in "
+                "provenance (weather.per_dc.<site>.distance_km): weather drives only on-site solar, wind and WUE"),
+}
+"""Builder option ``weather_rule`` (default within_50km)."""
+SITE_SERIES = ("auto", "raw", "committed")
+SITE_SERIES_TEXT = {
+    "raw": "read from the raw files of the raw cache listed per series",
+    "committed": ("read from the committed site series data/processed/world_2024_sites (every value as read from "
+                  "the raw files listed per series, with their sha256; greenllm.data.scenarios.world_2024_sites)"),
+}
+"""Builder option ``site_series``: ``auto`` (default) reads the raw cache when it holds every file, else the
+committed site series when it covers the sites; ``raw`` and ``committed`` insist on one."""
 
-EWIF_SOURCE = ("EcoLogits release 0.9.0 (github.com/genai-impact/ecologits, tag 0.9.0 = commit "
-               "701c998470aa1b123b0dddca4dfbd2906b0785ad, 2025-11-13, MPL-2.0), file "
-               "ecologits/data/electricity_mixes.csv, column wue: water consumed per kWh of the country's electricity "
-               "[L/kWh], averaged per country after Reig, Luo, Christensen and Sinistore (2020), 'Guidance for "
-               "calculating water use embedded in purchased electricity', WRI (EcoLogits methodology docs)")
-EWIF_L_PER_KWH = {"AUS": 4.7293, "BRA": 18.6033, "CAN": 8.1662, "CHL": 10.5226, "DEU": 1.947, "IND": 3.4368,
-                  "JPN": 2.3063, "KOR": 1.8877, "USA": 3.1321}
-"""Country -> EWIF [L/kWh], from EWIF_SOURCE."""
-FOSSIL_FUEL = {"SG": ("gas", "natural gas: about 95 % of Singapore's electricity (Energy Market Authority, "
-                             "Singapore Energy Statistics 2023, chapter 2)"),
-               "ZA": ("coal", "coal: about 80 % of South Africa's electricity (Eskom Integrated Report 2023)")}
-RENEWABLE_FUEL = {"SG": ("solar", "Singapore's renewable generation is solar PV (EMA, Singapore Energy Statistics "
-                                  "2023)"),
-                  "ZA": ("wind", "South Africa's renewable generation is mostly wind and solar PV (Eskom), both at "
-                                 "Macknick's ~0 L/kWh; wind's 0 is taken")}
-"""Zones without a country EWIF: the fuel that stands for the hour's fossil and renewable shares (module doc)."""
-PERCENT = 100.0
 
 
 def site_of(region, regions_path=None) -> Site:
@@ -198,6 +216,12 @@ def supports(region) -> str | None:
     return None
 
 
+def regions_of(region_ids: Sequence[str] = REGION_IDS, regions_path=None) -> list:
+    """The registry regions of ``region_ids`` with this scenario's user areas (USER_AREAS replace the registry's)."""
+    regions = registry.select(registry.load_regions(regions_path), region_ids)
+    return [dataclasses.replace(r, user_area=USER_AREAS[r.id]) if r.id in USER_AREAS else r for r in regions]
+
+
 def sites(region_ids: Sequence[str] = REGION_IDS, regions_path=None) -> list[Site]:
     """The world_2024 facts (site_of) of these registry regions, in order."""
     return [site_of(r, regions_path) for r in registry.select(registry.load_regions(regions_path), region_ids)]
@@ -211,7 +235,6 @@ SIGNAL_TEXT = {
                "Electricity Maps"),
 }
 """The carbon signal, as provenance.json states it (``carbon_signal``)."""
-MS_PER_S = 1000.0
 
 
 def _keys(kind: str, zone: str, year: int) -> dict:
@@ -259,88 +282,14 @@ def read_price(path: str | os.PathLike, hours: pd.DatetimeIndex) -> tuple[pd.Ser
     half = pd.Timedelta(minutes=30)
     before = values.reindex(hours - half).to_numpy()
     after = values.reindex(hours + half).to_numpy()
-    slot = pd.Series((before + after) / 2.0, index=hours, name="price_usd_per_kwh")
+    # At the file's two ends one overlapping hour is outside it: the slot takes the one it has.
+    edge = (np.isnan(before) & (hours - half < values.index[0])) | (np.isnan(after) & (hours + half > values.index[-1]))
+    slot = pd.Series(np.where(edge, np.where(np.isnan(before), after, before), (before + after) / 2.0), index=hours,
+                     name="price_usd_per_kwh")
     if slot.isna().any():
         raise DataSourceError(f"{path}: no price for UTC slots {', '.join(map(str, slot.index[slot.isna()][:3]))}")
-    return slot, "mean of the two published half-hour-offset hours overlapping each UTC slot"
-
-
-def read_rtt_ms(path: str | os.PathLike) -> dict[tuple[str, str], float]:
-    """{(sending region, receiving region): RTT [ms]} from raw_gcp_latency.csv (sending_region, receiving_region,
-    milliseconds)."""
-    path = Path(path)
-    try:
-        raw = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataSourceError(f"{path}: cannot read the latency file ({exc})") from None
-    needed = ("sending_region", "receiving_region", "milliseconds")
-    missing = [c for c in needed if c not in raw.columns]
-    if missing:
-        raise DataSourceError(f"{path}: latency file lacks column {missing[0]!r} (columns: {', '.join(raw.columns)})")
-    ms = pd.to_numeric(raw["milliseconds"], errors="coerce")
-    if ms.isna().any() or (ms <= 0).any():
-        raise DataSourceError(f'{path}, column "milliseconds": {int((ms.isna() | (ms <= 0)).sum())} rows are not '
-                              "positive numbers")
-    return {(s, r): float(v) for s, r, v in zip(raw["sending_region"], raw["receiving_region"], ms, strict=True)}
-
-
-def distance_fit(regions: Sequence, measured_ms: dict[tuple[str, str], float]) -> dict:
-    """Least-squares line RTT [s] = intercept + slope x great-circle distance [km] through every measured pair
-    between two of ``regions`` (the registry's Google Cloud regions), for pairs measured in neither direction."""
-    by_id = {r.id: r for r in regions}
-    pairs = [(by_id[a], by_id[b], ms) for (a, b), ms in measured_ms.items() if a in by_id and b in by_id and a != b]
-    if len(pairs) < 2:
-        raise DataSourceError("gcp latency: fewer than two measured pairs between registry regions; cannot fit RTT "
-                              "on distance for the unmeasured pairs")
-    distance = np.array([float(recipe.great_circle_km(a.latitude, a.longitude, b.latitude, b.longitude))
-                         for a, b, _ in pairs])
-    rtt = np.array([ms / MS_PER_S for _, _, ms in pairs])
-    slope, intercept = np.polyfit(distance, rtt, 1)
-    return {"intercept_s": float(intercept), "slope_s_per_km": float(slope), "pairs_fitted": len(pairs),
-            "method": ("least squares of the measured RTT on great-circle distance over every measured directed pair "
-                       "between two registry regions (config/regions.yaml coordinates)")}
-
-
-def rtt_matrix_s(regions: Sequence, measured_ms: dict[tuple[str, str], float], fit_regions: Sequence | None = None
-                 ) -> tuple[np.ndarray, np.ndarray, dict]:
-    """RTT [s] from user area i (at site i) to site j by the module's rule, the rule used per pair ([i, j] codes:
-    "measured", "reverse", "own_region", "distance_fit"), and the distance fit (over ``fit_regions``, default
-    ``regions``; {} when no pair needs it)."""
-    ids = [r.id for r in regions]
-    n = len(ids)
-    distance = recipe.distance_matrix_km(regions)
-    rtt = np.full((n, n), np.nan)
-    rule = np.empty((n, n), dtype=object)
-    for i, a in enumerate(ids):
-        for j, b in enumerate(ids):
-            if i == j:
-                rtt[i, j], rule[i, j] = recipe.RTT_OVERHEAD_S, "own_region"
-            elif (a, b) in measured_ms:
-                rtt[i, j], rule[i, j] = measured_ms[(a, b)] / MS_PER_S, "measured"
-            elif (b, a) in measured_ms:
-                rtt[i, j], rule[i, j] = measured_ms[(b, a)] / MS_PER_S, "reverse"
-    gap = np.isnan(rtt)
-    fit = {}
-    if gap.any():
-        fit = distance_fit(regions if fit_regions is None else fit_regions, measured_ms)
-        rtt[gap] = fit["intercept_s"] + fit["slope_s_per_km"] * distance[gap]
-        rule[gap] = "distance_fit"
-    return rtt, rule, fit
-
-
-def _mix_ewif(table: pd.DataFrame, zone: str, where: str) -> pd.Series:
-    """EWIF [L/kWh] per hour from the zone file's low-carbon and renewable percentages (module doc)."""
-    for column in ("carbon_free_percent", "renewable_percent"):
-        if column not in table.columns or table[column].isna().any():
-            raise DataSourceError(f"{where}: EWIF of {zone} needs column {column} on every hour of the window")
-    low_carbon = table["carbon_free_percent"].clip(0.0, PERCENT) / PERCENT
-    renewable = table["renewable_percent"].clip(0.0, PERCENT) / PERCENT
-    fossil = 1.0 - low_carbon
-    nuclear = (low_carbon - renewable).clip(lower=0.0)
-    fossil_fuel, _ = FOSSIL_FUEL[zone]
-    renewable_fuel, _ = RENEWABLE_FUEL[zone]
-    return (fossil * FUEL_FACTORS[fossil_fuel].water_l_per_kwh + nuclear * FUEL_FACTORS["nuclear"].water_l_per_kwh
-            + renewable * FUEL_FACTORS[renewable_fuel].water_l_per_kwh)
+    slot.attrs["edge_slots"] = [str(h) for h in hours[edge]]
+    return slot, world_2024_sites.half_hour_price_method(slot.attrs["edge_slots"])
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -387,7 +336,8 @@ def _file_record(path: Path, raw_root, kind: str, zone: str = "") -> dict:
             "matches_pinned_sha256": entry["sha256"] == sha256}
 
 
-def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: str) -> tuple[pd.DataFrame, dict]:
+def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: str,
+                 weather_rule: str = "within_50km") -> tuple[pd.DataFrame, dict]:
     zone = site.zone
     carbon_path = files[("carbon", zone)]
     raw = electricitymaps.read_zone_csv(carbon_path)
@@ -400,7 +350,7 @@ def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: s
         ewif_info = {"country": site.ewif_country, "value_l_per_kwh": EWIF_L_PER_KWH[site.ewif_country],
                      "method": "country constant (EWIF_SOURCE)"}
     else:
-        ewif = _mix_ewif(mix, zone, str(carbon_path))
+        ewif = mix_ewif(mix, zone, str(carbon_path))
         ewif_info = {"method": "hourly shares of the Electricity Maps file x Macknick medians",
                      "fossil_fuel": FOSSIL_FUEL[zone][1], "renewable_fuel": RENEWABLE_FUEL[zone][1],
                      "mean_l_per_kwh": float(ewif.mean())}
@@ -409,7 +359,8 @@ def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: s
     price, price_method = read_price(price_path, hours)
 
     weather_path = files[("weather", zone)]
-    weather, weather_info = onsite.site_weather(region, weather_path, hours)
+    max_km = None if weather_rule == "nearest" else onsite.WEATHER_MAX_DISTANCE_KM
+    weather, weather_info = onsite.site_weather(region, weather_path, hours, max_distance_km=max_km, edge_fill=True)
     frame = pd.DataFrame({
         "price_usd_per_kwh": price.to_numpy(float),
         "carbon_kg_per_kwh": carbon.to_numpy(float),
@@ -417,6 +368,7 @@ def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: s
         "carbon_lifecycle_kg_per_kwh": day["carbon_lifecycle_kg_per_kwh"].to_numpy(float),
         "ewif_l_per_kwh": ewif.to_numpy(float),
     }, index=hours).join(weather[["solar_kw", "wind_kw", "wue_l_per_kwh", "wet_bulb_c"]])
+    frame["carbon_estimated"] = day["estimated"].to_numpy(bool)
     record = {
         "carbon": {"zone": zone, "electricitymaps_zone_id": zone_ids, "signal": carbon_signal,
                    "filled_hours": [str(h) for h in day.index[day["filled"]]],
@@ -424,11 +376,12 @@ def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: s
                    "file": _file_record(carbon_path, raw_root, "carbon", zone)},
         "ewif": {**ewif_info, "stand_in": False},
         "price": {"zone": zone, "method": price_method, "stand_in": False,
+                  "edge_slots": price.attrs.get("edge_slots", []),
                   "file": _file_record(price_path, raw_root, "price", zone)},
         "weather": {"file": _file_record(weather_path, raw_root, "weather", zone), **weather_info,
                     "distance_km": round(float(recipe.great_circle_km(region.latitude, region.longitude,
                                                                       *weather_info["grid_point"])), 1),
-                    "stand_in": False},
+                    "rule": weather_rule, "stand_in": False},
     }
     return frame, record
 
@@ -436,29 +389,57 @@ def _site_series(region, site: Site, hours, files, *, raw_root, carbon_signal: s
 def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = None, offline: bool = False,
           day: str = DEFAULT_DAY, days: int = 1, carbon_signal: str = "lifecycle",
           region_ids: Sequence[str] = REGION_IDS, regions_path: str | os.PathLike | None = None,
-          seed: int = recipe.SEED) -> Path:
+          seed: int = recipe.SEED, demand_weight: str = "internet_users", weather_rule: str = "within_50km",
+          site_series: str = "auto") -> Path:
     """Write the world_2024 scenario folder (with provenance.json) to ``out_dir``; returns it.
 
     day: the first 2024 date (UTC); days: consecutive days; carbon_signal: "lifecycle" (default) or "direct";
-    region_ids: registry regions (default REGION_IDS) whose green-dcc zones have files in the raw cache. Reads the raw cache only (``offline`` changes nothing: no download).
+    region_ids: registry regions (default REGION_IDS) whose green-dcc zones have files in the raw cache;
+    demand_weight: DEMAND_WEIGHTS key; weather_rule: WEATHER_RULES key; site_series: SITE_SERIES key (where the
+    sites' hourly series come from). Reads the raw cache, or the committed site series (``offline`` changes
+    nothing: no download).
     """
     from greenllm.inputs import write_scenario
 
     if carbon_signal not in CARBON_SIGNALS:
         raise InputError(f"{NAME}: carbon_signal={carbon_signal!r}: choose one of {', '.join(CARBON_SIGNALS)}")
+    if demand_weight not in DEMAND_WEIGHTS:
+        raise InputError(f"{NAME}: demand_weight={demand_weight!r}: choose one of {', '.join(DEMAND_WEIGHTS)}")
+    if weather_rule not in WEATHER_RULES:
+        raise InputError(f"{NAME}: weather_rule={weather_rule!r}: choose one of {', '.join(WEATHER_RULES)}")
     hours, days = recipe.window_hours(NAME, day, days, YEAR, why=" (the green-dcc files used here cover 2024)")
     known = registry.load_regions(regions_path)
-    regions = registry.select(known, region_ids)
-    regions = [dataclasses.replace(r, user_area=USER_AREAS[r.id]) if r.id in USER_AREAS else r for r in regions]
-    files = _cached_files(regions, raw_root)  # first: a zone green-dcc does not publish is named with its paths
+    regions = regions_of(region_ids, regions_path)
+    if site_series not in SITE_SERIES:
+        raise InputError(f"{NAME}: site_series={site_series!r}: choose one of {', '.join(SITE_SERIES)}")
+    committed = None
+    try:
+        files = _cached_files(regions, raw_root)  # first: a zone green-dcc does not publish is named with its paths
+    except DataSourceError:
+        if site_series == "raw" or not world_2024_sites.covers(regions, weather_rule):
+            raise
+        committed = world_2024_sites.load()
+    if site_series == "committed" and committed is None:
+        if not world_2024_sites.covers(regions, weather_rule):
+            raise InputError(f"{NAME}: site_series=committed: {world_2024_sites.SITES_DIR} holds "
+                             f"{', '.join(world_2024_sites.load().region_ids)} with weather_rule=within_50km only")
+        committed = world_2024_sites.load()
     site_by_region = {r.id: site_of(r, regions_path) for r in regions}
 
     site_hourly, records = {}, {}
     for region in regions:
-        site_hourly[region.id], records[region.id] = _site_series(region, site_by_region[region.id], hours, files,
-                                                                  raw_root=raw_root, carbon_signal=carbon_signal)
-    rtt_path = files[("rtt", "")]
-    rtt, rule, fit = rtt_matrix_s(regions, read_rtt_ms(rtt_path), fit_regions=list(known.values()))
+        if committed is None:
+            site_hourly[region.id], records[region.id] = _site_series(
+                region, site_by_region[region.id], hours, files, raw_root=raw_root, carbon_signal=carbon_signal,
+                weather_rule=weather_rule)
+        else:
+            site_hourly[region.id], records[region.id] = committed.window(region.id, hours, carbon_signal)
+    if committed is None:
+        rtt_path = files[("rtt", "")]
+        rtt, rule, fit = rtt_matrix_s(regions, read_rtt_ms(rtt_path), fit_regions=list(known.values()))
+        rtt_file = _file_record(rtt_path, raw_root, "rtt")
+    else:
+        rtt, rule, fit, rtt_file = committed.rtt([r.id for r in regions])
 
     tax_usd_per_kg = paper_v1.CARBON_TAX_BASE_USD_PER_T / paper_v1.KG_PER_T
     sites = [site_by_region[r.id] for r in regions]
@@ -468,9 +449,12 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
         "carbon_signal": [carbon_signal] * len(regions),
     }
     types = recipe.token_lengths()
+    sizes = demand_sizes(regions, demand_weight, regions_path)
     tables, scalars = assembly.assemble(regions, hours, site_hourly,
                                       carbon_tax_usd_per_kg=[tax_usd_per_kg] * len(regions), dc_info=dc_info,
-                                      types=types, seed=seed, days=days)
+                                      types=types, seed=seed, days=days, demand_size_millions=sizes)
+    if sizes is not None:
+        tables["areas"]["internet_users_millions"] = sizes
     tables["areas"]["continent"] = [s.continent for s in sites]
     area_dc = tables["area_dc"]
     area_dc["rtt_s"] = rtt[area_dc["area"].to_numpy(), area_dc["dc"].to_numpy()]
@@ -479,16 +463,39 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
     for column in CARBON_COLUMNS.values():  # both signals, whichever carbon_kg_per_kwh holds
         values = np.vstack([site_hourly[r.id][column].to_numpy(float) for r in regions])  # [j, t]
         dc_hour[column] = values[dc_hour["dc"].to_numpy(), dc_hour["hour"].to_numpy()]
-    scalars.update({"scenario": NAME, "carbon_signal": carbon_signal, "carbon_signal_text": SIGNAL_TEXT[carbon_signal],
+    scalars.update({"scenario": NAME, "demand_weight": demand_weight, "carbon_signal": carbon_signal, "carbon_signal_text": SIGNAL_TEXT[carbon_signal],
                     "rtt_model": ("measured Google Cloud inter-region RTT (own region: "
                                   f"{recipe.RTT_OVERHEAD_S} s; unmeasured pairs: distance fit)")})
     provenance = _provenance(regions, site_by_region, hours, records, types, scalars, seed, carbon_signal,
-                             tax_usd_per_kg, rtt_path, raw_root, rule, fit)
+                             tax_usd_per_kg, rtt_file, rule, fit)
+    provenance["site_series"] = SITE_SERIES_TEXT["raw" if committed is None else "committed"]
+    provenance["demand_weight"] = {"option": demand_weight, "text": DEMAND_WEIGHTS[demand_weight],
+                                   "builder_option": f"demand_weight={'|'.join(DEMAND_WEIGHTS)}"}
+    provenance["weather_rule"] = {"option": weather_rule, "text": WEATHER_RULES[weather_rule],
+                                  "builder_option": f"weather_rule={'|'.join(WEATHER_RULES)}"}
+    if sizes is not None:
+        provenance["series"]["demand.queries"]["internet_users"] = {
+            r.id: {"internet_users_pct": r.user_area.internet_users_pct, "year": r.user_area.internet_users_year,
+                   "internet_users_millions": size, "source": r.user_area.internet_users_source}
+            for r, size in zip(regions, sizes, strict=True)}
     return write_scenario(out_dir, tables, scalars, provenance=provenance)
 
 
-def _provenance(regions, site_by_region, hours, records, types, scalars, seed, carbon_signal, tax_usd_per_kg, rtt_path, raw_root,
-                rule, fit) -> dict:
+def demand_sizes(regions, demand_weight: str, regions_path=None) -> list[float] | None:
+    """Each area's size in its demand weight [millions]: internet users (population x IT.NET.USER.ZS / 100), or
+    None for the paper's population; InputError naming the registry field where a region has no share."""
+    if demand_weight == "paper":
+        return None
+    where = registry.DEFAULT_REGIONS_PATH if regions_path is None else regions_path
+    absent = [r.id for r in regions if r.user_area.internet_users_pct is None]
+    if absent:
+        raise InputError(f"{where}: region(s) {', '.join(absent)}, field 'user_area.internet_users_pct': required by "
+                         f"{NAME} with demand_weight=internet_users (or build with --option demand_weight=paper)")
+    return [float(r.user_area.internet_users_millions) for r in regions]
+
+
+def _provenance(regions, site_by_region, hours, records, types, scalars, seed, carbon_signal, tax_usd_per_kg,
+                rtt_file, rule, fit) -> dict:
     def files(kind):
         return provenance_records.record_files(regions, records, kind)
 
@@ -553,7 +560,7 @@ def _provenance(regions, site_by_region, hours, records, types, scalars, seed, c
         "method": ("measured directed pair; else the measured reverse; own region: recipe.RTT_OVERHEAD_S "
                    f"({recipe.RTT_OVERHEAD_S} s, the zero-distance intercept of the Green-LLM authors' pings); "
                    "neither direction measured: least-squares line on great-circle distance (distance_fit)"),
-        "pairs": rtt_counts, "distance_fit": fit, "files": [_file_record(rtt_path, raw_root, "rtt")],
+        "pairs": rtt_counts, "distance_fit": fit, "files": [rtt_file],
         "synthetic": False, "filled": False, "stand_in": False,
     }
     provenance["series"]["demand.queries"]["populations"] = {
@@ -562,3 +569,25 @@ def _provenance(regions, site_by_region, hours, records, types, scalars, seed, c
     if days := scalars.get("days"):
         provenance.update(days=days, daily_recipe=scalars["daily_recipe"])
     return provenance
+
+
+def write_site_series(out_dir: str | os.PathLike = world_2024_sites.SITES_DIR, *,
+                      raw_root: str | os.PathLike | None = None, region_ids: Sequence[str] = REGION_IDS,
+                      regions_path: str | os.PathLike | None = None) -> Path:
+    """Write the committed site series (greenllm.data.scenarios.world_2024_sites) of ``region_ids`` for the whole of
+    YEAR from the raw cache: the per-site frames and records of a raw build of every UTC hour of the year."""
+    hours, _ = recipe.window_hours(NAME, f"{YEAR}-01-01", 366, YEAR)
+    known = registry.load_regions(regions_path)
+    regions = registry.select(known, region_ids)
+    files = _cached_files(regions, raw_root)
+    frames, sites = {}, {}
+    for region in regions:
+        frames[region.id], sites[region.id] = _site_series(region, site_of(region, regions_path), hours, files,
+                                                           raw_root=raw_root, carbon_signal="lifecycle")
+    rtt_path = files[("rtt", "")]
+    rtt, rule, fit = rtt_matrix_s(regions, read_rtt_ms(rtt_path), fit_regions=list(known.values()))
+    records = {"window": f"{hours[0]:%Y-%m-%d %H:%M} to {hours[-1] + pd.Timedelta(hours=1):%Y-%m-%d %H:%M} UTC",
+               "written_by": f"{__name__}.write_site_series", "sites": sites,
+               "rtt": {"region_ids": [r.id for r in regions], "rtt_s": rtt.tolist(), "rule": rule.tolist(),
+                       "distance_fit": fit, "file": _file_record(rtt_path, raw_root, "rtt")}}
+    return world_2024_sites.write(out_dir, frames, records)
