@@ -287,7 +287,9 @@ def operate(actual: Scenario, decided_on: Scenario, x_plan: np.ndarray | None, s
     for t in range(actual.n_hours):
         remaining_l = actual.water_budget_l - water_used_l
         hour = hours_scenario(actual, t, t + 1, water_budget_l=remaining_l)
-        if not planned[t] or broken_limits(evaluate(hour, plan[..., t:t + 1], formulation)):
+        checked = evaluate(hour, plan[..., t:t + 1], formulation) if planned[t] else None
+        if checked is None or broken_limits(checked):
+            checked = None  # the hour runs another allocation: evaluated below
             redispatched.append(t)
             ahead = _with_hour(hours_scenario(decided_on, t, actual.n_hours, water_budget_l=remaining_l), hour)
             try:
@@ -299,7 +301,7 @@ def operate(actual: Scenario, decided_on: Scenario, x_plan: np.ndarray | None, s
                 except InfeasibleError:
                     return {"x": ran, "redispatched": redispatched, "infeasible_hour": t}
         ran[..., t] = plan[..., t]
-        water_used_l += evaluate(hour, ran[..., t:t + 1], formulation)["water_l"]
+        water_used_l += (checked or evaluate(hour, ran[..., t:t + 1], formulation))["water_l"]
     return {"x": ran, "redispatched": redispatched, "infeasible_hour": None}
 
 
