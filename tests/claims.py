@@ -3,17 +3,16 @@
 A *unit* of prose is a paragraph, a list item or a table row (fenced code is skipped). A unit *names* a table when
 it holds a path ``tables/FOLDER/NAME.csv`` (or ``.md``, read as its CSV) or ``figures/FOLDER/NAME.csv``; a bare
 ``NAME.csv`` names the file in the folder of the unit's last path, or the one file of that name under tables/ and
-figures/ if there is one, and ``<scenario>`` in a path stands for every
-folder. Every number of a unit that names a table must then be *found* in one of the tables it names: some numeric
-cell, rounded to the decimals the number is printed with, equals it, directly or in the unit the prose uses
-(:data:`UNIT_SCALES`: kg printed as t, L as kL or ML, a share as %). Signs are ignored (a table's "extra" column is signed, prose says "more" or "less").
+figures/ if there is one; ``<scenario>`` in a path stands for every folder. Every number of a unit that names a
+table must then be *found* in one of the tables it names: some numeric cell, rounded to the decimals the number is
+printed with, equals it, directly or in the unit the prose uses (:data:`UNIT_SCALES`: kg printed as t, L as kL or
+ML, a share as %). Signs are ignored (a table's "extra" column is signed, prose says "more" or "less").
 
 Numbers that are not data are not checked: digits inside words, code spans and paths (``M0``, ``H100``,
 ``europe_2018``, ``10^9``, ``sub-2-second``, ``1e-6``), fractions (``1/3``), arXiv identifiers, four-digit years
-1900-2099, and the numbers of the explicit allow-list
-:data:`NOT_DATA` (counts that describe the set-up rather than results, written as they appear). A number computed
-from cells (a ratio of two cells, say) is stated next to the column that holds it, or the table gains that
-column: the check has no formula language.
+1900-2099, and the numbers of the short allow-list :data:`NOT_DATA` (set-up counts, not results). A number computed
+from cells (a ratio of two cells, say) is stated next to the column that holds it, or the table gains that column:
+the check has no formula language. Sections being restated are listed in :data:`PENDING`.
 
 Run ``python tests/claims.py`` for the list of numbers not found (file, line, number, tables it names).
 """
