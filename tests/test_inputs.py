@@ -34,14 +34,57 @@ def set_cells(folder, stem, rows, column, values):
     return edit(folder, stem, change)
 
 
-def test_a_written_folder_reads_back_bit_identical(tmp_path):
+def test_a_full_precision_folder_reads_back_bit_identical(tmp_path):
     tables, scalars = random_tables(seed=3)
-    scenario = load_scenario(write_scenario(tmp_path / "a", tables, scalars))
+    scenario = load_scenario(write_scenario(tmp_path / "a", tables, scalars, full_precision=True))
     queries = tables["demand"].sort_values(["area", "type", "hour"])["queries"].to_numpy()
     assert np.array_equal(scenario.queries.ravel(), queries)
     price = tables["dc_hour"].sort_values(["dc", "hour"])["price_usd_per_kwh"].to_numpy()
     assert np.array_equal(scenario.price_usd_per_kwh.ravel(), price)
     assert scenario.water_budget_l == scalars["water_budget_l"]
+
+
+def test_a_written_folder_reads_back_its_values_to_ten_significant_digits(tmp_path):
+    tables, scalars = random_tables(seed=3)
+    scenario = load_scenario(write_scenario(tmp_path / "a", tables, scalars))
+    price = tables["dc_hour"].sort_values(["dc", "hour"])["price_usd_per_kwh"].to_numpy()
+    assert not np.array_equal(scenario.price_usd_per_kwh.ravel(), price)  # the random floats have 17 digits
+    np.testing.assert_allclose(scenario.price_usd_per_kwh.ravel(), price, rtol=5e-10, atol=0)
+    assert scenario.water_budget_l == pytest.approx(scalars["water_budget_l"], rel=5e-10)
+
+
+def test_last_digit_noise_in_a_builder_does_not_change_the_written_files(tmp_path):
+    """Another machine's maths library may change the last bits of a computed input: the folder's bytes stay."""
+    tables, scalars = random_tables(seed=3)
+    noisy = {stem: frame.copy() for stem, frame in tables.items()}
+    column = noisy["dc_hour"]["renewable_kw"]
+    noisy["dc_hour"]["renewable_kw"] = column * (1 + 4 * np.finfo(float).eps)
+    assert not noisy["dc_hour"]["renewable_kw"].equals(column)
+    noisy_scalars = {**scalars, "water_budget_l": scalars["water_budget_l"] * (1 + 2 * np.finfo(float).eps)}
+    a = write_scenario(tmp_path / "a", tables, scalars)
+    b = write_scenario(tmp_path / "b", noisy, noisy_scalars)
+    for path in sorted(a.iterdir()):
+        assert (b / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_built_utc_repeats_on_a_rebuild_from_the_same_inputs(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    tables, scalars = random_tables(seed=3)
+    files = [{"path": "x/a.csv", "retrieved_utc": "2025-01-02T03:04:05Z"},
+             {"path": "x/b.csv", "retrieved_utc": "2025-02-01T00:00:00Z"}]
+    provenance = {"scenario": "t", "built_utc": None, "builder": "tests", "series": {"s": {"files": files}}}
+    first = write_scenario(tmp_path / "a", tables, scalars, provenance=provenance)
+    text = (first / "provenance.json").read_text()
+    assert json.loads(text)["built_utc"] == "2025-02-01T00:00:00Z"  # the newest input's date, not the clock
+    second = write_scenario(tmp_path / "a", tables, scalars, provenance=provenance)
+    assert (second / "provenance.json").read_text() == text
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    third = write_scenario(tmp_path / "c", tables, scalars, provenance=provenance)
+    assert json.loads((third / "provenance.json").read_text())["built_utc"] == "2023-11-14T22:13:20Z"
+    no_files = {**provenance, "series": {}}
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    fourth = write_scenario(tmp_path / "d", tables, scalars, provenance=no_files)
+    assert json.loads((fourth / "provenance.json").read_text())["built_utc"] is None
 
 
 def test_paper_folder_loads_with_its_sizes(paper_v1_dir):

@@ -2,6 +2,7 @@
 
 import os
 import stat
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -110,3 +111,35 @@ def test_round_off_of_a_zero_is_written_as_zero_relative_to_its_column():
     clean = pd.DataFrame({"reduction_pct": [0.0, 12.5, 55.0], "tiny": [1e-14, 2e-14, 3e-14]})
     assert outputs.csv_text(noisy) == outputs.csv_text(clean)
     assert outputs.csv_text(noisy).splitlines()[1].split(",") == ["0", "1e-14"]  # a column of small values keeps them
+
+
+def test_json_text_rounds_every_float_to_ten_significant_digits():
+    value = {"budget_l": 36337.271064139415, "scale": {"chat": 7.588888888888889}, "days": 365, "name": "x",
+             "list": [0.1 + 0.2, True]}
+    assert outputs.rounded_floats(value) == {"budget_l": 36337.27106, "scale": {"chat": 7.588888889}, "days": 365,
+                                             "name": "x", "list": [0.3, True]}
+    assert outputs.json_text(value) == outputs.json_text(outputs.rounded_floats(value))
+    assert outputs.json_text(value, rounded=False).count("7.588888888888889") == 1
+
+
+PROCESSED = Path(__file__).resolve().parents[1] / "data" / "processed"
+
+
+@pytest.mark.parametrize("name", ["europe_2018", "us_2024", "world_2024"])
+def test_committed_scenario_folders_are_in_the_writers_format(name, monkeypatch):
+    """A committed folder rewritten by the writer gives the same bytes: its floats have 10 significant digits and
+    its built_utc is the reproducible one (no wall-clock time), so a rebuild on another machine changes nothing."""
+    import json
+
+    from greenllm.provenance import build_time_utc
+
+    folder = PROCESSED / name
+    for path in sorted(folder.glob("*.csv")):
+        assert outputs.csv_text(pd.read_csv(path)) == path.read_text(), path.name
+    scalars = (folder / "scalars.json").read_text()
+    assert outputs.json_text(json.loads(scalars)) == scalars
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    provenance = json.loads((folder / "provenance.json").read_text())
+    assert provenance["built_utc"] == build_time_utc(provenance)
+    text = json.dumps(provenance)
+    assert '"path": "/' not in text and "installation time" not in text  # nothing of the machine that built it

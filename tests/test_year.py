@@ -160,6 +160,15 @@ def test_value_of_information_is_each_mode_over_perfect(frame):
     assert (table["extra_usd"] >= -1e-7).all()
 
 
+def test_value_of_information_counts_the_days_without_a_day_ahead_plan(frame):
+    edited = frame.copy()
+    edited.loc[(edited["mode"] == "demand_only") & (edited["day"] == edited["day"].min()), "day_ahead"] = "infeasible"
+    table = year.value_of_information(edited).set_index("mode")
+    assert table.loc["demand_only", "day_ahead_infeasible_days"] == 1
+    assert table.loc["perfect", "day_ahead_infeasible_days"] == 0
+    assert table.loc["demand_only", "infeasible_days"] == 0  # recourse still served that day
+
+
 def test_forecast_cost_is_forecast_minus_perfect(frame):
     per_day = year.forecast_cost(frame)
     summary = year.forecast_summary(frame)

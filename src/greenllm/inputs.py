@@ -24,7 +24,8 @@ from greenllm.fields import FIELDS, check_arrays, check_number, count_is, out_of
 from greenllm.hardware import Catalogue, load_catalogue
 from greenllm.options import deprecated_scalars
 from greenllm.folders import build_lock, staging_folder, swap_in
-from greenllm.provenance import MARKER_FILE, is_written_scenario
+from greenllm.outputs import csv_text, json_text, make_temp_dir
+from greenllm.provenance import MARKER_FILE, build_time_utc, is_written_scenario
 
 # --------------------------------------------------------------------------------------------------------------------
 # The format: for every file, its key columns (ids) and its required numeric value columns with their lower bounds.
@@ -526,12 +527,19 @@ def write_scenario(
     tables: dict[str, pd.DataFrame],
     scalars: dict,
     provenance: dict | None = None,
+    *,
+    full_precision: bool = False,
 ) -> Path:
     """Write a scenario folder atomically: validate a complete copy beside it, then swap it into place.
 
     ``tables`` maps each file stem of ``FILES`` to a DataFrame with at least that file's columns (extra columns are
-    kept), plus optionally the per-query files of ``OPTIONAL_FILES``. Floats are written with full precision, so they read back bit-identical. A scenario that fails validation
-    raises :class:`InputError` and leaves any existing folder untouched.
+    kept), plus optionally the per-query files of ``OPTIONAL_FILES``. Written like the committed tables
+    (:func:`greenllm.outputs.csv_text`): floats in the CSVs and ``scalars.json`` with 10 significant digits, so a
+    last-digit difference of another machine's maths library does not change a file; ``full_precision=True`` writes
+    shortest round-trip floats instead (paper_v1: the authors' files, whose recipe uses only correctly rounded
+    arithmetic). A ``built_utc`` in ``provenance`` is set by :func:`greenllm.provenance.build_time_utc`, so a rebuild
+    from unchanged inputs writes the same bytes. A scenario that fails validation raises :class:`InputError` and
+    leaves any existing folder untouched.
     """
     folder = Path(folder)
     missing = [stem for stem in FILES if stem not in tables]
@@ -569,10 +577,13 @@ def _stage_and_swap(folder: Path, tables: dict[str, pd.DataFrame], scalars: dict
     try:
         (staging / MARKER_FILE).touch()
         for stem, frame in tables.items():
-            frame.to_csv(staging / f"{stem}.csv", index=False, float_format=None)
-        (staging / SCALARS_FILE).write_text(json.dumps(scalars, indent=2) + "\n")
+            text = frame.to_csv(index=False, lineterminator="\n") if full_precision else csv_text(frame)
+            (staging / f"{stem}.csv").write_text(text, encoding="utf-8")
+        (staging / SCALARS_FILE).write_text(json_text(scalars, rounded=not full_precision), encoding="utf-8")
         if provenance is not None:
-            (staging / PROVENANCE_FILE).write_text(json.dumps(provenance, indent=2, default=str) + "\n")
+            if "built_utc" in provenance:
+                provenance = {**provenance, "built_utc": build_time_utc(provenance)}
+            (staging / PROVENANCE_FILE).write_text(json_text(provenance, rounded=False), encoding="utf-8")
         try:
             scenario = load_scenario(staging)  # validate the complete folder before it replaces anything
             sizes = {"dc_hardware": scenario.n_dcs, "type_slo": scenario.n_types}

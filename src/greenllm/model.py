@@ -20,6 +20,8 @@ def resolve_formulation(spec=None, scenario: Scenario | None = None,
 
     ``options`` None: :func:`greenllm.options.default_options_for` the scenario (the defaults without one).
     """
+    if isinstance(spec, Formulation):
+        return spec  # an object is kept as is: no options to look up (a year's hourly checks ask thousands of times)
     if options is None:
         options = default_options_for(scenario) if scenario is not None else ModelOptions()
     return resolve(spec, scenario, options)

@@ -12,6 +12,7 @@ the options its builder meant it for (``model_options``), e.g. the real-data bui
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,14 +77,24 @@ _warned: set[str] = set()
 
 def provenance_options(folder: str | Path) -> dict:
     """The model options a scenario folder's ``provenance.json`` asks for (``model_options``), type-checked; {}
-    when it names none."""
-    folder = Path(folder)
+    when it names none. Read once per file version (a year of daily windows asks thousands of times)."""
+    path = Path(folder) / "provenance.json"
     try:
-        prov = json.loads((folder / "provenance.json").read_text())
+        info = path.stat()
+    except OSError:
+        return {}
+    return dict(_provenance_options(str(path), info.st_mtime_ns, info.st_size))
+
+
+@functools.lru_cache(maxsize=16)
+def _provenance_options(path: str, mtime_ns: int, size: int) -> dict:
+    """:func:`provenance_options` of one version (path, modification time, size) of a provenance.json."""
+    try:
+        prov = json.loads(Path(path).read_text())
     except (OSError, ValueError):
         return {}
     if isinstance(prov, dict) and isinstance(prov.get("model_options"), dict):
-        return check_options(prov["model_options"], f"{folder / 'provenance.json'}, model_options")
+        return check_options(prov["model_options"], f"{path}, model_options")
     return {}
 
 

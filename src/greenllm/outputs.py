@@ -137,6 +137,24 @@ def csv_text(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
+def rounded_floats(value):
+    """``value`` (JSON-like: dicts, lists, numbers, strings) with every float rounded to :data:`SIGNIFICANT_DIGITS`
+    significant digits (integers, strings and booleans unchanged)."""
+    if isinstance(value, dict):
+        return {key: rounded_floats(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [rounded_floats(item) for item in value]
+    if isinstance(value, float) and np.isfinite(value):
+        return float(FLOAT_FORMAT % value) + 0.0
+    return value
+
+
+def json_text(value, *, rounded: bool = True) -> str:
+    """JSON text with two-space indents and a final newline; floats rounded by :func:`rounded_floats` unless
+    ``rounded`` is false; values JSON does not know (dates, paths) as their ``str``."""
+    return json.dumps(rounded_floats(value) if rounded else value, indent=2, default=str) + "\n"
+
+
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write ``frame`` as CSV with :func:`csv_text`; return the path."""
     path = Path(path)

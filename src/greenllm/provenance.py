@@ -50,3 +50,40 @@ def stand_ins(folder: str | Path) -> list[str]:
     if not found and prov.get("stand_in") is True:
         found = ["built with an unspecified flagged stand-in (see provenance.json)"]
     return found
+
+
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+"""The reproducible-builds variable (reproducible-builds.org/specs/source-date-epoch): seconds since 1970 UTC."""
+
+
+def build_time_utc(provenance: dict, environ=None) -> str | None:
+    """The ``built_utc`` a folder with this provenance gets: a date that a rebuild from the same inputs repeats.
+
+    ``SOURCE_DATE_EPOCH`` when it is set; otherwise the newest ``retrieved_utc`` of the raw-cache files the
+    provenance records (the inputs' own date: a rebuild from the same cache writes the same date, a newer download a
+    newer one); ``None`` when the folder was built from the recipe and installed packages alone.
+    """
+    import datetime as dt
+    import os
+
+    epoch = (os.environ if environ is None else environ).get(SOURCE_DATE_EPOCH, "").strip()
+    if epoch:
+        try:
+            moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"{SOURCE_DATE_EPOCH}={epoch!r} is not a whole number of seconds since 1970") from None
+        return moment.isoformat().replace("+00:00", "Z")
+    dates = []
+
+    def collect(value) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("retrieved_utc"), str):
+                dates.append(value["retrieved_utc"])
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    collect({k: v for k, v in provenance.items() if k != "built_utc"})
+    return max(dates) if dates else None  # ISO 8601 UTC strings of one format sort as dates

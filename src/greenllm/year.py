@@ -292,7 +292,9 @@ def operate(actual: Scenario, decided_on: Scenario, x_plan: np.ndarray | None, s
     for t in range(actual.n_hours):
         remaining_l = actual.water_budget_l - water_used_l
         hour = hours_scenario(actual, t, t + 1, water_budget_l=remaining_l)
-        if not planned[t] or broken_limits(evaluate(hour, plan[..., t:t + 1], formulation)):
+        checked = evaluate(hour, plan[..., t:t + 1], formulation) if planned[t] else None
+        if checked is None or broken_limits(checked):
+            checked = None  # the hour runs another allocation: evaluated below
             redispatched.append(t)
             ahead = _with_hour(hours_scenario(decided_on, t, actual.n_hours, water_budget_l=remaining_l), hour)
             try:
@@ -304,7 +306,7 @@ def operate(actual: Scenario, decided_on: Scenario, x_plan: np.ndarray | None, s
                 except InfeasibleError:
                     return {"x": ran, "redispatched": redispatched, "infeasible_hour": t}
         ran[..., t] = plan[..., t]
-        water_used_l += evaluate(hour, ran[..., t:t + 1], formulation)["water_l"]
+        water_used_l += (checked or evaluate(hour, ran[..., t:t + 1], formulation))["water_l"]
     return {"x": ran, "redispatched": redispatched, "infeasible_hour": None}
 
 
@@ -431,7 +433,7 @@ def describe_mode(mode: str) -> str:
 
 def value_of_information(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per mode over the days every mode served: realised totals [$, kg, L], hours and days re-dispatched,
-    days infeasible, days on which what ran breaks a limit (0 with recourse), and the extra over perfect foresight
+    days infeasible, days whose forecast admitted no day-ahead plan (dispatched hour by hour on the day), days on which what ran breaks a limit (0 with recourse), and the extra over perfect foresight
     (``extra_usd``, ``extra_pct``, ``extra_emissions_kg``, ``extra_emissions_pct``, ``extra_water_l``,
     ``extra_water_pct``): the value of perfect information about what the mode forecasts."""
     present = [m for m in MODES if m in set(frame["mode"])] + sorted(set(frame["mode"]) - set(MODES))
@@ -444,7 +446,9 @@ def value_of_information(frame: pd.DataFrame) -> pd.DataFrame:
         part = frame[frame["mode"] == mode]
         solved = ok[(ok["mode"] == mode) & ok["day"].isin(common)]
         row = {"mode": mode, "forecasts": describe_mode(mode), "days": int(len(part)),
-               "infeasible_days": int((part["status"] != "optimal").sum()), "days_compared": int(len(solved)),
+               "infeasible_days": int((part["status"] != "optimal").sum()),
+               "day_ahead_infeasible_days": int((part["day_ahead"] == "infeasible").sum()) if "day_ahead" in part else 0,
+               "days_compared": int(len(solved)),
                "redispatched_hours": int(part["redispatched_hours"].fillna(0).sum()),
                "redispatched_days": int((part["redispatched_hours"].fillna(0) > 0).sum())}
         row.update({column: float(solved[column].sum()) for column in VALUE_COLUMNS})

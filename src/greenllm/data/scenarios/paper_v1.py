@@ -16,7 +16,6 @@ Everything else in paper_v1 is synthetic by the recipe; provenance.json says so 
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -402,7 +401,7 @@ def carbon_intensity(
     return theta, record, stand_in
 
 
-def _provenance(carbon: dict, built_utc: str) -> dict:
+def _provenance(carbon: dict) -> dict:
     recipe = {"source": RECIPE, "synthetic": True, "filled": False}
 
     def synthetic(how: str) -> dict:
@@ -413,7 +412,7 @@ def _provenance(carbon: dict, built_utc: str) -> dict:
 
     return {
         "scenario": NAME,
-        "built_utc": built_utc,
+        "built_utc": None,  # set by write_scenario from the inputs' dates (greenllm.provenance.build_time_utc)
         "builder": __name__,
         "recipe": RECIPE,
         "random_seed": SEED,
@@ -481,5 +480,5 @@ def build(
             f"The result is NOT the paper's base case. Place <ZONE>_{CARBON_YEAR}_hourly.csv in {where} "
             "(or build online) to use the real values.")
     tables, scalars = generate(theta)
-    built = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    return write_scenario(out_dir, tables, scalars, provenance=_provenance(carbon, built))
+    # full precision: the authors' files are written so, and the recipe's arithmetic is correctly rounded
+    return write_scenario(out_dir, tables, scalars, provenance=_provenance(carbon), full_precision=True)

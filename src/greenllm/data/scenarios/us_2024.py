@@ -331,6 +331,7 @@ def build(out_dir: str | os.PathLike, *, raw_root: str | os.PathLike | None = No
             record["price"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in source.items() if k != "hourly"}
             record["price"].update(stand_in=False, file=provenance_records.raw_file_record(source["path"], raw_root),
                                    filled_hours=[] if filled is None else [str(h) for h in hours[filled.to_numpy()]])
+            record["price"]["path"] = record["price"]["file"]["path"]  # relative to the raw cache: the same anywhere
             if source["kind"] == "standardized":
                 record["price"]["note"] = STANDARDIZED_NOTE
                 if not source["same_node"]:
