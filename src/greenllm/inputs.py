@@ -24,7 +24,7 @@ from greenllm.fields import FIELDS, check_arrays, check_number, count_is, out_of
 from greenllm.hardware import Catalogue, load_catalogue
 from greenllm.options import deprecated_scalars
 from greenllm.folders import build_lock, staging_folder, swap_in
-from greenllm.outputs import csv_text, json_text, make_temp_dir
+from greenllm.outputs import csv_text, json_text
 from greenllm.provenance import MARKER_FILE, build_time_utc, is_written_scenario
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -563,14 +563,15 @@ def write_scenario(
         raise InputError(f"{folder.parent}: {why}") from None
     try:
         with build_lock(folder):  # one build of the folder at a time; undoes what a killed build left
-            _stage_and_swap(folder, tables, scalars, provenance)
+            _stage_and_swap(folder, tables, scalars, provenance, full_precision)
     except OSError as err:  # a full disk, a quota, no permission: one message; an existing folder is untouched
         kept = "the existing folder is unchanged" if folder.exists() else "nothing was written"
         raise OutputError(f"{folder}: cannot write the scenario folder ({err.strerror or err}); {kept}") from None
     return folder
 
 
-def _stage_and_swap(folder: Path, tables: dict[str, pd.DataFrame], scalars: dict, provenance: dict | None) -> None:
+def _stage_and_swap(folder: Path, tables: dict[str, pd.DataFrame], scalars: dict, provenance: dict | None,
+                    full_precision: bool = False) -> None:
     """Write the files into a staging folder beside ``folder``, validate them as a scenario, swap it in
     (greenllm.folders); the staging folder never outlives the call."""
     staging = staging_folder(folder)  # the umask's mode, not mkdtemp's 0700
