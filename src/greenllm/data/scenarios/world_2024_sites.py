@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from greenllm.errors import InputError
+from greenllm.outputs import atomic_write_bytes, write_json
 
 SITES_DIR = Path(__file__).resolve().parents[4] / "data" / "processed" / "world_2024_sites"
 SERIES_FILE = "site_hour.csv.gz"
@@ -136,6 +137,7 @@ def load(folder: str | Path = SITES_DIR) -> SiteSeries:
 def write(folder: str | Path, frames: dict[str, pd.DataFrame], records: dict) -> Path:
     """Write the year's per-site frames and records (deterministic bytes: zero gzip time stamp, sorted keys)."""
     import gzip
+    import io
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -148,8 +150,10 @@ def write(folder: str | Path, frames: dict[str, pd.DataFrame], records: dict) ->
         part.insert(0, "region", region_id)
         parts.append(part)
     text = pd.concat(parts, ignore_index=True).to_csv(index=False, lineterminator="\n")
-    with open(folder / SERIES_FILE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as out:
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as out:
         out.write(text.encode("utf-8"))
-    (folder / RECORDS_FILE).write_text(json.dumps(records, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    atomic_write_bytes(folder / SERIES_FILE, buffer.getvalue())
+    write_json(folder / RECORDS_FILE, records, indent=1, sort_keys=True)
     load.cache_clear()
     return folder
