@@ -1,25 +1,60 @@
 """The serving experiment: baselines against optimised schemes, the latency Pareto fronts, what the SLO costs, and
-per-query figures set against published ones. Each function returns a table (pandas) that a notebook writes out.
+per-query figures set against published ones (:mod:`greenllm.serving.validation`). Each function returns a table
+(pandas) that a notebook writes out; :func:`experiment` runs them all on one solver, each solve once.
+
+**Determinism.** A scheme's objectives leave other quantities open (minimum emissions fixes emissions and cost, not
+latency, water or the batch mix), and an LP solver may return any point of the optimal face. Every optimised
+allocation here is therefore solved with a declared tie-break stage after its scheme's order (:data:`TIE_BREAK`:
+among the allocations within the stage slack of the optimum, the one with the lowest mean latency; ``min_latency``
+needs none: after its second stage, emissions, both simplex variants of the solver return the same allocation), and
+tables are written at :data:`SIGNIFICANT_DIGITS` significant digits, coarser than the stage slack (1e-6).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from greenllm.serving import baselines
+from greenllm.inputs import load_scenario
+from greenllm.serving import baselines, validation as vx
+from greenllm.serving.catalogue import ServingCatalogue, load_serving
 from greenllm.serving.fleet import Fleet, FleetOptions, account, build_fleet, size_renewables
 from greenllm.serving.lp import SCHEMES, FleetSolver
-from greenllm.inputs import load_scenario
-from greenllm.serving.catalogue import ServingCatalogue, load_serving
 
 FRONT_OBJECTIVES = ("emissions_kg", "total_usd", "water_l")
 LATENCY_MEASURES = ("latency_mean_s", "latency_p95_s")
 SECONDARY = {"emissions_kg": "total_usd", "total_usd": "emissions_kg", "water_l": "emissions_kg"}
-PER_QUERY = ("energy_wh_per_query", "water_ml_per_query", "co2_g_per_query")
+NAIVE_BASELINE = "demand_proportional"  # the carbon-, price- and water-blind split a gain is measured from
+SIGNIFICANT_DIGITS = 6  # of every serving table: coarser than the lexicographic stage slack (1e-6 relative)
+
+
+TIE_BREAK = ("latency_mean_s",)
+
+
+def scheme_order(name: str) -> tuple[str, ...]:
+    """The lexicographic order of an optimised scheme with its declared tie-break stage (:data:`TIE_BREAK`, the
+    lowest mean latency among the allocations that keep the earlier stages; none after ``min_latency``)."""
+    order = SCHEMES[name]
+    return order if order[0] in TIE_BREAK else order + TIE_BREAK
+
+
+def fixed_precision(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS) -> pd.DataFrame:
+    """``frame`` with every float column rounded to ``digits`` significant digits (digits beyond what the objective
+    and its tie-break determine are not written)."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            values = out[column].to_numpy(dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                exponent = np.where(np.isfinite(values) & (values != 0),
+                                    np.floor(np.log10(np.abs(values))), 0.0)
+            scale = 10.0 ** (digits - 1 - exponent)
+            out[column] = np.where(np.isfinite(values), np.round(values * scale) / scale, values)
+    return out
 
 
 def fleet_for(scenario_dir: str | Path, options: FleetOptions, catalogue: ServingCatalogue | None = None) -> Fleet:
@@ -49,8 +84,8 @@ def policies(fleet: Fleet, solver: FleetSolver | None = None) -> tuple[pd.DataFr
     solver = solver or FleetSolver(fleet)
     allocations = {name: fn(fleet) for name, fn in baselines.POLICIES.items()}
     rows = [_row(fleet, name, "baseline", q) for name, q in allocations.items()]
-    for name, order in SCHEMES.items():
-        allocations[name] = solver.solve(order)
+    for name in SCHEMES:
+        allocations[name] = solver.solve(scheme_order(name))
         rows.append(_row(fleet, name, "optimised", allocations[name]))
     table = pd.DataFrame(rows)
     table.attrs["first_objective"] = {name: order[0] for name, order in SCHEMES.items()}
@@ -58,16 +93,24 @@ def policies(fleet: Fleet, solver: FleetSolver | None = None) -> tuple[pd.DataFr
 
 
 def best_baseline_margin(table: pd.DataFrame) -> pd.DataFrame:
-    """Per optimised scheme: its first objective, its value, the best baseline's and the relative saving [-]."""
+    """Per optimised scheme: its first objective, its value, the best baseline on that objective (named) and its
+    value, the relative saving against it [-], and the share of the gain over the naive split
+    (:data:`NAIVE_BASELINE`) that the best baseline already captures [-]."""
     rows = []
     base = table[table["kind"] == "baseline"]
+    naive = table.set_index("policy").loc[NAIVE_BASELINE] if NAIVE_BASELINE in set(base["policy"]) else None
     for name, order in SCHEMES.items():
         metric = order[0]
         ours = float(table.loc[table["policy"] == name, metric].iloc[0])
         best = base.loc[base[metric].idxmin()]
-        rows.append({"scheme": name, "objective": metric, "optimised": ours, "best_baseline": best["policy"],
-                     "baseline_value": float(best[metric]),
-                     "saving": 1 - ours / float(best[metric]) if best[metric] else 0.0})
+        value = float(best[metric])
+        row = {"scheme": name, "objective": metric, "optimised": ours, "best_baseline": best["policy"],
+               "baseline_value": value, "saving": 1 - ours / value if value else 0.0}
+        if naive is not None:
+            gain = float(naive[metric]) - ours
+            row.update({"naive_baseline": NAIVE_BASELINE, "naive_value": float(naive[metric]),
+                        "captured_by_best_baseline": (float(naive[metric]) - value) / gain if gain > 0 else np.nan})
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -79,7 +122,7 @@ def fronts(fleet: Fleet, solver: FleetSolver, table: pd.DataFrame, points: int =
     fastest = table.set_index("policy").loc["min_latency"]
     rows = []
     for objective in objectives:
-        order = (objective, SECONDARY[objective])
+        order = (objective, SECONDARY[objective], *TIE_BREAK)
         free = _row(fleet, "free", "front", solver.solve(order))
         for measure in measures:
             for eps in np.linspace(fastest[measure], free[measure], points):
@@ -91,15 +134,15 @@ def fronts(fleet: Fleet, solver: FleetSolver, table: pd.DataFrame, points: int =
     return pd.DataFrame(rows)
 
 
-def slo_cost(fleet: Fleet, scheme: str = "min_emissions") -> dict:
+def slo_cost(fleet: Fleet, scheme: str = "min_emissions", q_slo: np.ndarray | None = None) -> dict:
     """What the SLO costs: the scheme solved on the same fleet with every pair allowed. Returns pairs kept and
     pruned, the first objective with and without the SLO, and the share of queries the free solution would put on
-    pairs that break the SLO."""
+    pairs that break the SLO. ``q_slo``: the scheme's allocation with the SLO if already solved."""
     metric = SCHEMES[scheme][0]
     free_fleet = build_fleet(fleet.scenario, fleet.catalogue, dataclasses.replace(fleet.options, slo=False))
     free_fleet.renewable_kwh_jt = fleet.renewable_kwh_jt
-    q_free = FleetSolver(free_fleet).solve(SCHEMES[scheme])
-    q_slo = FleetSolver(fleet).solve(SCHEMES[scheme])
+    q_free = FleetSolver(free_fleet).solve(scheme_order(scheme))
+    q_slo = FleetSolver(fleet).solve(scheme_order(scheme)) if q_slo is None else q_slo
     with_slo, without = account(fleet, q_slo), account(free_fleet, q_free)
     served = q_free.sum(axis=1)
     return {"scheme": scheme, "objective": metric, "pairs_kept": fleet.n_pairs,
@@ -109,21 +152,30 @@ def slo_cost(fleet: Fleet, scheme: str = "min_emissions") -> dict:
             "latency_p95_without_s": without.latency_p95_s}
 
 
-def validation(table: pd.DataFrame, catalogue: ServingCatalogue) -> pd.DataFrame:
-    """Each scheme's per-query figures against each published reference that gives the same quantity: ratio
-    ours / published (low and high end of a published range). Samsi et al.'s J per output token is compared with
-    the scheme's GPU energy per output token (their boundary)."""
-    rows = []
-    for _, r in table.iterrows():
-        for ref in catalogue.references:
-            pairs = [(m, getattr(ref, m)) for m in PER_QUERY if getattr(ref, m) is not None]
-            if ref.j_per_output_token is not None:
-                pairs.append(("gpu_j_per_output_token", ref.j_per_output_token))
-            for metric, (low, high) in pairs:
-                compared = ref.water_metric if metric == "water_ml_per_query" else metric
-                ours = float(r[compared])
-                rows.append({"scheme": r["policy"], "kind": r["kind"], "reference": ref.name,
-                             "metric": metric, "compared_with": compared,
-                             "ours": ours, "published_low": low, "published_high": high,
-                             "ratio_low": ours / high, "ratio_high": ours / low, "boundary": ref.boundary})
-    return pd.DataFrame(rows)
+@dataclass
+class ServingResults:
+    """Every table of the serving experiment (one run of :func:`experiment`)."""
+
+    policies: pd.DataFrame
+    allocations: dict[str, np.ndarray]
+    margin: pd.DataFrame
+    fronts: pd.DataFrame
+    slo: pd.DataFrame
+    per_query: pd.DataFrame
+    validation: pd.DataFrame
+    spatial_shifting: pd.DataFrame
+
+
+def experiment(fleet: Fleet, front_points: int = 7, slo_schemes=("min_emissions", "min_cost")) -> ServingResults:
+    """The serving experiment on ``fleet``: policies, margins, fronts, SLO cost, validation and spatial shifting, each
+    optimised allocation solved once on one solver."""
+    solver = FleetSolver(fleet)
+    table, allocations = policies(fleet, solver)
+    kinds = dict(zip(table["policy"], table["kind"], strict=True))
+    return ServingResults(
+        policies=table, allocations=allocations, margin=best_baseline_margin(table),
+        fronts=fronts(fleet, solver, table, points=front_points),
+        slo=pd.DataFrame([slo_cost(fleet, scheme, allocations[scheme]) for scheme in slo_schemes]),
+        per_query=vx.per_query_table(fleet, allocations, kinds),
+        validation=vx.validation(fleet, allocations, kinds),
+        spatial_shifting=vx.spatial_shifting(fleet))
