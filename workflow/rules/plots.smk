@@ -25,8 +25,7 @@ SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site"
 
 def _serving():
     section = config["serving"]
-    return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "front_points": section["front_points"],
-            "validation_schemes": section["validation_schemes"]}
+    return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "front_points": section["front_points"]}
 
 
 def _sweep_metrics(field):
@@ -169,12 +168,13 @@ PLOTS = {
                                      scheme=config["scaling"]["scheme"], result_files=list(input.results))),
     "serving": dict(
         experiment="serving", notebook="17_serving.ipynb", subcategory="Serving at fleet scale",
-        message="Serving at fleet scale: baselines, latency fronts, SLO cost, published per-prompt figures",
+        message="Serving at fleet scale: baselines, fronts, SLO cost, published per-prompt figures, spatial shifting",
         figures={"serving_policies": "serving_policies", "serving_fronts": "serving_fronts",
                  "serving_validation": "serving_validation"},
         tables={"baselines": "serving_baselines_table", "baselines_margin": "serving_margin_table",
                 "serving_fronts": "serving_fronts_table", "serving_slo": "serving_slo_table",
-                "validation_per_query": "serving_validation_table", "validation_ratios": "serving_ratios_table"},
+                "validation_per_query": "serving_validation_table", "validation_ratios": "serving_ratios_table",
+                "spatial_shifting": "serving_spatial_shifting_table"},
         code=sorted((PACKAGE / "serving").glob("*.py")),
         inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml"},
         params=lambda w, input: dict(**_common(w), **_serving())),

@@ -72,7 +72,9 @@ def gpu_j_per_output_token(fleet: Fleet, q_pt: np.ndarray) -> float:
     return float((queries * fleet.active_j).sum() / (queries * tokens_out).sum())
 
 
-def _row(fleet: Fleet, policy: str, kind: str, q_pt: np.ndarray) -> dict:
+def policy_row(fleet: Fleet, policy: str, kind: str, q_pt: np.ndarray) -> dict:
+    """One row of the policies table: the account of allocation ``q_pt``, its per-query figures, GPU energy per output
+    token and mean batch limit."""
     acc = account(fleet, q_pt)
     batch = np.average(fleet.pair_batch, weights=q_pt.sum(axis=1))
     return {"policy": policy, "kind": kind, **acc.row(), **acc.per_query(),
@@ -83,10 +85,10 @@ def policies(fleet: Fleet, solver: FleetSolver | None = None) -> tuple[pd.DataFr
     """One row per baseline and optimised scheme (same fleet, SLO and accounting), and the allocations by name."""
     solver = solver or FleetSolver(fleet)
     allocations = {name: fn(fleet) for name, fn in baselines.POLICIES.items()}
-    rows = [_row(fleet, name, "baseline", q) for name, q in allocations.items()]
+    rows = [policy_row(fleet, name, "baseline", q) for name, q in allocations.items()]
     for name in SCHEMES:
         allocations[name] = solver.solve(scheme_order(name))
-        rows.append(_row(fleet, name, "optimised", allocations[name]))
+        rows.append(policy_row(fleet, name, "optimised", allocations[name]))
     table = pd.DataFrame(rows)
     table.attrs["first_objective"] = {name: order[0] for name, order in SCHEMES.items()}
     return table, allocations
@@ -117,21 +119,34 @@ def best_baseline_margin(table: pd.DataFrame) -> pd.DataFrame:
 def fronts(fleet: Fleet, solver: FleetSolver, table: pd.DataFrame, points: int = 7,
            objectives=FRONT_OBJECTIVES, measures=LATENCY_MEASURES) -> pd.DataFrame:
     """Epsilon-constraint fronts: for each objective and latency measure, the objective minimised (then its
-    secondary) with the latency measure held at ``points`` limits from the fastest allocation's value to that of the
-    objective's own unconstrained optimum."""
-    fastest = table.set_index("policy").loc["min_latency"]
+    secondary) with the latency measure held at ``points`` limits from the fastest allocation's value (``min_latency``
+    in ``table``) to that of the objective's own optimum (its scheme's row, tie-break included). Every column of the
+    allocation is returned; :func:`front_table` keeps those the objectives determine."""
+    rows_by_policy = table.set_index("policy")
+    fastest = rows_by_policy.loc["min_latency"]
     rows = []
     for objective in objectives:
-        order = (objective, SECONDARY[objective], *TIE_BREAK)
-        free = _row(fleet, "free", "front", solver.solve(order))
+        order = (objective, SECONDARY[objective])
+        free = rows_by_policy.loc[next(name for name, o in SCHEMES.items() if o[0] == objective)]
         for measure in measures:
             for eps in np.linspace(fastest[measure], free[measure], points):
                 kwargs = {"mean_s": eps} if measure == "latency_mean_s" else {"p95_s": eps}
                 solver.latency_limits(**kwargs)
-                row = _row(fleet, f"min_{objective}", "front", solver.solve(order))
+                row = policy_row(fleet, f"min_{objective}", "front", solver.solve(order))
                 rows.append({"objective": objective, "measure": measure, "epsilon_s": float(eps), **row})
             solver.latency_limits()
     return pd.DataFrame(rows)
+
+
+def front_table(front: pd.DataFrame) -> pd.DataFrame:
+    """The fronts as written: per point its objective and latency measure, the limit, and the values its two
+    lexicographic stages determine (the objective and its secondary); the others (the third metric, the realised
+    latencies, energy per query, the batch mix) are left empty, since another optimal allocation may change them."""
+    out = front[["objective", "measure", "epsilon_s", *FRONT_OBJECTIVES]].copy()
+    for objective in FRONT_OBJECTIVES:
+        open_ = ~front["objective"].isin([objective, *(o for o, s in SECONDARY.items() if s == objective)])
+        out[objective] = out[objective].where(~open_)
+    return out.reset_index(drop=True)
 
 
 def slo_cost(fleet: Fleet, scheme: str = "min_emissions", q_slo: np.ndarray | None = None) -> dict:
