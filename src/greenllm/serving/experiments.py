@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from greenllm.serving import baselines
-from greenllm.serving.fleet import Fleet, FleetOptions, account, build_fleet, size_renewables
+from greenllm.serving.fleet import S_PER_HOUR, Fleet, FleetOptions, account, build_fleet, site_hours, size_renewables
 from greenllm.serving.lp import SCHEMES, FleetSolver
 from greenllm.inputs import load_scenario
 from greenllm.serving.catalogue import ServingCatalogue, load_serving
@@ -37,8 +37,8 @@ def gpu_j_per_output_token(fleet: Fleet, q_pt: np.ndarray) -> float:
     return float((queries * fleet.active_j).sum() / (queries * tokens_out).sum())
 
 
-def _row(fleet: Fleet, policy: str, kind: str, q_pt: np.ndarray) -> dict:
-    acc = account(fleet, q_pt)
+def _row(fleet: Fleet, policy: str, kind: str, q_pt: np.ndarray, replicas: np.ndarray | None = None) -> dict:
+    acc = account(fleet, q_pt, replicas)
     batch = np.average(fleet.pair_batch, weights=q_pt.sum(axis=1))
     return {"policy": policy, "kind": kind, **acc.row(), **acc.per_query(),
             "gpu_j_per_output_token": gpu_j_per_output_token(fleet, q_pt), "mean_batch_limit": float(batch)}
@@ -51,7 +51,8 @@ def policies(fleet: Fleet, solver: FleetSolver | None = None) -> tuple[pd.DataFr
     rows = [_row(fleet, name, "baseline", q) for name, q in allocations.items()]
     for name, order in SCHEMES.items():
         allocations[name] = solver.solve(order)
-        rows.append(_row(fleet, name, "optimised", allocations[name]))
+        rows.append({**_row(fleet, name, "optimised", allocations[name], solver.replicas),
+                     "relaxation_gap": solver.mip_gaps.get(order[0], 0.0)})
     table = pd.DataFrame(rows)
     table.attrs["first_objective"] = {name: order[0] for name, order in SCHEMES.items()}
     return table, allocations
@@ -75,20 +76,26 @@ def fronts(fleet: Fleet, solver: FleetSolver, table: pd.DataFrame, points: int =
            objectives=FRONT_OBJECTIVES, measures=LATENCY_MEASURES) -> pd.DataFrame:
     """Epsilon-constraint fronts: for each objective and latency measure, the objective minimised (then its
     secondary) with the latency measure held at ``points`` limits from the fastest allocation's value to that of the
-    objective's own unconstrained optimum."""
+    objective's own unconstrained optimum. Pass a ``FleetSolver(fleet, relax=True)`` to draw them on the LP
+    relaxation (continuous replicas; each point is still accounted with whole replicas)."""
     fastest = table.set_index("policy").loc["min_latency"]
     rows = []
     for objective in objectives:
         order = (objective, SECONDARY[objective])
-        free = _row(fleet, "free", "front", solver.solve(order))
+        free = _row(fleet, "free", "front", solver.solve(order), _whole(solver))
         for measure in measures:
             for eps in np.linspace(fastest[measure], free[measure], points):
                 kwargs = {"mean_s": eps} if measure == "latency_mean_s" else {"p95_s": eps}
                 solver.latency_limits(**kwargs)
-                row = _row(fleet, f"min_{objective}", "front", solver.solve(order))
+                row = _row(fleet, f"min_{objective}", "front", solver.solve(order), _whole(solver))
                 rows.append({"objective": objective, "measure": measure, "epsilon_s": float(eps), **row})
             solver.latency_limits()
     return pd.DataFrame(rows)
+
+
+def _whole(solver: FleetSolver) -> np.ndarray | None:
+    """The solver's replicas if they are whole (else None: the account derives them by its rule)."""
+    return solver.replicas if solver.integer or not solver.fleet.options.integer_replicas else None
 
 
 def slo_cost(fleet: Fleet, scheme: str = "min_emissions") -> dict:
@@ -98,9 +105,11 @@ def slo_cost(fleet: Fleet, scheme: str = "min_emissions") -> dict:
     metric = SCHEMES[scheme][0]
     free_fleet = build_fleet(fleet.scenario, fleet.catalogue, dataclasses.replace(fleet.options, slo=False))
     free_fleet.renewable_kwh_jt = fleet.renewable_kwh_jt
-    q_free = FleetSolver(free_fleet).solve(SCHEMES[scheme])
-    q_slo = FleetSolver(fleet).solve(SCHEMES[scheme])
-    with_slo, without = account(fleet, q_slo), account(free_fleet, q_free)
+    free_solver, slo_solver = FleetSolver(free_fleet), FleetSolver(fleet)
+    q_free = free_solver.solve(SCHEMES[scheme])
+    q_slo = slo_solver.solve(SCHEMES[scheme])
+    with_slo = account(fleet, q_slo, slo_solver.replicas)
+    without = account(free_fleet, q_free, free_solver.replicas)
     served = q_free.sum(axis=1)
     return {"scheme": scheme, "objective": metric, "pairs_kept": fleet.n_pairs,
             "pairs_pruned": fleet.n_pairs_total - fleet.n_pairs,
@@ -126,4 +135,91 @@ def validation(table: pd.DataFrame, catalogue: ServingCatalogue) -> pd.DataFrame
                              "metric": metric, "compared_with": compared,
                              "ours": ours, "published_low": low, "published_high": high,
                              "ratio_low": ours / high, "ratio_high": ours / low, "boundary": ref.boundary})
+    return pd.DataFrame(rows)
+
+
+SCALES = (1e6, 1e7, 1e8, 1e9, 1e10)
+
+
+def scale_sweep(scenario_dir: str | Path, options: FleetOptions, scales=SCALES,
+                scheme: str = "min_emissions", catalogue: ServingCatalogue | None = None) -> pd.DataFrame:
+    """The scheme at each demand [queries/day], the fleet sized for it by the same rule: energy, emissions and cost
+    per query, utilisation, where capacity binds, GPU energy per output token against the measured J/token of the
+    operating points used, and the relaxation gap. Small demand pays for the availability minimum and whole replicas;
+    large demand approaches the measured operating points."""
+    rows = []
+    for scale in scales:
+        fleet = fleet_for(scenario_dir, dataclasses.replace(options, queries_per_day=float(scale)), catalogue)
+        solver = FleetSolver(fleet)
+        q = solver.solve(SCHEMES[scheme])
+        acc = account(fleet, q, solver.replicas)
+        measured = measured_j_per_output_token(fleet, q)
+        rows.append({"queries_per_day": float(scale), "scheme": scheme, **acc.per_query(),
+                     "usd_per_million_queries": acc.total_usd / acc.queries * 1e6,
+                     "installed_accelerators": float(fleet.installed_j.sum()),
+                     "utilisation_peak": acc.utilisation_peak, "utilisation_mean": acc.utilisation_mean,
+                     "capacity_binding_site_hours": acc.capacity_binding_site_hours,
+                     "power_binding_site_hours": acc.power_binding_site_hours,
+                     "gpu_decode_j_per_output_token": decode_j_per_output_token(fleet, q, solver.replicas),
+                     "measured_j_per_output_token": measured,
+                     "idle_share_of_gpu": acc.gpu_idle_kwh / (acc.gpu_idle_kwh + acc.gpu_busy_kwh),
+                     "relaxation_gap": solver.mip_gaps.get(SCHEMES[scheme][0], 0.0)})
+    return pd.DataFrame(rows)
+
+
+def measured_j_per_output_token(fleet: Fleet, q_pt: np.ndarray) -> float:
+    """The leaderboard's J per output token of the operating points an allocation uses, weighted by its output
+    tokens [J/token]: what a fully busy decode pool draws."""
+    j_o = {p.name: p.j_per_token for p in fleet.catalogue.operating_points}
+    per_pair = np.array([j_o[name] for name in fleet.pair_point])
+    tokens = q_pt.sum(axis=1) * fleet.tokens_out()
+    return float((tokens * per_pair).sum() / tokens.sum())
+
+
+def decode_j_per_output_token(fleet: Fleet, q_pt: np.ndarray, replicas: np.ndarray | None = None) -> float:
+    """GPU energy of the decode pools per output token, busy and idle replica time [J/token] (prefill pools and
+    unprovisioned accelerators left out): equals :func:`measured_j_per_output_token` when every decode replica is busy
+    all the time."""
+    h = site_hours(fleet, q_pt, replicas)
+    decode = np.array([not name.endswith("/prefill") for name in fleet.pool_name])
+    decode_busy_j = (q_pt.sum(axis=1) * (fleet.active_j - fleet.prefill_j)).sum()
+    idle_j = (fleet.pool_idle_w[decode, None] * (S_PER_HOUR * h.replicas_ut[decode] - h.busy_ut[decode])).sum()
+    return float((decode_busy_j + idle_j) / (q_pt.sum(axis=1) * fleet.tokens_out()).sum())
+
+
+def relaxation_gap(fleet: Fleet, schemes=tuple(SCHEMES), mip_seconds: float | None = None) -> pd.DataFrame:
+    """Per scheme: the first objective with whole replicas, of the LP relaxation (continuous replicas), and the gap
+    (whole - relaxation) / whole; with ``mip_seconds`` also HiGHS's branch and cut from the rounded point."""
+    rows = []
+    for name in schemes:
+        order = SCHEMES[name]
+        solver = FleetSolver(fleet)
+        solver.solve(order)
+        row = {"scheme": name, "objective": order[0], "whole_replicas": solver.stages[order[0]],
+               "relaxation": solver.relaxed[order[0]], "gap": solver.mip_gaps[order[0]],
+               "seconds": sum(solver.seconds.values())}
+        if mip_seconds:
+            mip = FleetSolver(fleet, mip=True, time_limit_s=mip_seconds)
+            mip.solve(order[:1])
+            row.update(branch_and_cut=mip.stages[order[0]], branch_and_cut_gap=mip.mip_gaps[order[0]])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def prefill_sensitivity(scenario_dir: str | Path, options: FleetOptions, mfus=(0.3, 0.4, 0.5),
+                        catalogue: ServingCatalogue | None = None) -> pd.DataFrame:
+    """The headline rows (best baseline per objective and each optimised scheme) at each prefill model FLOP
+    utilisation: how much the assumed prefill utilisation moves emissions, cost, water and energy per query."""
+    rows = []
+    for mfu in mfus:
+        fleet = fleet_for(scenario_dir, dataclasses.replace(options, prefill_mfu=float(mfu)), catalogue)
+        table, _ = policies(fleet)
+        margin = best_baseline_margin(table)
+        for _, r in table.iterrows():
+            rows.append({"prefill_mfu": float(mfu), "policy": r["policy"], "kind": r["kind"],
+                         **{m: float(r[m]) for m in ("emissions_kg", "total_usd", "water_l", "energy_wh_per_query",
+                                                     "latency_mean_s")}})
+        for _, m in margin.iterrows():
+            rows.append({"prefill_mfu": float(mfu), "policy": f"saving:{m['scheme']}", "kind": "margin",
+                         m["objective"]: float(m["saving"])})
     return pd.DataFrame(rows)
