@@ -19,7 +19,8 @@ def _hourly(name):
     return figure
 
 
-SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site", "renewable_share", "batch_limits",
+SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site", "headroom", "power_cap_share",
+                      "unprovisioned", "min_replicas", "prefill", "prefill_mfu", "renewable_share", "batch_limits",
                       "tpot_statistic"]
 
 

@@ -1,8 +1,8 @@
 """Baseline allocations on a :class:`~greenllm.serving.fleet.Fleet`: pure functions, queries per pair and hour [p, t].
 
 Each baseline routes every (area, class, hour)'s queries to sites by a fixed rule, only over pairs that meet the
-SLO, filling sites up to their installed accelerators (``installed x 3600 s / peak_to_mean`` busy accelerator-seconds
-per hour, the same capacity the optimiser has); at a site it runs the operating point its rule names. They are
+SLO, filling sites up to their capacity (:meth:`~greenllm.serving.fleet.Fleet.busy_capacity_s`: installed accelerators
+and power cap, less a reserve for whole replicas); at a site it runs the operating point its rule names. They are
 accounted for with :func:`greenllm.serving.fleet.account`, exactly as the optimised allocations.
 
 * ``nearest``: latency-greedy; each area's nearest site first, at the fastest operating point.
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from greenllm.errors import InputError
-from greenllm.serving.fleet import J_PER_KWH, S_PER_HOUR, Fleet, billed_price
+from greenllm.serving.fleet import J_PER_KWH, Fleet, billed_price
 
 GREEDY_OBJECTIVES = {"emissions_kg": "renewables_first_emissions", "total_usd": "renewables_first_cost",
                      "water_l": "renewables_first_water"}
@@ -72,8 +72,9 @@ def choose_points(fleet: Fleet, rule: str) -> np.ndarray:
 
 
 def _capacity_s(fleet: Fleet) -> np.ndarray:
-    """Busy accelerator-seconds each site can take in an hour [j]."""
-    return fleet.installed_j * S_PER_HOUR / fleet.catalogue.peak_to_mean
+    """Busy accelerator-seconds each site can take in an hour [j] (installed accelerators and power cap, less the
+    reserve for whole replicas and the availability minimum: Fleet.busy_capacity_s)."""
+    return fleet.busy_capacity_s()
 
 
 def _greedy(fleet: Fleet, rule: str, site_order: Callable[[int, int], np.ndarray]) -> np.ndarray:

@@ -22,7 +22,8 @@ import pandas as pd
 from greenllm.inputs import load_scenario
 from greenllm.serving import baselines, validation as vx
 from greenllm.serving.catalogue import ServingCatalogue, load_serving
-from greenllm.serving.fleet import Fleet, FleetOptions, account, build_fleet, size_renewables
+from greenllm.serving.fleet import (S_PER_HOUR, Fleet, FleetOptions, account, build_fleet, site_hours,
+                                   size_renewables)
 from greenllm.serving.lp import SCHEMES, FleetSolver
 
 FRONT_OBJECTIVES = ("emissions_kg", "total_usd", "water_l")
@@ -72,23 +73,30 @@ def gpu_j_per_output_token(fleet: Fleet, q_pt: np.ndarray) -> float:
     return float((queries * fleet.active_j).sum() / (queries * tokens_out).sum())
 
 
-def policy_row(fleet: Fleet, policy: str, kind: str, q_pt: np.ndarray) -> dict:
-    """One row of the policies table: the account of allocation ``q_pt``, its per-query figures, GPU energy per output
-    token and mean batch limit."""
-    acc = account(fleet, q_pt)
+def policy_row(fleet: Fleet, policy: str, kind: str, q_pt: np.ndarray,
+               replicas: np.ndarray | None = None) -> dict:
+    """One row of the policies table: the account of allocation ``q_pt`` (on ``replicas`` if given), its per-query
+    figures, GPU energy per output token and mean batch limit."""
+    acc = account(fleet, q_pt, replicas)
     batch = np.average(fleet.pair_batch, weights=q_pt.sum(axis=1))
     return {"policy": policy, "kind": kind, **acc.row(), **acc.per_query(),
             "gpu_j_per_output_token": gpu_j_per_output_token(fleet, q_pt), "mean_batch_limit": float(batch)}
 
 
-def policies(fleet: Fleet, solver: FleetSolver | None = None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """One row per baseline and optimised scheme (same fleet, SLO and accounting), and the allocations by name."""
+def policies(fleet: Fleet, solver: FleetSolver | None = None,
+             replicas: dict[str, np.ndarray] | None = None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """One row per baseline and optimised scheme (same fleet, SLO and accounting), and the allocations by name; each
+    optimised scheme's whole replicas go into ``replicas`` if given (baselines run on the replicas the account's rule
+    derives)."""
     solver = solver or FleetSolver(fleet)
     allocations = {name: fn(fleet) for name, fn in baselines.POLICIES.items()}
     rows = [policy_row(fleet, name, "baseline", q) for name, q in allocations.items()]
     for name in SCHEMES:
         allocations[name] = solver.solve(scheme_order(name))
-        rows.append(policy_row(fleet, name, "optimised", allocations[name]))
+        if replicas is not None:
+            replicas[name] = solver.replicas.copy()
+        rows.append({**policy_row(fleet, name, "optimised", allocations[name], solver.replicas),
+                     "relaxation_gap": solver.mip_gaps.get(SCHEMES[name][0], 0.0)})
     table = pd.DataFrame(rows)
     table.attrs["first_objective"] = {name: order[0] for name, order in SCHEMES.items()}
     return table, allocations
@@ -121,7 +129,9 @@ def fronts(fleet: Fleet, solver: FleetSolver, table: pd.DataFrame, points: int =
     """Epsilon-constraint fronts: for each objective and latency measure, the objective minimised (then its
     secondary) with the latency measure held at ``points`` limits from the fastest allocation's value (``min_latency``
     in ``table``) to that of the objective's own optimum (its scheme's row, tie-break included). Every column of the
-    allocation is returned; :func:`front_table` keeps those the objectives determine."""
+    allocation is returned; :func:`front_table` keeps those the objectives determine. Pass a
+    ``FleetSolver(fleet, relax=True)`` to draw them on the LP relaxation (continuous replicas; each point is still
+    accounted with whole replicas)."""
     rows_by_policy = table.set_index("policy")
     fastest = rows_by_policy.loc["min_latency"]
     rows = []
@@ -132,7 +142,7 @@ def fronts(fleet: Fleet, solver: FleetSolver, table: pd.DataFrame, points: int =
             for eps in np.linspace(fastest[measure], free[measure], points):
                 kwargs = {"mean_s": eps} if measure == "latency_mean_s" else {"p95_s": eps}
                 solver.latency_limits(**kwargs)
-                row = policy_row(fleet, f"min_{objective}", "front", solver.solve(order))
+                row = policy_row(fleet, f"min_{objective}", "front", solver.solve(order), _whole(solver))
                 rows.append({"objective": objective, "measure": measure, "epsilon_s": float(eps), **row})
             solver.latency_limits()
     return pd.DataFrame(rows)
@@ -149,16 +159,26 @@ def front_table(front: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def slo_cost(fleet: Fleet, scheme: str = "min_emissions", q_slo: np.ndarray | None = None) -> dict:
+def _whole(solver: FleetSolver) -> np.ndarray | None:
+    """The solver's replicas if they are whole (else None: the account derives them by its rule)."""
+    return solver.replicas if solver.integer or not solver.fleet.options.integer_replicas else None
+
+
+def slo_cost(fleet: Fleet, scheme: str = "min_emissions", q_slo: np.ndarray | None = None,
+             replicas: np.ndarray | None = None) -> dict:
     """What the SLO costs: the scheme solved on the same fleet with every pair allowed. Returns pairs kept and
     pruned, the first objective with and without the SLO, and the share of queries the free solution would put on
-    pairs that break the SLO. ``q_slo``: the scheme's allocation with the SLO if already solved."""
+    pairs that break the SLO. ``q_slo``, ``replicas``: the scheme's allocation with the SLO if already solved."""
     metric = SCHEMES[scheme][0]
     free_fleet = build_fleet(fleet.scenario, fleet.catalogue, dataclasses.replace(fleet.options, slo=False))
     free_fleet.renewable_kwh_jt = fleet.renewable_kwh_jt
-    q_free = FleetSolver(free_fleet).solve(scheme_order(scheme))
-    q_slo = FleetSolver(fleet).solve(scheme_order(scheme)) if q_slo is None else q_slo
-    with_slo, without = account(fleet, q_slo), account(free_fleet, q_free)
+    free_solver = FleetSolver(free_fleet)
+    q_free = free_solver.solve(scheme_order(scheme))
+    without = account(free_fleet, q_free, free_solver.replicas)
+    if q_slo is None:
+        slo_solver = FleetSolver(fleet)
+        q_slo, replicas = slo_solver.solve(scheme_order(scheme)), slo_solver.replicas
+    with_slo = account(fleet, q_slo, replicas)
     served = q_free.sum(axis=1)
     return {"scheme": scheme, "objective": metric, "pairs_kept": fleet.n_pairs,
             "pairs_pruned": fleet.n_pairs_total - fleet.n_pairs,
@@ -179,18 +199,106 @@ class ServingResults:
     per_query: pd.DataFrame
     validation: pd.DataFrame
     spatial_shifting: pd.DataFrame
+    replicas: dict[str, np.ndarray]
 
 
 def experiment(fleet: Fleet, front_points: int = 7, slo_schemes=("min_emissions", "min_cost")) -> ServingResults:
     """The serving experiment on ``fleet``: policies, margins, fronts, SLO cost, validation and spatial shifting, each
     optimised allocation solved once on one solver."""
-    solver = FleetSolver(fleet)
-    table, allocations = policies(fleet, solver)
+    solver, replicas = FleetSolver(fleet), {}
+    table, allocations = policies(fleet, solver, replicas)
     kinds = dict(zip(table["policy"], table["kind"], strict=True))
     return ServingResults(
         policies=table, allocations=allocations, margin=best_baseline_margin(table),
         fronts=fronts(fleet, solver, table, points=front_points),
-        slo=pd.DataFrame([slo_cost(fleet, scheme, allocations[scheme]) for scheme in slo_schemes]),
-        per_query=vx.per_query_table(fleet, allocations, kinds),
-        validation=vx.validation(fleet, allocations, kinds),
-        spatial_shifting=vx.spatial_shifting(fleet))
+        slo=pd.DataFrame([slo_cost(fleet, scheme, allocations[scheme], replicas[scheme]) for scheme in slo_schemes]),
+        per_query=vx.per_query_table(fleet, allocations, kinds, replicas),
+        validation=vx.validation(fleet, allocations, kinds, replicas),
+        spatial_shifting=vx.spatial_shifting(fleet), replicas=replicas)
+
+
+SCALES = (1e6, 1e7, 1e8, 1e9, 1e10)
+
+
+def scale_sweep(scenario_dir: str | Path, options: FleetOptions, scales=SCALES,
+                scheme: str = "min_emissions", catalogue: ServingCatalogue | None = None) -> pd.DataFrame:
+    """The scheme at each demand [queries/day], the fleet sized for it by the same rule: energy, emissions and cost
+    per query, utilisation, where capacity binds, GPU energy per output token against the measured J/token of the
+    operating points used, and the relaxation gap. Small demand pays for the availability minimum and whole replicas;
+    large demand approaches the measured operating points."""
+    rows = []
+    for scale in scales:
+        fleet = fleet_for(scenario_dir, dataclasses.replace(options, queries_per_day=float(scale)), catalogue)
+        solver = FleetSolver(fleet)
+        q = solver.solve(SCHEMES[scheme])
+        acc = account(fleet, q, solver.replicas)
+        measured = measured_j_per_output_token(fleet, q)
+        rows.append({"queries_per_day": float(scale), "scheme": scheme, **acc.per_query(),
+                     "usd_per_million_queries": acc.total_usd / acc.queries * 1e6,
+                     "installed_accelerators": float(fleet.installed_j.sum()),
+                     "utilisation_peak": acc.utilisation_peak, "utilisation_mean": acc.utilisation_mean,
+                     "capacity_binding_site_hours": acc.capacity_binding_site_hours,
+                     "power_binding_site_hours": acc.power_binding_site_hours,
+                     "gpu_decode_j_per_output_token": decode_j_per_output_token(fleet, q, solver.replicas),
+                     "measured_j_per_output_token": measured,
+                     "idle_share_of_gpu": acc.gpu_idle_kwh / (acc.gpu_idle_kwh + acc.gpu_busy_kwh),
+                     "relaxation_gap": solver.mip_gaps.get(SCHEMES[scheme][0], 0.0)})
+    return pd.DataFrame(rows)
+
+
+def measured_j_per_output_token(fleet: Fleet, q_pt: np.ndarray) -> float:
+    """The leaderboard's J per output token of the operating points an allocation uses, weighted by its output
+    tokens [J/token]: what a fully busy decode pool draws."""
+    j_o = {p.name: p.j_per_token for p in fleet.catalogue.operating_points}
+    per_pair = np.array([j_o[name] for name in fleet.pair_point])
+    tokens = q_pt.sum(axis=1) * fleet.tokens_out()
+    return float((tokens * per_pair).sum() / tokens.sum())
+
+
+def decode_j_per_output_token(fleet: Fleet, q_pt: np.ndarray, replicas: np.ndarray | None = None) -> float:
+    """GPU energy of the decode pools per output token, busy and idle replica time [J/token] (prefill pools and
+    unprovisioned accelerators left out): equals :func:`measured_j_per_output_token` when every decode replica is busy
+    all the time."""
+    h = site_hours(fleet, q_pt, replicas)
+    decode = np.array([not name.endswith("/prefill") for name in fleet.pool_name])
+    decode_busy_j = (q_pt.sum(axis=1) * (fleet.active_j - fleet.prefill_j)).sum()
+    idle_j = (fleet.pool_idle_w[decode, None] * (S_PER_HOUR * h.replicas_ut[decode] - h.busy_ut[decode])).sum()
+    return float((decode_busy_j + idle_j) / (q_pt.sum(axis=1) * fleet.tokens_out()).sum())
+
+
+def relaxation_gap(fleet: Fleet, schemes=tuple(SCHEMES), mip_seconds: float | None = None) -> pd.DataFrame:
+    """Per scheme: the first objective with whole replicas, of the LP relaxation (continuous replicas), and the gap
+    (whole - relaxation) / whole; with ``mip_seconds`` also HiGHS's branch and cut from the rounded point."""
+    rows = []
+    for name in schemes:
+        order = SCHEMES[name]
+        solver = FleetSolver(fleet)
+        solver.solve(order)
+        row = {"scheme": name, "objective": order[0], "whole_replicas": solver.stages[order[0]],
+               "relaxation": solver.relaxed[order[0]], "gap": solver.mip_gaps[order[0]],
+               "seconds": sum(solver.seconds.values())}
+        if mip_seconds:
+            mip = FleetSolver(fleet, mip=True, time_limit_s=mip_seconds)
+            mip.solve(order[:1])
+            row.update(branch_and_cut=mip.stages[order[0]], branch_and_cut_gap=mip.mip_gaps[order[0]])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def prefill_sensitivity(scenario_dir: str | Path, options: FleetOptions, mfus=(0.3, 0.4, 0.5),
+                        catalogue: ServingCatalogue | None = None) -> pd.DataFrame:
+    """The headline rows (best baseline per objective and each optimised scheme) at each prefill model FLOP
+    utilisation: how much the assumed prefill utilisation moves emissions, cost, water and energy per query."""
+    rows = []
+    for mfu in mfus:
+        fleet = fleet_for(scenario_dir, dataclasses.replace(options, prefill_mfu=float(mfu)), catalogue)
+        table, _ = policies(fleet)
+        margin = best_baseline_margin(table)
+        for _, r in table.iterrows():
+            rows.append({"prefill_mfu": float(mfu), "policy": r["policy"], "kind": r["kind"],
+                         **{m: float(r[m]) for m in ("emissions_kg", "total_usd", "water_l", "energy_wh_per_query",
+                                                     "latency_mean_s")}})
+        for _, m in margin.iterrows():
+            rows.append({"prefill_mfu": float(mfu), "policy": f"saving:{m['scheme']}", "kind": "margin",
+                         m["objective"]: float(m["saving"])})
+    return pd.DataFrame(rows)

@@ -32,43 +32,54 @@ import pandas as pd
 from greenllm.accounting import weighted_quantile
 from greenllm.errors import InputError
 from greenllm.serving import baselines
-from greenllm.serving.fleet import J_PER_KWH, S_PER_HOUR, Fleet, account, it_kwh, site_hour_loads
+from greenllm.serving.fleet import Fleet, account, site_hours
 
 J_PER_WH = 3600.0
 WH_PER_KWH = 1000.0
 CARBON_BASIS = "location-based (hourly grid intensity after on-site renewables)"
 
 
-def per_query(fleet: Fleet, q_pt: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-query numbers of each pair and hour [p, t] under allocation ``q_pt``:
+def site_busy_s(fleet: Fleet, q_pt: np.ndarray) -> np.ndarray:
+    """Busy accelerator-seconds per site and hour [j, t] of queries ``q_pt`` (all pools)."""
+    busy = np.zeros((fleet.scenario.n_dcs, fleet.scenario.n_hours))
+    np.add.at(busy, fleet.pair_j, q_pt * fleet.busy_s[:, None])
+    return busy
+
+
+def per_query(fleet: Fleet, q_pt: np.ndarray, replicas: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per-query numbers of each pair and hour [p, t] under allocation ``q_pt`` on ``replicas`` (default: the
+    account's rule):
 
     gpu_active_wh    busy GPU energy (prompt processing and decode)                          [Wh]
     decode_wh        the decode part alone (output tokens x measured J per token)            [Wh]
     it_busy_wh       GPU and host while busy (no idle, no PUE)                                [Wh]
-    facility_wh      (GPU + host + the site-hour's idle draw by busy-time share) x PUE        [Wh]
+    facility_wh      (GPU busy + a share of the idle GPU energy) x (1 + host) x PUE           [Wh]
     water_onsite_ml  on-site cooling water, IT energy x WUE                                   [mL]
     water_ml         on-site plus electricity-generation water, IT energy x (WUE + PUE EWIF)  [mL]
     co2_g            location-based: facility energy x grid share of the site-hour x CI       [g]
-    """
+
+    A site-hour's idle GPU energy (provisioned replicas' idle time, and unprovisioned accelerators if they idle) is
+    shared among its queries by busy accelerator-seconds; that of site-hours that serve no query (the availability
+    minimum) among all queries of the day the same way, so the per-query numbers add up to the account."""
     s = fleet.scenario
-    busy, active = site_hour_loads(fleet, q_pt)
-    provisioned = fleet.catalogue.peak_to_mean * busy / S_PER_HOUR
-    it = it_kwh(fleet, busy, active, provisioned)  # [j, t]
-    idle_kwh_per_busy_s = np.divide(it - active / J_PER_KWH, busy, out=np.zeros_like(it), where=busy > 0)
-    facility = s.pue[:, None] * it
+    h = site_hours(fleet, q_pt, replicas)
+    busy = site_busy_s(fleet, q_pt)
+    served = busy > 0
+    idle_kwh = np.where(served, h.gpu_idle_kwh_jt, 0.0)
+    idle_per_busy_s = np.divide(idle_kwh, busy, out=np.zeros_like(busy), where=served)  # [j, t] kWh per busy s
+    idle_per_busy_s += h.gpu_idle_kwh_jt[~served].sum() / busy.sum()  # the unserved site-hours' idle, day-wide
+    facility = s.pue[:, None] * h.it_kwh_jt
     grid_share = np.divide(np.maximum(facility - fleet.renewable_kwh_jt, 0.0), facility,
                            out=np.zeros_like(facility), where=facility > 0)
     j = fleet.pair_j
-    host = fleet.catalogue.host_j_per_accelerator_j
-    points = {p.name: p for p in fleet.catalogue.operating_points}
-    tokens_out = np.array([c.tokens_out for c in fleet.catalogue.classes])[fleet.pair_k]
-    decode_j = tokens_out * np.array([points[name].j_per_token for name in fleet.pair_point])
+    it_factor = 1 + fleet.host
     gpu_wh = np.broadcast_to((fleet.active_j / J_PER_WH)[:, None], q_pt.shape)
-    it_busy_wh = (1 + host) * gpu_wh
-    it_wh = it_busy_wh + idle_kwh_per_busy_s[j] * fleet.busy_s[:, None] * WH_PER_KWH
+    idle_wh = idle_per_busy_s[j] * fleet.busy_s[:, None] * WH_PER_KWH
+    it_wh = it_factor * (gpu_wh + idle_wh)
     facility_wh = s.pue[j][:, None] * it_wh
-    return {"gpu_active_wh": gpu_wh, "decode_wh": np.broadcast_to((decode_j / J_PER_WH)[:, None], q_pt.shape),
-            "it_busy_wh": it_busy_wh, "facility_wh": facility_wh,
+    decode_wh = (fleet.active_j - fleet.prefill_j) / J_PER_WH
+    return {"gpu_active_wh": gpu_wh, "decode_wh": np.broadcast_to(decode_wh[:, None], q_pt.shape),
+            "it_busy_wh": it_factor * gpu_wh, "facility_wh": facility_wh,
             "water_onsite_ml": it_wh * s.wue_l_per_kwh[j],  # L per kWh = mL per Wh
             "water_ml": it_wh * (s.wue_l_per_kwh[j] + s.pue[j][:, None] * s.ewif_l_per_kwh[j]),
             "co2_g": facility_wh * grid_share[j] * s.carbon_kg_per_kwh[j]}  # kg per kWh = g per Wh
@@ -129,12 +140,14 @@ def _reference(fleet: Fleet, c: Comparison):
     raise InputError(f"{fleet.catalogue.path}, references: no entry named {c.reference!r} with {c.field}")
 
 
-def validation(fleet: Fleet, allocations: dict[str, np.ndarray], kinds: dict[str, str]) -> pd.DataFrame:
+def validation(fleet: Fleet, allocations: dict[str, np.ndarray], kinds: dict[str, str],
+               replicas: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """One row per (comparison, policy): the published figure with its source, boundary and statistic, ours on the
     matched boundary and statistic, and the ratio ours / published (low and high end of a published range; empty
-    where the boundaries cannot be matched)."""
+    where the boundaries cannot be matched). ``replicas``: the optimised schemes' whole replicas by name."""
     rows = []
-    numbers = {name: per_query(fleet, q) for name, q in allocations.items()}
+    replicas = replicas or {}
+    numbers = {name: per_query(fleet, q, replicas.get(name)) for name, q in allocations.items()}
     for c in COMPARISONS:
         ref = _reference(fleet, c)
         low, high = getattr(ref, c.field)
@@ -152,11 +165,13 @@ def validation(fleet: Fleet, allocations: dict[str, np.ndarray], kinds: dict[str
     return pd.DataFrame(rows)
 
 
-def per_query_table(fleet: Fleet, allocations: dict[str, np.ndarray], kinds: dict[str, str]) -> pd.DataFrame:
+def per_query_table(fleet: Fleet, allocations: dict[str, np.ndarray], kinds: dict[str, str],
+                    replicas: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Per policy: mean and median of the per-query numbers (:func:`per_query`) over all queries."""
     rows = []
+    replicas = replicas or {}
     for name, q in allocations.items():
-        numbers = per_query(fleet, q)
+        numbers = per_query(fleet, q, replicas.get(name))
         row = {"policy": name, "kind": kinds[name]}
         for key in ("facility_wh", "gpu_active_wh", "water_onsite_ml", "water_ml", "co2_g"):
             row[f"{key}_mean"] = float((q * numbers[key]).sum() / q.sum())
@@ -246,7 +261,7 @@ def spatial_shifting(fleet: Fleet, cases=SHIFT_CASES) -> pd.DataFrame:
     renewables and PUE included) of shifted load against running every area's load at home, and the reduction
     Sukprasert et al. report for the case. Capacity at utilisation u: each site can take its own load / u that hour."""
     local = local_allocation(fleet)
-    local_busy, _ = site_hour_loads(fleet, local)
+    local_busy = site_busy_s(fleet, local)
     base_ci, base_kg = grid_intensity_kg_per_kwh(fleet, local), account(fleet, local).emissions_kg
     rows = []
     for case in cases:
