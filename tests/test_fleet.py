@@ -13,8 +13,8 @@ from greenllm.serving import baselines
 from greenllm.errors import InputError
 from greenllm.serving.fleet import FleetOptions, account
 from greenllm.serving import validation as vx
-from greenllm.serving.experiments import (best_baseline_margin, fixed_precision, fleet_for, front_table, fronts,
-                                          policies, policy_row, scheme_order, slo_cost)
+from greenllm.serving.experiments import (best_baseline_margin, feasible, fixed_precision, fleet_for, front_table,
+                                          fronts, policies, policy_row, scheme_order, slo_cost)
 from greenllm.serving.lp import SCHEMES, FleetSolver
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,7 +113,7 @@ def test_latency_limits_hold_in_the_account(fleet, solver, table):
 def test_baselines_are_feasible_points_of_the_same_capacity(fleet):
     for name, policy in baselines.POLICIES.items():
         acc = account(fleet, policy(fleet))
-        assert acc.capacity_ok and acc.served_share == pytest.approx(1.0), name
+        assert acc.capacity_ok and acc.power_ok and acc.served_share == pytest.approx(1.0), name
 
 
 def test_bad_options_are_one_error():
@@ -165,7 +165,9 @@ def test_per_query_numbers_add_up_to_the_account(fleet, allocations):
         assert (q * numbers["water_onsite_ml"]).sum() / 1000 == pytest.approx(acc.water_onsite_l, rel=1e-9), name
         assert (q * numbers["co2_g"]).sum() / 1000 == pytest.approx(acc.emissions_kg, rel=1e-9), name
         assert (numbers["gpu_active_wh"] < numbers["it_busy_wh"]).all()  # host counted on top of the GPU
-        assert (numbers["it_busy_wh"] * fleet.scenario.pue.min() < numbers["facility_wh"]).all()  # idle and PUE
+        pue = fleet.scenario.pue[fleet.pair_j][:, None]
+        assert (numbers["it_busy_wh"] * pue <= numbers["facility_wh"] * (1 + 1e-12)).all()
+        assert (q * numbers["it_busy_wh"] * pue).sum() < (q * numbers["facility_wh"]).sum()  # idle replicas count
 
 
 def test_renewables_first_greedy_is_feasible_and_never_beats_the_optimum(table):
@@ -195,7 +197,7 @@ def test_follow_the_sun_serves_where_the_sun_is_up(fleet, allocations):
 
 def test_margin_is_against_the_best_baseline_on_the_same_objective(table):
     margin = best_baseline_margin(table).set_index("scheme")
-    base = table[table["kind"] == "baseline"].set_index("policy")
+    base = table[(table["kind"] == "baseline") & feasible(table)].set_index("policy")
     for scheme, order in SCHEMES.items():
         assert margin.loc[scheme, "best_baseline"] == base[order[0]].idxmin()
     assert margin.loc["min_emissions", "best_baseline"] == "renewables_first_emissions"

@@ -1,9 +1,9 @@
 """Baseline allocations on a :class:`~greenllm.serving.fleet.Fleet`: pure functions, queries per pair and hour [p, t].
 
 Each baseline routes every (area, class, hour)'s queries to sites by a fixed rule, only over pairs that meet the
-SLO, filling sites up to their capacity (:meth:`~greenllm.serving.fleet.Fleet.busy_capacity_s`: installed accelerators
-and power cap, less a reserve for whole replicas); at a site it runs the operating point its rule names. They are
-accounted for with :func:`greenllm.serving.fleet.account`, exactly as the optimised allocations.
+SLO, filling sites up to their capacity (:func:`capacity_s`: installed accelerators and power cap, less a reserve for
+whole replicas of the pools the rule runs and for the availability minimum); at a site it runs the operating point
+its rule names. They are accounted for with :func:`greenllm.serving.fleet.account`, exactly as the optimised allocations.
 
 * ``nearest``: latency-greedy; each area's nearest site first, at the fastest operating point.
 * ``lowest_carbon``: sites by grid carbon intensity x PUE that hour, at the most energy-efficient operating point.
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from greenllm.errors import InputError
-from greenllm.serving.fleet import J_PER_KWH, Fleet, billed_price
+from greenllm.serving.fleet import J_PER_KWH, S_PER_HOUR, Fleet, billed_price
 
 GREEDY_OBJECTIVES = {"emissions_kg": "renewables_first_emissions", "total_usd": "renewables_first_cost",
                      "water_l": "renewables_first_water"}
@@ -71,10 +71,17 @@ def choose_points(fleet: Fleet, rule: str) -> np.ndarray:
     return choice
 
 
-def _capacity_s(fleet: Fleet) -> np.ndarray:
-    """Busy accelerator-seconds each site can take in an hour [j] (installed accelerators and power cap, less the
-    reserve for whole replicas and the availability minimum: Fleet.busy_capacity_s)."""
-    return fleet.busy_capacity_s()
+def capacity_s(fleet: Fleet, choice: np.ndarray) -> np.ndarray:
+    """Busy accelerator-seconds each site can take in an hour [j] for a rule that runs only the pairs in ``choice``
+    (-1 entries ignored): :meth:`~greenllm.serving.fleet.Fleet.busy_capacity_s`, whose reserve for rounding up to
+    whole replicas covers one replica of every pool, with the reserve of the pools the rule never runs given back."""
+    pairs = np.unique(choice[choice >= 0])
+    used = np.zeros(fleet.n_pools, bool)
+    used[np.unique(fleet.load_up[:, pairs].nonzero()[0])] = True
+    unused_r = np.zeros(fleet.scenario.n_dcs)
+    np.add.at(unused_r, fleet.pool_j[~used], fleet.pool_r[~used])
+    base = fleet.busy_capacity_s()
+    return np.where(base > 0, base + unused_r * S_PER_HOUR / fleet.catalogue.peak_to_mean, 0.0)
 
 
 def _greedy(fleet: Fleet, rule: str, site_order: Callable[[int, int], np.ndarray]) -> np.ndarray:
@@ -83,22 +90,29 @@ def _greedy(fleet: Fleet, rule: str, site_order: Callable[[int, int], np.ndarray
     choice = choose_points(fleet, rule)
     q = np.zeros((fleet.n_pairs, s.n_hours))
     for t in range(s.n_hours):
-        left_s = _capacity_s(fleet).copy()
+        left_s = capacity_s(fleet, choice)
         loads = fleet.queries_ikt[:, :, t]
         for flat in np.argsort(-loads, axis=None, kind="stable"):
             i, k = np.unravel_index(flat, loads.shape)
-            todo = loads[i, k]
-            for j in site_order(i, t):
-                p = choice[i, k, j]
-                if todo <= 0:
-                    break
-                if p < 0 or left_s[j] <= 0:
-                    continue
-                take = min(todo, left_s[j] / fleet.busy_s[p])
-                q[p, t] += take
-                left_s[j] -= take * fleet.busy_s[p]
-                todo -= take
+            fill(fleet, q[:, t], loads[i, k], site_order(i, t), choice[i, k], left_s)
     return q
+
+
+def fill(fleet: Fleet, q_p: np.ndarray, queries: float, sites, pair_at: np.ndarray, left_s: np.ndarray) -> float:
+    """Place ``queries`` of one (area, class) and hour on ``sites`` in that order, each at its pair ``pair_at[j]``
+    (-1: none within the SLO), within the busy accelerator-seconds ``left_s`` [j] the sites have left; adds to
+    ``q_p`` [p] and lowers ``left_s`` in place; returns the queries no site could take."""
+    for j in sites:
+        p = pair_at[j]
+        if queries <= 0:
+            break
+        if p < 0 or left_s[j] <= 0:
+            continue
+        take = min(queries, left_s[j] / fleet.busy_s[p])
+        q_p[p] += take
+        left_s[j] -= take * fleet.busy_s[p]
+        queries -= take
+    return queries
 
 
 def objective_per_facility_kwh(fleet: Fleet, objective: str) -> np.ndarray:
@@ -130,7 +144,7 @@ def renewables_first(fleet: Fleet, objective: str) -> np.ndarray:
     per_kwh = objective_per_facility_kwh(fleet, objective)
     q = np.zeros((fleet.n_pairs, s.n_hours))
     for t in range(s.n_hours):
-        left_s = _capacity_s(fleet).copy()
+        left_s = capacity_s(fleet, choice)
         todo = fleet.queries_ikt[:, :, t].copy()
         grid_cost = per_kwh[None, None, :, t] * facility_kwh  # [i, k, j] per query
 

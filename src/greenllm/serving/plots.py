@@ -74,7 +74,8 @@ def fronts(front: pd.DataFrame, table: pd.DataFrame):
         for c, measure in enumerate(measures):
             ax = axes[r, c]
             part = front[(front["objective"] == objective) & (front["measure"] == measure)]
-            ax.plot(part["epsilon_s"], part[objective] / unit, "o-", color=sns.color_palette(PALETTE)[0], label="optimised")
+            ax.plot(part["epsilon_s"], part[objective] / unit, "o-", color=sns.color_palette(PALETTE)[0],
+                    label="optimised")
             for _, b in base.iterrows():
                 ax.scatter(b[measure], b[objective] / unit, color="0.45", marker=markers[b["policy"]], s=28,
                            label=b["policy"], zorder=3)

@@ -59,30 +59,32 @@ def per_query(fleet: Fleet, q_pt: np.ndarray, replicas: np.ndarray | None = None
     co2_g            location-based: facility energy x grid share of the site-hour x CI       [g]
 
     A site-hour's idle GPU energy (provisioned replicas' idle time, and unprovisioned accelerators if they idle) is
-    shared among its queries by busy accelerator-seconds; that of site-hours that serve no query (the availability
-    minimum) among all queries of the day the same way, so the per-query numbers add up to the account."""
+    shared among its queries by busy accelerator-seconds, and the site-hour's facility energy, water and emissions in
+    proportion to the queries' IT energy; what site-hours that serve no query draw (the availability minimum) is
+    shared among all queries of the day by busy accelerator-seconds. The per-query numbers add up to the account."""
     s = fleet.scenario
     h = site_hours(fleet, q_pt, replicas)
     busy = site_busy_s(fleet, q_pt)
     served = busy > 0
-    idle_kwh = np.where(served, h.gpu_idle_kwh_jt, 0.0)
-    idle_per_busy_s = np.divide(idle_kwh, busy, out=np.zeros_like(busy), where=served)  # [j, t] kWh per busy s
-    idle_per_busy_s += h.gpu_idle_kwh_jt[~served].sum() / busy.sum()  # the unserved site-hours' idle, day-wide
-    facility = s.pue[:, None] * h.it_kwh_jt
-    grid_share = np.divide(np.maximum(facility - fleet.renewable_kwh_jt, 0.0), facility,
-                           out=np.zeros_like(facility), where=facility > 0)
+    idle_per_busy_s = np.divide(h.gpu_idle_kwh_jt, busy, out=np.zeros_like(busy), where=served)  # kWh per busy s
+    facility = s.pue[:, None] * h.it_kwh_jt  # [j, t] kWh
+    grid = np.maximum(facility - fleet.renewable_kwh_jt, 0.0)
+    per_it_kwh = {"facility_wh": np.broadcast_to(s.pue[:, None], facility.shape),  # each quantity per IT kWh [j, t]
+                  "water_onsite_ml": s.wue_l_per_kwh,  # L per kWh = mL per Wh
+                  "water_ml": s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh,
+                  "co2_g": np.divide(grid * s.carbon_kg_per_kwh, h.it_kwh_jt, out=np.zeros_like(grid),
+                                     where=h.it_kwh_jt > 0)}  # kg per kWh = g per Wh
     j = fleet.pair_j
-    it_factor = 1 + fleet.host
     gpu_wh = np.broadcast_to((fleet.active_j / J_PER_WH)[:, None], q_pt.shape)
-    idle_wh = idle_per_busy_s[j] * fleet.busy_s[:, None] * WH_PER_KWH
-    it_wh = it_factor * (gpu_wh + idle_wh)
-    facility_wh = s.pue[j][:, None] * it_wh
-    decode_wh = (fleet.active_j - fleet.prefill_j) / J_PER_WH
-    return {"gpu_active_wh": gpu_wh, "decode_wh": np.broadcast_to(decode_wh[:, None], q_pt.shape),
-            "it_busy_wh": it_factor * gpu_wh, "facility_wh": facility_wh,
-            "water_onsite_ml": it_wh * s.wue_l_per_kwh[j],  # L per kWh = mL per Wh
-            "water_ml": it_wh * (s.wue_l_per_kwh[j] + s.pue[j][:, None] * s.ewif_l_per_kwh[j]),
-            "co2_g": facility_wh * grid_share[j] * s.carbon_kg_per_kwh[j]}  # kg per kWh = g per Wh
+    it_wh = (1 + fleet.host) * (gpu_wh + idle_per_busy_s[j] * fleet.busy_s[:, None] * WH_PER_KWH)
+    day_share = np.broadcast_to((fleet.busy_s / busy.sum())[:, None], q_pt.shape)  # of the unserved site-hours
+    out = {"gpu_active_wh": gpu_wh,
+           "decode_wh": np.broadcast_to(((fleet.active_j - fleet.prefill_j) / J_PER_WH)[:, None], q_pt.shape),
+           "it_busy_wh": (1 + fleet.host) * gpu_wh}
+    for name, per_kwh in per_it_kwh.items():
+        unserved = (h.it_kwh_jt * per_kwh)[~served].sum() * WH_PER_KWH
+        out[name] = it_wh * per_kwh[j] + day_share * unserved
+    return out
 
 
 @dataclass(frozen=True)
@@ -239,17 +241,7 @@ def cleanest_within(fleet: Fleet, capacity_s_jt: np.ndarray, rtt_limit_s: float 
         for i in np.argsort(-s.carbon_kg_per_kwh[home, t], kind="stable"):
             reach = [j for j in order if j == home[i] or rtt_limit_s is None or s.rtt_s[i, j] <= rtt_limit_s]
             for k in range(len(fleet.class_names)):
-                todo = fleet.queries_ikt[i, k, t]
-                for j in reach:
-                    p = choice[i, k, j]
-                    if todo <= 0:
-                        break
-                    if p < 0 or left[j] <= 0:
-                        continue
-                    take = min(todo, left[j] / fleet.busy_s[p])
-                    q[p, t] += take
-                    left[j] -= take * fleet.busy_s[p]
-                    todo -= take
+                baselines.fill(fleet, q[:, t], fleet.queries_ikt[i, k, t], reach, choice[i, k], left)
     return q
 
 
