@@ -86,7 +86,7 @@ def test_optimised_schemes_beat_every_baseline_on_their_first_objective(table):
 
 def test_lp_objective_equals_the_account_of_its_allocation(fleet, solver):
     for name, order in SCHEMES.items():
-        acc = account(fleet, solver.solve(order))
+        acc = account(fleet, solver.solve(order), solver.replicas)
         for metric in order:
             assert getattr(acc, metric) == pytest.approx(solver.stages[metric], rel=1e-5, abs=1e-6), (name, metric)
         assert acc.facility_kwh == pytest.approx(float(solver.lp.costs["facility_kwh"] @ solver.values), rel=1e-6)
@@ -213,7 +213,10 @@ def test_spatial_shifting_limits_only_take_options_away(fleet):
     assert shift["reported_reduction"].notna().all() and shift["reported_by"].str.contains("EuroSys 2024").all()
 
 
-def test_the_tie_break_determines_every_written_number(fleet):
+def test_the_tie_break_determines_every_written_number():
+    # on the LP (continuous replicas), where an optimal face is what the tie-break acts on; whole replicas are
+    # rounded from whichever vertex the relaxation stops at (their gap is reported, relaxation_gap)
+    fleet = fleet_for(WORLD, dataclasses.replace(OPTIONS, integer_replicas=False))
     policies_, front = [], []
     for strategy in (1, 4):  # dual and primal simplex reach different vertices of an optimal face
         solver = FleetSolver(fleet)
@@ -221,8 +224,7 @@ def test_the_tie_break_determines_every_written_number(fleet):
         rows = pd.DataFrame([policy_row(fleet, name, "optimised", solver.solve(scheme_order(name)))
                              for name in ("min_emissions", "min_cost", "min_latency")])
         policies_.append(fixed_precision(rows.select_dtypes("number")))
-        table = rows.assign(policy=["min_emissions", "min_cost", "min_latency"])
-        front.append(fixed_precision(front_table(fronts(fleet, solver, table, points=3, objectives=("emissions_kg",)))))
+        front.append(fixed_precision(front_table(fronts(fleet, solver, rows, points=3, objectives=("emissions_kg",)))))
     pd.testing.assert_frame_equal(policies_[0], policies_[1])
     pd.testing.assert_frame_equal(front[0], front[1])
     assert front[0]["water_l"].isna().all() and front[0]["total_usd"].notna().all()  # the open column is empty
@@ -260,7 +262,8 @@ def test_the_serving_formulation_solves_through_the_common_driver(fleet):
 
 def test_the_committed_tables_keep_their_promises():
     table = pd.read_csv(TABLES / "baselines.csv")
-    assert set(table["kind"]) == {"baseline", "optimised"} and table["slo_met"].all()
+    assert set(table["kind"]) == {"baseline", "optimised"}
+    assert table.loc[table["kind"] == "optimised", "slo_met"].all() and feasible(table).sum() > len(SCHEMES)
     margin = best_baseline_margin(table)
     assert (margin["optimised"] <= margin["baseline_value"] * (1 + 1e-6)).all(), margin
     per_query = pd.read_csv(TABLES / "validation_per_query.csv")

@@ -15,6 +15,7 @@ import pandas as pd
 import seaborn as sns
 
 from greenllm.plots import PALETTE
+from greenllm.serving.experiments import feasible
 
 # metric -> (axis label, divisor from the table's unit to the axis unit)
 POLICY_METRICS = {"emissions_kg": ("Emissions [t CO$_2$e/day]", 1e3),
@@ -35,7 +36,7 @@ LABEL_PAD = 0.02  # gap between a bar (or the dashed line) and its label, as a s
 
 def policies(table: pd.DataFrame):
     """Bars per policy (baselines grey, optimised coloured) for emissions, cost, water and mean latency, each with its
-    difference from the best baseline on that metric (dashed line)."""
+    difference from the best feasible baseline on that metric (dashed line; as the margin table)."""
     data = table[["policy", "kind", *POLICY_METRICS]].copy()
     fig, axes = plt.subplots(1, len(POLICY_METRICS), figsize=(4.2 * len(POLICY_METRICS), 0.38 * len(data) + 1.6),
                              sharey=True)
@@ -44,7 +45,7 @@ def policies(table: pd.DataFrame):
     for ax, (metric, (label, unit)) in zip(axes, POLICY_METRICS.items(), strict=True):
         values = data[metric].to_numpy(float) / unit
         ax.barh(y, values, color=[colors[k] for k in data["kind"]])
-        best = values[(data["kind"] == "baseline").to_numpy()].min()
+        best = values[((data["kind"] == "baseline") & feasible(table)).to_numpy()].min()
         ax.axvline(best, color="k", lw=0.8, ls="--", gid="best_baseline")
         ax.set_xlim(0, 1.45 * values.max())  # room for the labels right of the longest bar
         pad = LABEL_PAD * ax.get_xlim()[1]
@@ -55,7 +56,8 @@ def policies(table: pd.DataFrame):
         ax.set_xlabel(label)
     axes[0].set_yticks(y, data["policy"])
     axes[0].invert_yaxis()
-    fig.suptitle("Each policy against the best baseline on that metric (dashed); same fleet, SLO and accounting")
+    fig.suptitle("Each policy against the best baseline that serves all demand (dashed), per metric; same fleet, SLO, "
+                 "capacity and accounting")
     fig.tight_layout()
     return fig, data
 
