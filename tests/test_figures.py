@@ -87,7 +87,10 @@ def figure_texts(fig) -> list:
     for ax in fig.axes:
         texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
         for axis in (ax.xaxis, ax.yaxis):
-            texts += axis.get_ticklabels(minor=False) + axis.get_ticklabels(minor=True)
+            low, high = sorted(axis.get_view_interval())
+            slack = 1e-9 * abs(high - low)  # ticks outside the view are not drawn
+            ticks = axis.get_major_ticks() + axis.get_minor_ticks()
+            texts += [t.label1 for t in ticks if low - slack <= t.get_loc() <= high + slack]
         if ax.get_legend() is not None:
             texts += ax.get_legend().get_texts()
     return [t for t in texts if t.get_visible() and t.get_text().strip()]
