@@ -27,7 +27,8 @@ SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site"
 def _serving():
     section = config["serving"]
     return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "front_points": section["front_points"],
-            "validation_schemes": section["validation_schemes"]}
+            "validation_schemes": section["validation_schemes"], "scales": section["scales"],
+            "prefill_mfus": section["prefill_mfus"]}
 
 
 def _sweep_metrics(field):
@@ -175,7 +176,9 @@ PLOTS = {
                  "serving_validation": "serving_validation"},
         tables={"baselines": "serving_baselines_table", "baselines_margin": "serving_margin_table",
                 "serving_fronts": "serving_fronts_table", "serving_slo": "serving_slo_table",
-                "validation_per_query": "serving_validation_table", "validation_ratios": "serving_ratios_table"},
+                "validation_per_query": "serving_validation_table", "validation_ratios": "serving_ratios_table",
+                "serving_gap": "serving_gap_table", "serving_scale": "serving_scale_table",
+                "serving_prefill": "serving_prefill_table"},
         code=sorted((PACKAGE / "serving").glob("*.py")),
         inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml"},
         params=lambda w, input: dict(**_common(w), **_serving())),

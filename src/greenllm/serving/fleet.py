@@ -224,7 +224,7 @@ class Fleet:
         np.maximum.at(per_acc_w, self.pool_j, self.pool_busy_w / self.pool_r)
         cap_it_w = self.power_cap_w_j / (self.scenario.pue * (1 + self.host)) - self.idle_power_floor_w()
         powered = cap_it_w / np.maximum(per_acc_w - self.idle_w_j * (self.options.unprovisioned == "idle"), 1e-9)
-        usable = np.maximum(np.minimum(self.installed_j - reserve, powered), 0.0)
+        usable = np.maximum(np.minimum(self.installed_j, powered) - reserve, 0.0)
         return usable * S_PER_HOUR / self.catalogue.peak_to_mean
 
 
