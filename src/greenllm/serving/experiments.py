@@ -52,7 +52,7 @@ def policies(fleet: Fleet, solver: FleetSolver | None = None) -> tuple[pd.DataFr
     for name, order in SCHEMES.items():
         allocations[name] = solver.solve(order)
         rows.append({**_row(fleet, name, "optimised", allocations[name], solver.replicas),
-                     "relaxation_gap": solver.mip_gaps.get(order[0], 0.0)})
+                     "relaxation": solver.relaxed[order[0]], "relaxation_gap": solver.mip_gaps.get(order[0], 0.0)})
     table = pd.DataFrame(rows)
     table.attrs["first_objective"] = {name: order[0] for name, order in SCHEMES.items()}
     return table, allocations
@@ -193,22 +193,14 @@ def decode_j_per_output_token(fleet: Fleet, q_pt: np.ndarray, replicas: np.ndarr
     return float((decode_busy_j + idle_j) / (q_pt.sum(axis=1) * fleet.tokens_out()).sum())
 
 
-def relaxation_gap(fleet: Fleet, schemes=tuple(SCHEMES), mip_seconds: float | None = None) -> pd.DataFrame:
-    """Per scheme: the first objective with whole replicas, of the LP relaxation (continuous replicas), and the gap
-    (whole - relaxation) / whole; with ``mip_seconds`` also HiGHS's branch and cut from the rounded point."""
+def relaxation_gaps(table: pd.DataFrame) -> pd.DataFrame:
+    """Per optimised scheme of a :func:`policies` table: its first objective with whole replicas, the LP
+    relaxation's (continuous replicas, a lower bound of the MILP) and the gap (whole - relaxation) / whole."""
     rows = []
-    for name in schemes:
-        order = SCHEMES[name]
-        solver = FleetSolver(fleet)
-        solver.solve(order)
-        row = {"scheme": name, "objective": order[0], "whole_replicas": solver.stages[order[0]],
-               "relaxation": solver.relaxed[order[0]], "gap": solver.mip_gaps[order[0]],
-               "seconds": sum(solver.seconds.values())}
-        if mip_seconds:
-            mip = FleetSolver(fleet, mip=True, time_limit_s=mip_seconds)
-            mip.solve(order[:1])
-            row.update(branch_and_cut=mip.stages[order[0]], branch_and_cut_gap=mip.mip_gaps[order[0]])
-        rows.append(row)
+    for _, r in table[table["kind"] == "optimised"].iterrows():
+        metric = SCHEMES[r["policy"]][0]
+        rows.append({"scheme": r["policy"], "objective": metric, "whole_replicas": float(r[metric]),
+                     "relaxation": float(r["relaxation"]), "gap": float(r["relaxation_gap"])})
     return pd.DataFrame(rows)
 
 
