@@ -267,7 +267,7 @@ class FleetSolver:
         n_ut = relaxed[self._int_cols].reshape(lp.shape_ut)
         fractional = (n_ut - np.floor(n_ut + 1e-6)) > 1e-6
         saved = {}
-        for family, per_pool in (("capacity", fleet.pool_r), ("power_cap", self._pool_kw())):
+        for family, per_pool in (("capacity", fleet.pool_r), ("power_cap", pool_kw(lp))):
             start, stop = lp.families[family]
             reserve = np.zeros(lp.shape_jt)
             np.add.at(reserve, fleet.pool_j, per_pool[:, None] * fractional)
@@ -281,12 +281,6 @@ class FleetSolver:
             for rows, low, up in saved.values():
                 self.h.changeRowsBounds(len(rows), rows, low, up)
         return relaxed if again is None else again
-
-    def _pool_kw(self) -> np.ndarray:
-        """[u] each pool's coefficient in the power-cap rows (kW of one replica)."""
-        start, stop = self.lp.families["power_cap"]
-        per_col = np.asarray(self.lp.matrix[start:stop].sum(axis=0)).ravel()[self.lp.n_start:]
-        return per_col.reshape(self.lp.shape_ut)[:, 0]
 
     def _solve(self, name: str, cost: np.ndarray) -> np.ndarray:
         n = len(cost)
@@ -353,22 +347,29 @@ class FleetSolver:
         return y * self.lp.lam
 
 
+def pool_kw(lp: FleetLP) -> np.ndarray:
+    """[u] each pool's coefficient in the power-cap rows (kW of one replica)."""
+    start, stop = lp.families["power_cap"]
+    per_col = np.asarray(lp.matrix[start:stop].sum(axis=0)).ravel()[lp.n_start:]
+    return per_col.reshape(lp.shape_ut)[:, 0]
+
+
 def whole_replicas(fleet: Fleet, lp: FleetLP, relaxed_ut: np.ndarray) -> np.ndarray:
     """Whole replicas [u, t] from the relaxation's: rounded up, except where that breaks a site-hour's capacity or
     power cap; there pools are rounded down, smallest fractional part first, while the availability minimum holds
     (the shares are then re-optimised on these replicas, moving load the lost fractions carried)."""
     n = np.ceil(relaxed_ut - 1e-6)
     frac = relaxed_ut - np.floor(relaxed_ut + 1e-6)
-    start, _ = lp.families["power_cap"]
-    cap_kw = lp.row_upper[start: start + fleet.scenario.n_dcs * fleet.scenario.n_hours].reshape(lp.shape_jt)
+    start, stop = lp.families["power_cap"]
+    cap_kw = lp.row_upper[start:stop].reshape(lp.shape_jt)
     n_t = lp.shape_ut[1]
-    pool_kw = np.asarray(lp.matrix[start: start + cap_kw.size].sum(axis=0)).ravel()[lp.n_start:].reshape(-1, n_t)[:, 0]
+    kw = pool_kw(lp)
     for j in range(fleet.scenario.n_dcs):
         pools = np.flatnonzero(fleet.pool_j == j)
         for t in range(n_t):
             def over() -> bool:
                 return (fleet.pool_r[pools] @ n[pools, t] > fleet.installed_j[j] + 1e-9
-                        or pool_kw[pools] @ n[pools, t] > cap_kw[j, t] + 1e-9)
+                        or kw[pools] @ n[pools, t] > cap_kw[j, t] + 1e-9)
             for u in pools[np.argsort(frac[pools, t], kind="stable")]:
                 if not over():
                     break
