@@ -20,7 +20,7 @@ def _hourly(name):
 
 
 SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site", "headroom", "power_cap_share",
-                      "unprovisioned", "min_replicas", "prefill", "prefill_mfu", "renewable_share", "batch_limits",
+                      "unprovisioned", "min_replicas", "prefill", "prefill_utilisation", "renewable_share", "batch_limits",
                       "tpot_statistic"]
 
 
@@ -28,7 +28,7 @@ def _serving():
     section = config["serving"]
     return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "front_points": section["front_points"],
             "validation_schemes": section["validation_schemes"], "scales": section["scales"],
-            "prefill_mfus": section["prefill_mfus"]}
+            "prefill_utilisations": section["prefill_utilisations"]}
 
 
 def _sweep_metrics(field):

@@ -204,20 +204,20 @@ def relaxation_gaps(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def prefill_sensitivity(scenario_dir: str | Path, options: FleetOptions, mfus=(0.3, 0.4, 0.5),
+def prefill_sensitivity(scenario_dir: str | Path, options: FleetOptions, utilisations=(0.3, 0.4, 0.5),
                         catalogue: ServingCatalogue | None = None) -> pd.DataFrame:
     """The headline rows (best baseline per objective and each optimised scheme) at each prefill model FLOP
     utilisation: how much the assumed prefill utilisation moves emissions, cost, water and energy per query."""
     rows = []
-    for mfu in mfus:
-        fleet = fleet_for(scenario_dir, dataclasses.replace(options, prefill_mfu=float(mfu)), catalogue)
+    for mfu in utilisations:
+        fleet = fleet_for(scenario_dir, dataclasses.replace(options, prefill_utilisation=float(mfu)), catalogue)
         table, _ = policies(fleet)
         margin = best_baseline_margin(table)
         for _, r in table.iterrows():
-            rows.append({"prefill_mfu": float(mfu), "policy": r["policy"], "kind": r["kind"],
+            rows.append({"prefill_utilisation": float(mfu), "policy": r["policy"], "kind": r["kind"],
                          **{m: float(r[m]) for m in ("emissions_kg", "total_usd", "water_l", "energy_wh_per_query",
                                                      "latency_mean_s")}})
         for _, m in margin.iterrows():
-            rows.append({"prefill_mfu": float(mfu), "policy": f"saving:{m['scheme']}", "kind": "margin",
+            rows.append({"prefill_utilisation": float(mfu), "policy": f"saving:{m['scheme']}", "kind": "margin",
                          m["objective"]: float(m["saving"])})
     return pd.DataFrame(rows)
