@@ -316,28 +316,68 @@ class FleetSolver:
             raise SolverError(f"serving: no whole-replica solution found within {self._time_limit_s:g} s")
         return values
 
+    def _optimal_face(self, values: np.ndarray, cost: np.ndarray) -> tuple | None:
+        """After an optimal LP stage: fix every column with a non-zero reduced cost at its value and every row with
+        a non-zero dual at its activity. By LP duality every point left has the stage's optimum (its face of optimal
+        solutions), so the next stage picks among them without a stage row. Returns the bounds to restore, or None
+        when the last run left no duals (then the caller bounds the objective with a row)."""
+        h = self.h
+        solution = h.getSolution()
+        if not solution.dual_valid:
+            h.run()  # the same model again from its optimal basis: the duals of that optimum
+            solution = h.getSolution()
+            if h.getModelStatus() != self._hs.HighsModelStatus.kOptimal or not solution.dual_valid:
+                return None
+        model = h.getLp()
+        saved = (np.array(model.col_lower_), np.array(model.col_upper_), np.array(model.row_lower_),
+                 np.array(model.row_upper_))
+        tol = 1e-9 * max(1.0, float(np.abs(cost).max(initial=0.0)))
+        cols = np.flatnonzero(np.abs(np.asarray(solution.col_dual)) > tol).astype(np.int32)
+        if cols.size:
+            h.changeColsBounds(len(cols), cols, values[cols], values[cols])
+        activity = np.asarray(solution.row_value)
+        rows = np.flatnonzero(np.abs(np.asarray(solution.row_dual)) > tol).astype(np.int32)
+        if rows.size:
+            h.changeRowsBounds(len(rows), rows, activity[rows], activity[rows])
+        return saved
+
+    def _restore(self, saved: tuple) -> None:
+        col_lower, col_upper, row_lower, row_upper = saved
+        self.h.changeColsBounds(len(col_lower), np.arange(len(col_lower), dtype=np.int32), col_lower, col_upper)
+        self.h.changeRowsBounds(len(row_lower), np.arange(len(row_lower), dtype=np.int32), row_lower, row_upper)
+
     def solve(self, order: tuple[str, ...]) -> np.ndarray:
-        """Lexicographic over ``order``; returns queries per pair and hour [p, t]. Every order ends with emissions or
-        cost, which leave no grid energy beyond what the load needs, so the account equals the model's numbers."""
+        """Lexicographic over ``order``; returns queries per pair and hour [p, t]. Each later stage optimises over the
+        optimal face of the earlier ones (or, without duals, under a row that keeps them within STAGE_REL). Every
+        order ends with emissions or cost, which leave no grid energy beyond what the load needs, so the account
+        equals the model's numbers."""
         stage_rows = []
         self.stages, self.relaxed, self.mip_gaps, self.seconds = {}, {}, {}, {}
         cols = self._int_cols
+        saved = None
         try:
             for stage, name in enumerate(order):
-                if self.integer and stage == 1:  # later stages re-route on the first stage's whole replicas
-                    whole = values[cols]
-                    self.h.changeColsBounds(len(cols), cols, whole, whole)
-                    self._replicas_fixed = True
+                if stage:
+                    previous = self.lp.costs[order[stage - 1]]
+                    if self.integer and stage == 1:  # later stages re-route on the first stage's whole replicas
+                        whole = values[cols]
+                        self.h.changeColsBounds(len(cols), cols, whole, whole)
+                        self._replicas_fixed = True
+                    face = self._optimal_face(values, previous)
+                    saved = saved or face
+                    if face is None:
+                        optimum = float(previous @ values)
+                        stage_rows.append(self._add_row(previous, optimum + STAGE_REL * abs(optimum) + STAGE_ABS))
                 cost = self.lp.costs[name]
                 started = time.perf_counter()
                 values = self._solve(name, cost)
                 self.seconds[name] = time.perf_counter() - started
-                optimum = float(cost @ values)
-                self.stages[name] = optimum + self.lp.constants[name]
+                self.stages[name] = float(cost @ values) + self.lp.constants[name]
                 if not self._replicas_fixed:  # a later stage's relaxation has the first stage's replicas
                     self.mip_gaps[name] = (1 - self.relaxed[name] / self.stages[name]) if self.stages[name] else 0.0
-                stage_rows.append(self._add_row(cost, optimum + STAGE_REL * abs(optimum) + STAGE_ABS))
         finally:
+            if saved is not None:
+                self._restore(saved)
             self._drop_rows(stage_rows)
             if self._replicas_fixed:
                 self.h.changeColsBounds(len(cols), cols, self.lp.col_lower[cols], self.lp.col_upper[cols])
