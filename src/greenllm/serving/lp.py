@@ -354,7 +354,7 @@ class FleetSolver:
         stage_rows = []
         self.stages, self.relaxed, self.mip_gaps, self.seconds = {}, {}, {}, {}
         cols = self._int_cols
-        saved = None
+        saved = face = None
         try:
             for stage, name in enumerate(order):
                 if stage:
@@ -370,7 +370,16 @@ class FleetSolver:
                         stage_rows.append(self._add_row(previous, optimum + STAGE_REL * abs(optimum) + STAGE_ABS))
                 cost = self.lp.costs[name]
                 started = time.perf_counter()
-                values = self._solve(name, cost)
+                try:
+                    values = self._solve(name, cost)
+                except InfeasibleError:
+                    if not stage or face is None:
+                        raise
+                    # the face's fixed bounds can be infeasible by round-off: bound the objective with a row instead
+                    self._restore(face)
+                    optimum = float(previous @ values)
+                    stage_rows.append(self._add_row(previous, optimum + STAGE_REL * abs(optimum) + STAGE_ABS))
+                    values = self._solve(name, cost)
                 self.seconds[name] = time.perf_counter() - started
                 self.stages[name] = float(cost @ values) + self.lp.constants[name]
                 if not self._replicas_fixed:  # a later stage's relaxation has the first stage's replicas
