@@ -180,7 +180,7 @@ def test_the_serving_formulation_solves_through_the_common_driver(fleet):
 def test_the_committed_tables_keep_their_promises():
     table = pd.read_csv(TABLES / "baselines.csv")
     assert set(table["kind"]) == {"baseline", "optimised"} and table.loc[table["kind"] == "optimised", "slo_met"].all()
-    margin = best_baseline_margin(table)
+    margin = best_baseline_margin(table).dropna()  # a scheme without a feasible baseline has no margin
     assert (margin["optimised"] <= margin["baseline_value"] * (1 + 1e-6)).all(), margin
     per_query = pd.read_csv(TABLES / "validation_per_query.csv")
     assert per_query["energy_wh_per_query"].between(0.01, 10).all()

@@ -71,6 +71,10 @@ def best_baseline_margin(table: pd.DataFrame) -> pd.DataFrame:
     for name, order in SCHEMES.items():
         metric = order[0]
         ours = float(table.loc[table["policy"] == name, metric].iloc[0])
+        if base.empty:  # no baseline serves all demand within the limits
+            rows.append({"scheme": name, "objective": metric, "optimised": ours, "best_baseline": "none",
+                         "baseline_value": float("nan"), "saving": float("nan")})
+            continue
         best = base.loc[base[metric].idxmin()]
         rows.append({"scheme": name, "objective": metric, "optimised": ours, "best_baseline": best["policy"],
                      "baseline_value": float(best[metric]),

@@ -209,16 +209,17 @@ class Fleet:
 
     def busy_capacity_s(self) -> np.ndarray:
         """Busy accelerator-seconds each site can take in an hour [j], for rules that fill sites: the installed
-        accelerators less a reserve for rounding up to whole replicas and the availability minimum, limited by the
-        power cap at the highest busy power per accelerator of the site's pools, over peak_to_mean."""
+        accelerators less a reserve for the availability minimum and one replica of rounding per (model, pool kind),
+        limited by the power cap at the highest busy power per accelerator of the site's pools, over
+        peak_to_mean. A rule that runs several operating points of one model at a site can still exceed it by the
+        rounding of the others; the account says so (capacity_ok, power_ok)."""
         n_j = self.scenario.n_dcs
-        reserve = np.zeros(n_j)
-        np.add.at(reserve, self.pool_j, self.pool_r)  # one replica per pool of rounding
+        reserve = np.zeros(n_j)  # per (site, model, pool kind): the minimum and one replica of rounding
         group_r = np.zeros(self.n_groups)
         np.maximum.at(group_r, self.pool_group, self.pool_r)
         group_j = np.zeros(self.n_groups, int)
         group_j[self.pool_group] = self.pool_j
-        np.add.at(reserve, group_j, group_r * self.options.min_replicas)
+        np.add.at(reserve, group_j, group_r * (self.options.min_replicas + 1))
         per_acc_w = np.zeros(n_j)
         np.maximum.at(per_acc_w, self.pool_j, self.pool_busy_w / self.pool_r)
         cap_it_w = self.power_cap_w_j / (self.scenario.pue * (1 + self.host)) - self.idle_power_floor_w()
