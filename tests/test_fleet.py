@@ -20,7 +20,7 @@ from greenllm.serving.lp import SCHEMES, FleetSolver
 REPO = Path(__file__).resolve().parents[1]
 WORLD = REPO / "data" / "processed" / "world_2024"
 TABLES = REPO / "tables" / "world_2024"
-OPTIONS = FleetOptions(queries_per_day=1e9, accelerators_per_site=8192, batch_limits=(8, 32, 128, 512))
+OPTIONS = FleetOptions(queries_per_day=1e9, batch_limits=(8, 32, 128, 512))
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +53,18 @@ def kinds(table):
     return dict(zip(table["policy"], table["kind"], strict=True))
 
 
-def test_sites_are_megawatts_with_a_thousand_accelerators(fleet):
-    assert (fleet.site_mw() > 1).all() and (fleet.installed_j >= 1000).all()
+def test_sites_are_sized_for_demand_with_a_stated_headroom(fleet):
+    # installed = headroom x peak-hour busy accelerators when each area is served nearby: sub-MW to MW sites
+    assert (fleet.site_mw() > 0.1).all() and (fleet.installed_j >= 100).all()
+    assert (fleet.power_cap_mw() < fleet.site_mw()).all()
+
+
+def test_capacity_binds_and_utilisation_is_realistic_at_the_headline_scale(fleet, solver):
+    q = solver.solve(SCHEMES["min_emissions"])
+    acc = account(fleet, q, solver.replicas)
+    assert 0.3 <= acc.utilisation_peak <= 0.7, acc.utilisation_peak
+    assert acc.capacity_binding_site_hours + acc.power_binding_site_hours > 0
+    assert acc.capacity_ok and acc.power_ok
 
 
 def test_energy_per_query_is_plausible_at_scale(table):
@@ -75,8 +85,16 @@ def test_the_slo_binds(fleet):
     assert cost["share_breaking_slo_without"] > 0  # the free optimum uses pairs the SLO forbids
 
 
-def test_every_policy_serves_all_demand_within_capacity_and_slo(fleet, table):
-    assert table["slo_met"].all() and table["capacity_ok"].all()
+def test_every_policy_stays_within_capacity_and_the_optimised_serve_all_demand(fleet, table):
+    assert table["capacity_ok"].all()
+    optimised = table[table["kind"] == "optimised"]
+    assert optimised["slo_met"].all() and optimised["power_ok"].all()
+
+
+def test_the_fastest_rule_runs_out_of_capacity_at_small_batches(table):
+    # batch 8 needs several times the accelerators of the efficient points the fleet is sized for
+    nearest = table.set_index("policy").loc["nearest"]
+    assert not nearest["slo_met"]
 
 
 def test_optimised_schemes_beat_every_baseline_on_their_first_objective(table):
@@ -86,10 +104,14 @@ def test_optimised_schemes_beat_every_baseline_on_their_first_objective(table):
 
 def test_lp_objective_equals_the_account_of_its_allocation(fleet, solver):
     for name, order in SCHEMES.items():
-        acc = account(fleet, solver.solve(order), solver.replicas)
+        q = solver.solve(order)
+        acc = account(fleet, q, solver.replicas)
         for metric in order:
             assert getattr(acc, metric) == pytest.approx(solver.stages[metric], rel=1e-5, abs=1e-6), (name, metric)
-        assert acc.facility_kwh == pytest.approx(float(solver.lp.costs["facility_kwh"] @ solver.values), rel=1e-6)
+        facility = float(solver.lp.costs["facility_kwh"] @ solver.values) + solver.lp.constants["facility_kwh"]
+        assert acc.facility_kwh == pytest.approx(facility, rel=1e-6)
+        # the rule baselines are accounted with (whole replicas for the within-hour peak) never needs more
+        assert account(fleet, q).facility_kwh <= acc.facility_kwh * (1 + 1e-9)
 
 
 def test_latency_limits_hold_in_the_account(fleet, solver, table):
@@ -99,7 +121,7 @@ def test_latency_limits_hold_in_the_account(fleet, solver, table):
     solver.latency_limits(mean_s=mean_limit)
     q = solver.solve(SCHEMES["min_emissions"])
     solver.latency_limits()
-    acc = account(fleet, q)
+    acc = account(fleet, q, solver.replicas)
     assert acc.latency_mean_s <= mean_limit * (1 + 1e-6)
     assert free["emissions_kg"] < acc.emissions_kg  # faster costs emissions: the front is not flat
 
@@ -107,13 +129,17 @@ def test_latency_limits_hold_in_the_account(fleet, solver, table):
     solver.latency_limits(p95_s=p95_limit)
     q = solver.solve(SCHEMES["min_emissions"])
     solver.latency_limits()
-    assert account(fleet, q).latency_p95_s <= p95_limit * (1 + 1e-6)
+    assert account(fleet, q, solver.replicas).latency_p95_s <= p95_limit * (1 + 1e-6)
 
 
 def test_baselines_are_feasible_points_of_the_same_capacity(fleet):
     for name, policy in baselines.POLICIES.items():
         acc = account(fleet, policy(fleet))
-        assert acc.capacity_ok and acc.power_ok and acc.served_share == pytest.approx(1.0), name
+        assert acc.capacity_ok, name
+        if name != "demand_proportional":  # splits by installed accelerators, blind to the power cap
+            assert acc.power_ok, name
+        if name != "nearest":  # at its fastest (batch 8) points the fleet cannot carry all demand
+            assert acc.served_share == pytest.approx(1.0), name
 
 
 def test_bad_options_are_one_error():
@@ -124,7 +150,7 @@ def test_bad_options_are_one_error():
 
 
 def test_fronts_respect_their_limits_and_trade_latency_for_emissions(fleet, solver, table):
-    front = fronts(fleet, solver, table, points=4, objectives=("emissions_kg",))
+    front = fronts(fleet, FleetSolver(fleet, relax=True), table, points=3, objectives=("emissions_kg",))
     for measure, part in front.groupby("measure"):
         assert (part[measure] <= part["epsilon_s"] * (1 + 1e-6)).all(), part[[measure, "epsilon_s"]]
         emissions = part.sort_values("epsilon_s")["emissions_kg"].to_numpy()
@@ -262,9 +288,9 @@ def test_the_serving_formulation_solves_through_the_common_driver(fleet):
 
 def test_the_committed_tables_keep_their_promises():
     table = pd.read_csv(TABLES / "baselines.csv")
-    assert set(table["kind"]) == {"baseline", "optimised"}
-    assert table.loc[table["kind"] == "optimised", "slo_met"].all() and feasible(table).sum() > len(SCHEMES)
-    margin = best_baseline_margin(table)
+    assert set(table["kind"]) == {"baseline", "optimised"} and table.loc[table["kind"] == "optimised", "slo_met"].all()
+    assert feasible(table).sum() > len(SCHEMES)
+    margin = best_baseline_margin(table).dropna(subset=["saving"])  # a scheme without a feasible baseline has none
     assert (margin["optimised"] <= margin["baseline_value"] * (1 + 1e-6)).all(), margin
     committed = pd.read_csv(TABLES / "baselines_margin.csv")  # the one margin table the docs quote
     assert committed["best_baseline"].tolist() == margin["best_baseline"].tolist()

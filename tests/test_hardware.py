@@ -132,3 +132,14 @@ def test_model_slo_is_ttft_plus_tpot_per_further_output_token():
     # every profile's per-user decode speed meets its model's TPOT limit (MLPerf server scenario)
     for (_, model), p in c.profiles.items():
         assert 1.0 / p.stream_tokens_per_s <= c.model_slo_s[model][1]
+
+
+def test_one_accelerator_type_serves_the_per_query_and_the_serving_catalogues():
+    from greenllm.accelerators import Accelerator
+    from greenllm.serving.catalogue import load_serving
+
+    per_query, fleet = load_catalogue().accelerators["H100-SXM-80GB"], load_serving().accelerators["H100"]
+    assert type(per_query) is type(fleet) is Accelerator
+    # the same board in both: the same datasheet TDP and the same recorded idle power
+    assert (per_query.tdp_w, per_query.idle_w) == (fleet.tdp_w, fleet.idle_w) == (700.0, 85.25)
+    assert per_query.peak_dense_bf16_flop_per_s is None and fleet.peak_dense_bf16_flop_per_s == 989e12

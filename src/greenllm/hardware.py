@@ -16,7 +16,10 @@ from pathlib import Path
 
 import yaml
 
+from greenllm.accelerators import Accelerator, accelerator
 from greenllm.errors import InputError
+
+__all__ = ["Accelerator", "Catalogue", "Profile", "load_catalogue"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOGUE_PATH = REPO_ROOT / "config" / "hardware.yaml"
@@ -33,17 +36,6 @@ PROFILE_FIELDS = (
 )
 NULLABLE = ("prefill_tokens_per_s",)
 MODEL_FIELDS = ("ttft_slo_s", "tpot_slo_s")
-
-
-@dataclass(frozen=True)
-class Accelerator:
-    """One accelerator type: thermal design power and idle power [W], accelerators per server."""
-
-    name: str
-    tdp_w: float
-    idle_w: float
-    accelerators_per_server: int
-    sources: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -146,11 +138,7 @@ def _load_cached(path: Path, mtime: float) -> Catalogue:
                 raise InputError(f"{path}, accelerators.{name}.{f}: missing")
             values[f], srcs[f] = _number(path, f"accelerators.{name}.{f}", spec[f], sources,
                                          positive=f != "idle_w", integer=f == "accelerators_per_server")
-        if values["idle_w"] > values["tdp_w"]:
-            raise InputError(f"{path}, accelerators.{name}.idle_w: {values['idle_w']} W exceeds"
-                             f" tdp_w {values['tdp_w']} W")
-        accelerators[str(name)] = Accelerator(str(name), values["tdp_w"], values["idle_w"],
-                                              int(values["accelerators_per_server"]), srcs)
+        accelerators[str(name)] = accelerator(path, str(name), values, srcs)
     model_slo_s = {}
     for name, spec in (raw["models"] or {}).items():
         where = f"models.{name}"

@@ -20,13 +20,14 @@ def _hourly(name):
 
 
 SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site", "headroom", "power_cap_share",
-                      "unprovisioned", "min_replicas", "prefill", "prefill_mfu", "renewable_share", "batch_limits",
+                      "unprovisioned", "min_replicas", "prefill", "prefill_utilisation", "renewable_share", "batch_limits",
                       "tpot_statistic"]
 
 
 def _serving():
     section = config["serving"]
-    return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "front_points": section["front_points"]}
+    return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "front_points": section["front_points"],
+            "scales": section["scales"], "prefill_utilisations": section["prefill_utilisations"]}
 
 
 def _sweep_metrics(field):
@@ -175,7 +176,8 @@ PLOTS = {
         tables={"baselines": "serving_baselines_table", "baselines_margin": "serving_margin_table",
                 "serving_fronts": "serving_fronts_table", "serving_slo": "serving_slo_table",
                 "validation_per_query": "serving_validation_table", "validation_ratios": "serving_ratios_table",
-                "spatial_shifting": "serving_spatial_shifting_table"},
+                "spatial_shifting": "serving_spatial_shifting_table", "serving_gap": "serving_gap_table",
+                "serving_scale": "serving_scale_table", "serving_prefill": "serving_prefill_table"},
         code=sorted((PACKAGE / "serving").glob("*.py")),
         inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml"},
         params=lambda w, input: dict(**_common(w), **_serving())),

@@ -143,7 +143,7 @@ class ServingFormulation(Formulation):
             notes=self.notes, routes_kept=f.n_pairs, routes_total=f.n_pairs_total,
             accelerator_hours=float(solution.provisioning.accelerators_jt.sum()),
             latency_mean_s=float(np.average(f.latency_s, weights=weights)),
-            latency_p95_s=weighted_quantile(f.latency_s, weights, 0.95))
+            latency_p95_s=weighted_quantile(f.latency_tail_s, weights, 0.95))
 
     def realised(self, s: Scenario, x: np.ndarray) -> dict:
         raise InputError("the serving formulation costs allocations per operating point, which shares x[i, j, k, t]"

@@ -74,14 +74,22 @@ def choose_points(fleet: Fleet, rule: str) -> np.ndarray:
 def capacity_s(fleet: Fleet, choice: np.ndarray) -> np.ndarray:
     """Busy accelerator-seconds each site can take in an hour [j] for a rule that runs only the pairs in ``choice``
     (-1 entries ignored): :meth:`~greenllm.serving.fleet.Fleet.busy_capacity_s`, whose reserve for rounding up to
-    whole replicas covers one replica of every pool, with the reserve of the pools the rule never runs given back."""
+    whole replicas is one replica per (site, model, pool kind), with that reserve replaced by one replica of every
+    pool the rule runs (a rule running two operating points of one model at a site rounds both up)."""
     pairs = np.unique(choice[choice >= 0])
     used = np.zeros(fleet.n_pools, bool)
     used[np.unique(fleet.load_up[:, pairs].nonzero()[0])] = True
-    unused_r = np.zeros(fleet.scenario.n_dcs)
-    np.add.at(unused_r, fleet.pool_j[~used], fleet.pool_r[~used])
+    n_j = fleet.scenario.n_dcs
+    group_r = np.zeros(fleet.n_groups)
+    np.maximum.at(group_r, fleet.pool_group, fleet.pool_r)
+    group_j = np.zeros(fleet.n_groups, int)
+    group_j[fleet.pool_group] = fleet.pool_j
+    reserved, needed = np.zeros(n_j), np.zeros(n_j)
+    np.add.at(reserved, group_j, group_r)
+    np.add.at(needed, fleet.pool_j[used], fleet.pool_r[used])
     base = fleet.busy_capacity_s()
-    return np.where(base > 0, base + unused_r * S_PER_HOUR / fleet.catalogue.peak_to_mean, 0.0)
+    extra_s = (reserved - needed) * S_PER_HOUR / fleet.catalogue.peak_to_mean
+    return np.where(base > 0, np.maximum(base + extra_s, 0.0), 0.0)
 
 
 def _greedy(fleet: Fleet, rule: str, site_order: Callable[[int, int], np.ndarray]) -> np.ndarray:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from greenllm.accelerators import Accelerator, accelerator
 from greenllm.errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -31,19 +32,12 @@ DEFAULT_SERVING_PATH = REPO_ROOT / "config" / "serving.yaml"
 MS_PER_S = 1000.0
 SECTIONS = ("sources", "leaderboard", "accelerators", "models", "operating_points", "host", "prefill", "workload",
             "references")
-ACCELERATOR_FIELDS = ("tdp_w", "idle_w", "peak_dense_bf16_flop_per_s", "accelerators_per_server")
+ACCELERATOR_FIELDS = ("tdp_w", "idle_w", "peak_dense_bf16_flop_per_s", "prefill_power_w", "accelerators_per_server")
 SLO_TIERS = ("server", "interactive")
-
-
-@dataclass(frozen=True)
-class Accelerator:
-    """tdp_w, idle_w [W]; peak dense BF16 throughput [FLOP/s]; accelerators per server."""
-
-    name: str
-    tdp_w: float
-    idle_w: float
-    peak_dense_bf16_flop_per_s: float
-    accelerators_per_server: int
+QUANTILE_KEYS = ("output_quantiles", "input_quantiles")  # workload bins: output tokens, then input tokens within
+INTERFERENCE_MODELS = ("time_sharing",)
+POINT_FIELDS = ("batch_limit", "accelerators_per_replica", "tokens_per_s_replica", "tpot_s", "tpot_p99_s",
+                "j_per_token", "power_w", "avg_batch_size")
 
 
 @dataclass(frozen=True)
@@ -63,8 +57,9 @@ class OperatingPoint:
     tokens_per_s_replica   output tokens per second of one replica, all streams together [tokens/s]
     tpot_s                 median inter-token latency one request sees [s per output token]
     tpot_p99_s             99th percentile inter-token latency [s]
-    j_per_token            GPU energy of the replica per output token, prompt processing included [J/token]
+    j_per_token            GPU energy of the replica per output token, the benchmark's prompts included [J/token]
     power_w                mean GPU power of the replica while serving [W]
+    avg_batch_size         mean number of requests decoding together on the replica [requests]
     """
 
     accelerator: str
@@ -76,6 +71,14 @@ class OperatingPoint:
     tpot_p99_s: float
     j_per_token: float
     power_w: float
+    avg_batch_size: float
+
+    @property
+    def tpot_mean_s(self) -> float:
+        """Mean time per output token one request sees, by Little's law [s per output token]: requests in the
+        replica over the rate at which they receive tokens, avg_batch_size / tokens_per_s_replica. Above the median
+        (``tpot_s``) because the inter-token latency is skewed (prefill stalls, long batches)."""
+        return self.avg_batch_size / self.tokens_per_s_replica
 
     @property
     def tokens_per_s_accelerator(self) -> float:
@@ -101,12 +104,25 @@ class TokenClass:
 
 
 WATER_METRICS = ("water_ml_per_query", "water_onsite_ml_per_query")
+ENERGY_METRICS = ("energy_wh_per_query", "gpu_energy_wh_per_query")  # facility (comprehensive) or accelerators only
 REFERENCE_FIELDS = ("energy_wh_per_query", "water_ml_per_query", "co2_g_per_query", "j_per_output_token")
+STATISTICS = ("median", "mean", "range")  # what a published figure is over its prompts (range: over settings)
+ENERGY_BOUNDARIES = ("comprehensive", "active_accelerators", "gpu", "gpu_cpu_ram")
+PHASES = ("per_request", "decode_only")  # prompt processing inside the figure, or output tokens' decoding only
+CARBON_ACCOUNTING = ("market-based", "location-based")
+ENERGY_SPLIT_TOLERANCE = 0.02  # published shares are rounded to whole percent
 
 
 @dataclass(frozen=True)
 class Reference:
-    """A published per-prompt figure as (low, high) (equal for a single number); None where the source gives none."""
+    """A published per-prompt figure as (low, high) (equal for a single number); None where the source gives none.
+
+    Its boundary is stated field by field, so a comparison can keep it the same on both sides: ``statistic`` (median,
+    mean or a range over settings), ``energy_boundary`` (comprehensive: accelerators, host, idle machines and
+    facility overhead; active_accelerators; gpu; gpu_cpu_ram), ``phase`` (per request, prompt processing included, or
+    decode only), ``carbon_accounting`` (market- or location-based), ``published_model`` (what the source measured)
+    and ``model`` (the catalogue model of the same size class it is compared with, None if there is none),
+    ``energy_split`` (the source's shares of its energy), ``confirmed`` (False: read only in secondary summaries)."""
 
     name: str
     citation: str
@@ -116,6 +132,21 @@ class Reference:
     co2_g_per_query: tuple[float, float] | None = None
     j_per_output_token: tuple[float, float] | None = None
     water_metric: str = "water_ml_per_query"  # ours to compare with: on-site plus generation, or on-site only
+    energy_metric: str = "energy_wh_per_query"  # ours to compare with: facility energy, or accelerators only
+    statistic: str = "mean"
+    energy_boundary: str | None = None
+    phase: str = "per_request"
+    carbon_accounting: str | None = None
+    published_model: str = ""
+    model: str | None = None
+    energy_split: dict[str, float] | None = None
+    confirmed: bool = True
+    confirmation: str = ""
+
+    def compared_metric(self, metric: str) -> str:
+        """Which of our per-query metrics a published ``metric`` is compared with, on the reference's boundary."""
+        return {"water_ml_per_query": self.water_metric, "energy_wh_per_query": self.energy_metric,
+                "j_per_output_token": "gpu_j_per_output_token"}.get(metric, metric)
 
 
 @dataclass(frozen=True)
@@ -124,7 +155,8 @@ class ServingCatalogue:
     models: dict[str, Model]
     operating_points: tuple[OperatingPoint, ...]
     host_j_per_accelerator_j: float  # host CPU, DRAM and network energy per joule of accelerator energy [-]
-    prefill_mfu: float  # model FLOP utilisation of prompt processing [-]
+    prefill_utilisation: float  # model FLOP utilisation of prompt processing [-]; an assumption, stated in the file
+    prefill_utilisation_sensitivity: tuple[float, ...]  # the utilisations a sensitivity run tries [-]
     classes: tuple[TokenClass, ...]
     peak_to_mean: float  # busiest 5-minute arrival rate over the hour's mean [-]
     references: tuple[Reference, ...]
@@ -137,12 +169,50 @@ class ServingCatalogue:
         return [p for p in self.operating_points if p.accelerator == accelerator and p.model == model
                 and (batch_limits is None or p.batch_limit in batch_limits)]
 
-    def prefill_tokens_per_s(self, point: OperatingPoint) -> float:
-        """Input tokens per second of one replica running prompt processing alone [tokens/s]:
-        accelerators x peak dense FLOP/s x MFU / (2 x parameters) (forward pass ~ 2 FLOP per parameter per token)."""
-        acc = self.accelerators[point.accelerator]
-        flop_per_token = 2.0 * self.models[point.model].params_billion * 1e9
-        return point.accelerators_per_replica * acc.peak_dense_bf16_flop_per_s * self.prefill_mfu / flop_per_token
+    def _prefill_rate(self, point_or_accelerator, model, utilisation) -> tuple[Accelerator, float, int]:
+        if isinstance(point_or_accelerator, OperatingPoint):
+            point = point_or_accelerator
+            name, model, n = point.accelerator, point.model, point.accelerators_per_replica
+        else:
+            name, n = str(point_or_accelerator), 1
+        if name not in self.accelerators or model not in self.models:
+            raise InputError(f"{self.path}: no accelerator {name!r} or model {model!r} in the serving catalogue")
+        acc = self.accelerators[name]
+        u = self.prefill_utilisation if utilisation is None else float(utilisation)
+        return acc, n * acc.prefill_tokens_per_s(self.models[model].params_billion, u), n
+
+    def prefill_tokens_per_s(self, point_or_accelerator: OperatingPoint | str, model: str | None = None,
+                             utilisation: float | None = None) -> float:
+        """Prompt tokens processed per second [tokens/s] by one replica of an operating point, or by one
+        accelerator of the named type serving ``model``: accelerators x peak dense FLOP/s x utilisation /
+        (2 x parameters). ``utilisation`` (model FLOP utilisation, default the catalogue's ``prefill.utilisation``)
+        is an argument so that the sensitivity (``prefill_utilisation_sensitivity``) can be run."""
+        return self._prefill_rate(point_or_accelerator, model, utilisation)[1]
+
+    def prefill_j_per_token(self, point_or_accelerator: OperatingPoint | str, model: str | None = None,
+                            utilisation: float | None = None) -> float:
+        """GPU energy per prompt token [J/token], prompts processed on their own (disaggregated, Splitwise):
+        accelerators x prefill_power_w / prefill tokens per second of those accelerators."""
+        acc, rate, n = self._prefill_rate(point_or_accelerator, model, utilisation)
+        return n * acc.prefill_power_w / rate
+
+    def colocated_tpot_factor(self, point: OperatingPoint, tokens_in: float, tokens_out: float,
+                              utilisation: float | None = None) -> float:
+        """Slowdown of every stream's time per output token when prompts run on the decoding replica (co-located
+        option) [-], by time sharing: each decode step of avg_batch_size streams also carries the prompt processing
+        of the requests those tokens belong to, so a step takes TPOT + B (h / f) / prefill_tokens_per_s, and with
+        B = TPOT x tokens_per_s (Little's law)
+
+            factor = 1 + (h / f) x tokens_per_s_replica / prefill_tokens_per_s_replica
+
+        (the replica's output throughput falls by the same factor). An assumption of this model (no chunked-prefill
+        overlap), stated in config/serving.yaml ``prefill.colocated_interference``."""
+        if tokens_out <= 0 or tokens_in < 0:
+            raise InputError(f"co-located interference: tokens_in {tokens_in!r} must be >= 0 and tokens_out"
+                             f" {tokens_out!r} > 0")
+        prompt_per_output = float(tokens_in) / float(tokens_out)
+        return 1.0 + prompt_per_output * point.tokens_per_s_replica / self.prefill_tokens_per_s(point,
+                                                                                               utilisation=utilisation)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -168,6 +238,7 @@ def leaderboard_operating_points(model_file: Mapping, model: str,
                 "tpot_p99_s": float(c["p99_itl_ms"]) / MS_PER_S,
                 "j_per_token": float(c["energy_per_token_joules"]),
                 "power_w": float(c["avg_power_watts"]),
+                "avg_batch_size": float(c["avg_batch_size"]),
             })
         except (KeyError, TypeError, ValueError) as err:
             raise InputError(f"leaderboard model file {model_file.get('model_id')!r}, configurations[{n}]: {err}") \
@@ -175,25 +246,33 @@ def leaderboard_operating_points(model_file: Mapping, model: str,
     return sorted(rows, key=lambda r: (r["accelerator"], r["batch_limit"]))
 
 
-def _class_of(trace: pd.DataFrame, quantiles: Sequence[float]) -> np.ndarray:
-    """Class index of each request by its rank in output tokens (ties broken by order in the file)."""
-    rank = trace["tokens_out"].rank(method="first").to_numpy() / len(trace)  # (0, 1]
+def _bin_of(values: pd.Series, quantiles: Sequence[float]) -> np.ndarray:
+    """Bin index of each value by its rank among ``values`` (ties broken by order in the file): bin b holds the
+    ranks in (quantiles[b-1], quantiles[b]]."""
+    rank = values.rank(method="first").to_numpy() / len(values)  # (0, 1]
     return np.searchsorted(np.asarray(quantiles, float), rank, side="left")
 
 
-def azure_token_classes(traces: Mapping[str, pd.DataFrame], quantiles: Sequence[float]) -> list[dict]:
-    """Token-length classes per trace: requests are split at the given quantiles of their output tokens (e.g. 0.5,
-    0.9, 1.0: the shorter half, the next 40 %, the longest 10 %); each class gets its share of all requests of all
-    traces (the within-hour mix), and its mean input and output tokens. ``traces``: name -> frame of
+def azure_token_classes(traces: Mapping[str, pd.DataFrame], output_quantiles: Sequence[float],
+                        input_quantiles: Sequence[float] = (1.0,)) -> list[dict]:
+    """Token-length bins per trace, so that latency and its SLO act on a distribution: requests are split at the
+    given quantiles of their output tokens (e.g. 0.5, 0.75, 0.9, 0.95, 1.0), and each output bin at the given
+    quantiles of its requests' input tokens (e.g. 0.5, 1.0: shorter and longer prompts). Each bin gets its share of
+    all requests of all traces (the within-hour mix) and its mean input and output tokens; it is named
+    ``<trace>_o<output bin>_i<input bin>`` (1-based). ``traces``: name -> frame of
     :func:`greenllm.data.workload.read_azure_trace`."""
     total = sum(len(t) for t in traces.values())
     rows = []
     for name, trace in traces.items():
-        cls = _class_of(trace, quantiles)
-        for c in range(len(quantiles)):
-            part = trace[cls == c]
-            rows.append({"name": f"{name}_q{c + 1}", "trace": name, "share": len(part) / total,
-                         "tokens_in": float(part["tokens_in"].mean()), "tokens_out": float(part["tokens_out"].mean())})
+        out_bin = _bin_of(trace["tokens_out"], output_quantiles)
+        for o in range(len(output_quantiles)):
+            part = trace[out_bin == o]
+            in_bin = _bin_of(part["tokens_in"], input_quantiles)
+            for i in range(len(input_quantiles)):
+                cell = part[in_bin == i]
+                rows.append({"name": f"{name}_o{o + 1}_i{i + 1}", "trace": name, "share": len(cell) / total,
+                             "tokens_in": float(cell["tokens_in"].mean()),
+                             "tokens_out": float(cell["tokens_out"].mean())})
     return rows
 
 
@@ -254,11 +333,7 @@ def _accelerators(path, raw, sources) -> dict[str, Accelerator]:
             if f not in spec:
                 raise InputError(f"{path}, accelerators.{name}.{f}: missing")
             values[f] = _sourced(path, f"accelerators.{name}.{f}", spec[f], sources, positive=True)
-        if values["idle_w"] > values["tdp_w"]:
-            raise InputError(f"{path}, accelerators.{name}.idle_w: {values['idle_w']} W exceeds"
-                             f" tdp_w {values['tdp_w']} W")
-        values["accelerators_per_server"] = int(values["accelerators_per_server"])
-        out[str(name)] = Accelerator(str(name), **values)
+        out[str(name)] = accelerator(path, str(name), values, {f: spec[f]["source"] for f in ACCELERATOR_FIELDS})
     return out
 
 
@@ -287,29 +362,32 @@ def _operating_points(path, raw, accelerators, models) -> tuple[OperatingPoint, 
         spec = _mapping(path, where, spec)
         _member(path, f"{where}.accelerator", spec.get("accelerator"), accelerators, "accelerators")
         _member(path, f"{where}.model", spec.get("model"), models, "models")
-        values = {f: _num(path, f"{where}.{f}", spec.get(f), positive=True)
-                  for f in ("batch_limit", "accelerators_per_replica", "tokens_per_s_replica", "tpot_s", "tpot_p99_s",
-                            "j_per_token", "power_w")}
+        values = {f: _num(path, f"{where}.{f}", spec.get(f), positive=True) for f in POINT_FIELDS}
         key = (spec["accelerator"], spec["model"], int(values["batch_limit"]))
         if key in seen:
             raise InputError(f"{path}, {where}: a second operating point for {key}")
         seen.add(key)
         if values["accelerators_per_replica"] > accelerators[spec["accelerator"]].accelerators_per_server:
             raise InputError(f"{path}, {where}.accelerators_per_replica: more than one server holds")
-        points.append(OperatingPoint(spec["accelerator"], spec["model"], int(values["batch_limit"]),
-                                     int(values["accelerators_per_replica"]), values["tokens_per_s_replica"],
-                                     values["tpot_s"], values["tpot_p99_s"], values["j_per_token"], values["power_w"]))
+        if values["avg_batch_size"] > values["batch_limit"]:
+            raise InputError(f"{path}, {where}.avg_batch_size: {values['avg_batch_size']} exceeds the batch limit")
+        if values["tpot_p99_s"] < values["tpot_s"]:
+            raise InputError(f"{path}, {where}.tpot_p99_s: {values['tpot_p99_s']} s is below the median tpot_s")
+        values["batch_limit"] = int(values["batch_limit"])
+        values["accelerators_per_replica"] = int(values["accelerators_per_replica"])
+        points.append(OperatingPoint(spec["accelerator"], spec["model"], **values))
     return tuple(points)
 
 
 def _workload(path, raw, models, sources) -> tuple[tuple[TokenClass, ...], float]:
     raw = _mapping(path, "workload", raw)
     _source_key(path, "workload", raw, sources)
-    quantiles = raw.get("quantiles")
-    if (not isinstance(quantiles, list) or not quantiles or quantiles[-1] != 1
-            or any(not 0 < _num(path, "workload.quantiles", q) <= 1 for q in quantiles)
-            or sorted(quantiles) != quantiles):
-        raise InputError(f"{path}, workload.quantiles: expected increasing numbers in (0, 1] ending with 1")
+    for key in QUANTILE_KEYS:
+        quantiles = raw.get(key)
+        if (not isinstance(quantiles, list) or not quantiles or quantiles[-1] != 1
+                or any(not 0 < _num(path, f"workload.{key}", q) <= 1 for q in quantiles)
+                or sorted(set(quantiles)) != quantiles):
+            raise InputError(f"{path}, workload.{key}: expected increasing numbers in (0, 1] ending with 1")
     peak = _num(path, "workload.peak_to_mean", raw.get("peak_to_mean"), positive=True)
     if peak < 1:
         raise InputError(f"{path}, workload.peak_to_mean: {peak} must be >= 1 (a peak rate over the mean)")
@@ -332,7 +410,7 @@ def _workload(path, raw, models, sources) -> tuple[tuple[TokenClass, ...], float
     return tuple(classes), peak
 
 
-def _references(path, raw, sources) -> tuple[Reference, ...]:
+def _references(path, raw, sources, models) -> tuple[Reference, ...]:
     out = []
     for n, spec in enumerate(raw or []):
         where = f"references[{n}]"
@@ -350,11 +428,34 @@ def _references(path, raw, sources) -> tuple[Reference, ...]:
             if low > high:
                 raise InputError(f"{path}, {where}.{f}: low {low} exceeds high {high}")
             vals[f] = (low, high)
-        water_metric = spec.get("water_metric", "water_ml_per_query")
-        if water_metric not in WATER_METRICS:
-            raise InputError(f"{path}, {where}.water_metric: {water_metric!r} is not one of {', '.join(WATER_METRICS)}")
+        for key, known, default in (("water_metric", WATER_METRICS, WATER_METRICS[0]),
+                                     ("energy_metric", ENERGY_METRICS, ENERGY_METRICS[0]),
+                                     ("statistic", STATISTICS, None), ("phase", PHASES, PHASES[0])):
+            vals[key] = spec.get(key, default)
+            _member(path, f"{where}.{key}", vals[key], known, f"the reference {key}s")
+        if "energy_wh_per_query" in vals or "j_per_output_token" in vals:
+            vals["energy_boundary"] = spec.get("energy_boundary")
+            _member(path, f"{where}.energy_boundary", vals["energy_boundary"], ENERGY_BOUNDARIES,
+                    "the energy boundaries")
+        if "co2_g_per_query" in vals:
+            vals["carbon_accounting"] = spec.get("carbon_accounting")
+            _member(path, f"{where}.carbon_accounting", vals["carbon_accounting"], CARBON_ACCOUNTING,
+                    "the carbon accountings")
+        if spec.get("model") is not None:
+            _member(path, f"{where}.model", spec["model"], models, "models")
+            vals["model"] = spec["model"]
+        if spec.get("energy_split") is not None:
+            split = {str(k): _num(path, f"{where}.energy_split.{k}", v, positive=True, at_most=1.0)
+                     for k, v in _mapping(path, f"{where}.energy_split", spec["energy_split"]).items()}
+            if abs(sum(split.values()) - 1.0) > ENERGY_SPLIT_TOLERANCE:
+                raise InputError(f"{path}, {where}.energy_split: shares sum to {sum(split.values()):.3f}, not 1")
+            vals["energy_split"] = split
+        if not isinstance(spec.get("confirmed", True), bool):
+            raise InputError(f"{path}, {where}.confirmed: expected true or false")
         out.append(Reference(str(spec.get("name")), sources[spec["source"]], str(spec.get("boundary", "")),
-                             water_metric=water_metric, **vals))
+                             published_model=str(spec.get("published_model", "")),
+                             confirmed=spec.get("confirmed", True), confirmation=str(spec.get("confirmation", "")),
+                             **vals))
     return tuple(out)
 
 
@@ -378,13 +479,26 @@ def _load_cached(path: Path, mtime: float) -> ServingCatalogue:
               for f in ("accelerator_share", "host_share")}
     prefill = _mapping(path, "prefill", raw["prefill"])
     _source_key(path, "prefill", prefill, sources)
-    mfu = _num(path, "prefill.mfu", prefill.get("mfu"), positive=True, at_most=1.0)
+    utilisation = _sourced(path, "prefill.utilisation", prefill.get("utilisation"), sources, positive=True,
+                           at_most=1.0)
+    sensitivity = prefill.get("utilisation_sensitivity")
+    if not isinstance(sensitivity, list) or not sensitivity:
+        raise InputError(f"{path}, prefill.utilisation_sensitivity: expected a list of utilisations in (0, 1]")
+    sensitivity = tuple(_num(path, "prefill.utilisation_sensitivity", u, positive=True, at_most=1.0)
+                        for u in sensitivity)
+    interference = prefill.get("colocated_interference")
+    _member(path, "prefill.colocated_interference", interference, INTERFERENCE_MODELS, "the interference models")
+    interference_source = prefill.get("colocated_interference_source")
+    if interference_source not in sources:
+        raise InputError(f"{path}, prefill.colocated_interference_source: {interference_source!r} is not listed"
+                         " under 'sources'")
     classes, peak = _workload(path, raw["workload"], models, sources)
-    quantiles = tuple(float(q) for q in raw["workload"]["quantiles"])
-    references = _references(path, raw["references"], sources)
-    return ServingCatalogue(accelerators, models, points, shares["host_share"] / shares["accelerator_share"], mfu,
-                            classes, peak, references, sources, dict(raw["leaderboard"]), path,
-                            notes={"prefill": str(prefill.get("note", "")), "quantiles": quantiles})
+    quantiles = {key: tuple(float(q) for q in raw["workload"][key]) for key in QUANTILE_KEYS}
+    references = _references(path, raw["references"], sources, models)
+    return ServingCatalogue(accelerators, models, points, shares["host_share"] / shares["accelerator_share"],
+                            utilisation, sensitivity, classes, peak, references, sources, dict(raw["leaderboard"]),
+                            path, notes={"prefill": str(prefill.get("note", "")),
+                                         "colocated_interference": interference, **quantiles})
 
 
 def load_serving(path: str | Path | None = None) -> ServingCatalogue:

@@ -96,6 +96,7 @@ def policies(fleet: Fleet, solver: FleetSolver | None = None,
         if replicas is not None:
             replicas[name] = solver.replicas.copy()
         rows.append({**policy_row(fleet, name, "optimised", allocations[name], solver.replicas),
+                     "relaxation": solver.relaxed[SCHEMES[name][0]],
                      "relaxation_gap": solver.mip_gaps.get(SCHEMES[name][0], 0.0)})
     table = pd.DataFrame(rows)
     table.attrs["first_objective"] = {name: order[0] for name, order in SCHEMES.items()}
@@ -122,6 +123,10 @@ def best_baseline_margin(table: pd.DataFrame) -> pd.DataFrame:
     for name, order in SCHEMES.items():
         metric = order[0]
         ours = float(table.loc[table["policy"] == name, metric].iloc[0])
+        if base.empty:  # no baseline serves all demand within the limits
+            rows.append({"scheme": name, "objective": metric, "optimised": ours, "best_baseline": "none",
+                         "baseline_value": float("nan"), "saving": float("nan")})
+            continue
         best = base.loc[base[metric].idxmin()]
         value = float(best[metric])
         row = {"scheme": name, "objective": metric, "optimised": ours, "best_baseline": best["policy"],
@@ -279,39 +284,31 @@ def decode_j_per_output_token(fleet: Fleet, q_pt: np.ndarray, replicas: np.ndarr
     return float((decode_busy_j + idle_j) / (q_pt.sum(axis=1) * fleet.tokens_out()).sum())
 
 
-def relaxation_gap(fleet: Fleet, schemes=tuple(SCHEMES), mip_seconds: float | None = None) -> pd.DataFrame:
-    """Per scheme: the first objective with whole replicas, of the LP relaxation (continuous replicas), and the gap
-    (whole - relaxation) / whole; with ``mip_seconds`` also HiGHS's branch and cut from the rounded point."""
+def relaxation_gaps(table: pd.DataFrame) -> pd.DataFrame:
+    """Per optimised scheme of a :func:`policies` table: its first objective with whole replicas, the LP
+    relaxation's (continuous replicas, a lower bound of the MILP) and the gap (whole - relaxation) / whole."""
     rows = []
-    for name in schemes:
-        order = SCHEMES[name]
-        solver = FleetSolver(fleet)
-        solver.solve(order)
-        row = {"scheme": name, "objective": order[0], "whole_replicas": solver.stages[order[0]],
-               "relaxation": solver.relaxed[order[0]], "gap": solver.mip_gaps[order[0]],
-               "seconds": sum(solver.seconds.values())}
-        if mip_seconds:
-            mip = FleetSolver(fleet, mip=True, time_limit_s=mip_seconds)
-            mip.solve(order[:1])
-            row.update(branch_and_cut=mip.stages[order[0]], branch_and_cut_gap=mip.mip_gaps[order[0]])
-        rows.append(row)
+    for _, r in table[table["kind"] == "optimised"].iterrows():
+        metric = SCHEMES[r["policy"]][0]
+        rows.append({"scheme": r["policy"], "objective": metric, "whole_replicas": float(r[metric]),
+                     "relaxation": float(r["relaxation"]), "gap": float(r["relaxation_gap"])})
     return pd.DataFrame(rows)
 
 
-def prefill_sensitivity(scenario_dir: str | Path, options: FleetOptions, mfus=(0.3, 0.4, 0.5),
+def prefill_sensitivity(scenario_dir: str | Path, options: FleetOptions, utilisations=(0.3, 0.4, 0.5),
                         catalogue: ServingCatalogue | None = None) -> pd.DataFrame:
     """The headline rows (best baseline per objective and each optimised scheme) at each prefill model FLOP
     utilisation: how much the assumed prefill utilisation moves emissions, cost, water and energy per query."""
     rows = []
-    for mfu in mfus:
-        fleet = fleet_for(scenario_dir, dataclasses.replace(options, prefill_mfu=float(mfu)), catalogue)
+    for mfu in utilisations:
+        fleet = fleet_for(scenario_dir, dataclasses.replace(options, prefill_utilisation=float(mfu)), catalogue)
         table, _ = policies(fleet)
         margin = best_baseline_margin(table)
         for _, r in table.iterrows():
-            rows.append({"prefill_mfu": float(mfu), "policy": r["policy"], "kind": r["kind"],
+            rows.append({"prefill_utilisation": float(mfu), "policy": r["policy"], "kind": r["kind"],
                          **{m: float(r[m]) for m in ("emissions_kg", "total_usd", "water_l", "energy_wh_per_query",
                                                      "latency_mean_s")}})
         for _, m in margin.iterrows():
-            rows.append({"prefill_mfu": float(mfu), "policy": f"saving:{m['scheme']}", "kind": "margin",
+            rows.append({"prefill_utilisation": float(mfu), "policy": f"saving:{m['scheme']}", "kind": "margin",
                          m["objective"]: float(m["saving"])})
     return pd.DataFrame(rows)

@@ -13,13 +13,12 @@ the serving catalogue (config/serving.yaml) and a scale (queries per day). It li
 
     decode   s_p,dec = f / tokens_per_s_o  [replica-s];  J_dec = f x J_o  (= busy power x time, measured)
     prefill  s_p,pre = h / prefill_tokens_per_s_m;   J_pre = s_p,pre x r x prefill_w
-             prefill_tokens_per_s_m = r x peak dense FLOP/s x prefill MFU / (2 x parameters)   (Kaplan et al. 2020)
+             prefill_tokens_per_s_m = r x peak dense FLOP/s x utilisation / (2 x parameters)   (Kaplan et al. 2020)
     latency  mean: rtt_ij + TTFT + f x TPOT_mean_o,  TTFT = h / prefill_tokens_per_s + TPOT_mean_o
              tail: rtt_ij + h / prefill_tokens_per_s + (f + 1) x TPOT_p99_o
 
   With ``prefill: colocated`` prompt processing runs on the decode replica (s and J add up) and decode steps wait
-  for it: TPOT is stretched by 1 / (1 - phi_o), phi_o the share of a replica's busy time spent in prefill over the
-  model's class mix (time sharing of one replica).
+  for it: TPOT is stretched by the catalogue's time-sharing factor (ServingCatalogue.colocated_tpot_factor).
 
 An allocation (queries per pair and hour) is accounted for by :func:`account`, the same way for the optimiser
 (:mod:`greenllm.serving.lp`) and for every baseline (:mod:`greenllm.serving.baselines`). Per pool u and hour t:
@@ -81,7 +80,7 @@ class FleetOptions:
     min_replicas: replicas per (site, model, pool kind) kept on in every hour for availability
     integer_replicas: replicas are whole (a MILP); False: continuous (the LP relaxation)
     prefill: disaggregated (separate prefill pools, Splitwise) or colocated (on the decode replicas)
-    prefill_mfu: model FLOP utilisation of prompt processing [-]; None: the catalogue's
+    prefill_utilisation: model FLOP utilisation of prompt processing [-]; None: the catalogue's (0.4, an assumption)
     renewable_share: on-site renewable energy over the site's load in the demand-proportional allocation [-]
     batch_limits: operating points allowed (None: every measured batch limit)
     tpot_statistic: which inter-token latency the MLPerf TPOT limit is checked against (p99: conservative)
@@ -97,7 +96,7 @@ class FleetOptions:
     min_replicas: int = 2
     integer_replicas: bool = True
     prefill: str = "disaggregated"
-    prefill_mfu: float | None = None
+    prefill_utilisation: float | None = None
     renewable_share: float = 0.3
     batch_limits: tuple[int, ...] | None = None
     tpot_statistic: str = "p99"
@@ -112,8 +111,8 @@ class FleetOptions:
         for name in ("headroom", "power_cap_share"):
             if not getattr(self, name) > 0:
                 raise InputError(f"{where}, {name}: {getattr(self, name)!r} must be > 0")
-        if self.prefill_mfu is not None and not 0 < self.prefill_mfu <= 1:
-            raise InputError(f"{where}, prefill_mfu: {self.prefill_mfu!r} must be in (0, 1]")
+        if self.prefill_utilisation is not None and not 0 < self.prefill_utilisation <= 1:
+            raise InputError(f"{where}, prefill_utilisation: {self.prefill_utilisation!r} must be in (0, 1]")
         if int(self.min_replicas) < 0:
             raise InputError(f"{where}, min_replicas: {self.min_replicas!r} must be >= 0")
         if not 0 <= self.renewable_share:
@@ -210,16 +209,17 @@ class Fleet:
 
     def busy_capacity_s(self) -> np.ndarray:
         """Busy accelerator-seconds each site can take in an hour [j], for rules that fill sites: the installed
-        accelerators less a reserve for rounding up to whole replicas and the availability minimum, limited by the
-        power cap at the highest busy power per accelerator of the site's pools, over peak_to_mean."""
+        accelerators less a reserve for the availability minimum and one replica of rounding per (model, pool kind),
+        limited by the power cap at the highest busy power per accelerator of the site's pools, over
+        peak_to_mean. A rule that runs several operating points of one model at a site can still exceed it by the
+        rounding of the others; the account says so (capacity_ok, power_ok)."""
         n_j = self.scenario.n_dcs
-        reserve = np.zeros(n_j)
-        np.add.at(reserve, self.pool_j, self.pool_r)  # one replica per pool of rounding
+        reserve = np.zeros(n_j)  # per (site, model, pool kind): the minimum and one replica of rounding
         group_r = np.zeros(self.n_groups)
         np.maximum.at(group_r, self.pool_group, self.pool_r)
         group_j = np.zeros(self.n_groups, int)
         group_j[self.pool_group] = self.pool_j
-        np.add.at(reserve, group_j, group_r * self.options.min_replicas)
+        np.add.at(reserve, group_j, group_r * (self.options.min_replicas + 1))
         per_acc_w = np.zeros(n_j)
         np.maximum.at(per_acc_w, self.pool_j, self.pool_busy_w / self.pool_r)
         cap_it_w = self.power_cap_w_j / (self.scenario.pue * (1 + self.host)) - self.idle_power_floor_w()
@@ -228,26 +228,10 @@ class Fleet:
         return usable * S_PER_HOUR / self.catalogue.peak_to_mean
 
 
-def prefill_power_w(catalogue: ServingCatalogue, accelerator: str) -> float:
-    """Power of one accelerator in compute-bound prompt processing [W]: the catalogue's cited prefill power where it
-    has one, else the TDP (prefill is compute-bound and runs near TDP: Patel et al., Splitwise, ISCA 2024)."""
-    acc = catalogue.accelerators[accelerator]
-    return float(getattr(acc, "prefill_w", None) or acc.tdp_w)
-
-
-def prefill_tokens_per_s(catalogue: ServingCatalogue, point: OperatingPoint, mfu: float | None = None) -> float:
-    """Input tokens per second of one replica in prompt processing [tokens/s]: accelerators x peak dense FLOP/s x MFU
-    / (2 x parameters) (Kaplan et al. 2020: a forward pass costs about 2 FLOP per parameter per token)."""
-    acc = catalogue.accelerators[point.accelerator]
-    flop_per_token = 2.0 * catalogue.models[point.model].params_billion * 1e9
-    mfu = catalogue.prefill_mfu if mfu is None else mfu
-    return point.accelerators_per_replica * acc.peak_dense_bf16_flop_per_s * mfu / flop_per_token
-
-
 def tpot_mean_s(point: OperatingPoint) -> float:
     """Mean time per output token of a request [s]: by Little's law average batch / replica throughput (the
-    catalogue's ``tpot_mean_s``); the median inter-token latency where the catalogue has no mean."""
-    return float(getattr(point, "tpot_mean_s", None) or point.tpot_s)
+    catalogue's ``tpot_mean_s``)."""
+    return float(point.tpot_mean_s)
 
 
 def demand_shares(s: Scenario) -> np.ndarray:
@@ -258,15 +242,6 @@ def demand_shares(s: Scenario) -> np.ndarray:
     if total <= 0:
         raise InputError("serving: the scenario has no demand to take the diurnal profile from")
     return per_area_hour / total
-
-
-def _interference(catalogue: ServingCatalogue, point: OperatingPoint, prefill_tps: float) -> float:
-    """Colocated prefill: 1 / (1 - phi), phi the share of a replica's busy time in prompt processing over the
-    classes its model serves (weighted by their shares)."""
-    classes = [c for c in catalogue.classes if c.model == point.model]
-    pre = sum(c.share * c.tokens_in / prefill_tps for c in classes)
-    dec = sum(c.share * c.tokens_out / point.tokens_per_s_replica for c in classes)
-    return 1.0 + pre / dec
 
 
 class _Pools:
@@ -301,13 +276,14 @@ def build_fleet(s: Scenario, catalogue: ServingCatalogue, options: FleetOptions)
     rows, loads = [], []  # loads: (pair, pool, replica-seconds)
     n_total = 0
     for j, acc in enumerate(accelerator_j):
-        pre_w = prefill_power_w(catalogue, acc)
+        pre_w = catalogue.accelerators[acc].prefill_power_w
+        u = options.prefill_utilisation
         for k, c in enumerate(classes):
             for point in catalogue.points(acc, c.model, options.batch_limits):
                 r = point.accelerators_per_replica
-                prefill_tps = prefill_tokens_per_s(catalogue, point, options.prefill_mfu)
+                prefill_tps = catalogue.prefill_tokens_per_s(point, utilisation=u)
                 prefill_s = c.tokens_in / prefill_tps
-                stretch = _interference(catalogue, point, prefill_tps) if colocated else 1.0
+                stretch = catalogue.colocated_tpot_factor(point, c.tokens_in, c.tokens_out, u) if colocated else 1.0
                 tpot_mean, tpot_p99 = stretch * tpot_mean_s(point), stretch * point.tpot_p99_s
                 tpot_check = stretch * (point.tpot_p99_s if options.tpot_statistic == "p99" else point.tpot_s)
                 ttft = prefill_s + tpot_mean

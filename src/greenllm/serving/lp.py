@@ -267,7 +267,7 @@ class FleetSolver:
         n_ut = relaxed[self._int_cols].reshape(lp.shape_ut)
         fractional = (n_ut - np.floor(n_ut + 1e-6)) > 1e-6
         saved = {}
-        for family, per_pool in (("capacity", fleet.pool_r), ("power_cap", self._pool_kw())):
+        for family, per_pool in (("capacity", fleet.pool_r), ("power_cap", pool_kw(lp))):
             start, stop = lp.families[family]
             reserve = np.zeros(lp.shape_jt)
             np.add.at(reserve, fleet.pool_j, per_pool[:, None] * fractional)
@@ -281,12 +281,6 @@ class FleetSolver:
             for rows, low, up in saved.values():
                 self.h.changeRowsBounds(len(rows), rows, low, up)
         return relaxed if again is None else again
-
-    def _pool_kw(self) -> np.ndarray:
-        """[u] each pool's coefficient in the power-cap rows (kW of one replica)."""
-        start, stop = self.lp.families["power_cap"]
-        per_col = np.asarray(self.lp.matrix[start:stop].sum(axis=0)).ravel()[self.lp.n_start:]
-        return per_col.reshape(self.lp.shape_ut)[:, 0]
 
     def _solve(self, name: str, cost: np.ndarray) -> np.ndarray:
         n = len(cost)
@@ -322,28 +316,77 @@ class FleetSolver:
             raise SolverError(f"serving: no whole-replica solution found within {self._time_limit_s:g} s")
         return values
 
+    def _optimal_face(self, values: np.ndarray, cost: np.ndarray) -> tuple | None:
+        """After an optimal LP stage: fix every column with a non-zero reduced cost at its value and every row with
+        a non-zero dual at its activity. By LP duality every point left has the stage's optimum (its face of optimal
+        solutions), so the next stage picks among them without a stage row. Returns the bounds to restore, or None
+        when the last run left no duals (then the caller bounds the objective with a row)."""
+        h = self.h
+        solution = h.getSolution()
+        if not solution.dual_valid:
+            h.run()  # the same model again from its optimal basis: the duals of that optimum
+            solution = h.getSolution()
+            if h.getModelStatus() != self._hs.HighsModelStatus.kOptimal or not solution.dual_valid:
+                return None
+        model = h.getLp()
+        saved = (np.array(model.col_lower_), np.array(model.col_upper_), np.array(model.row_lower_),
+                 np.array(model.row_upper_))
+        tol = 1e-9 * max(1.0, float(np.abs(cost).max(initial=0.0)))
+        cols = np.flatnonzero(np.abs(np.asarray(solution.col_dual)) > tol).astype(np.int32)
+        if cols.size:
+            h.changeColsBounds(len(cols), cols, values[cols], values[cols])
+        activity = np.asarray(solution.row_value)
+        rows = np.flatnonzero(np.abs(np.asarray(solution.row_dual)) > tol).astype(np.int32)
+        if rows.size:
+            h.changeRowsBounds(len(rows), rows, activity[rows], activity[rows])
+        return saved
+
+    def _restore(self, saved: tuple) -> None:
+        col_lower, col_upper, row_lower, row_upper = saved
+        self.h.changeColsBounds(len(col_lower), np.arange(len(col_lower), dtype=np.int32), col_lower, col_upper)
+        self.h.changeRowsBounds(len(row_lower), np.arange(len(row_lower), dtype=np.int32), row_lower, row_upper)
+
     def solve(self, order: tuple[str, ...]) -> np.ndarray:
-        """Lexicographic over ``order``; returns queries per pair and hour [p, t]. Every order ends with emissions or
-        cost, which leave no grid energy beyond what the load needs, so the account equals the model's numbers."""
+        """Lexicographic over ``order``; returns queries per pair and hour [p, t]. Each later stage optimises over the
+        optimal face of the earlier ones (or, without duals, under a row that keeps them within STAGE_REL). Every
+        order ends with emissions or cost, which leave no grid energy beyond what the load needs, so the account
+        equals the model's numbers."""
         stage_rows = []
         self.stages, self.relaxed, self.mip_gaps, self.seconds = {}, {}, {}, {}
         cols = self._int_cols
+        saved = face = None
         try:
             for stage, name in enumerate(order):
-                if self.integer and stage == 1:  # later stages re-route on the first stage's whole replicas
-                    whole = values[cols]
-                    self.h.changeColsBounds(len(cols), cols, whole, whole)
-                    self._replicas_fixed = True
+                if stage:
+                    previous = self.lp.costs[order[stage - 1]]
+                    if self.integer and stage == 1:  # later stages re-route on the first stage's whole replicas
+                        whole = values[cols]
+                        self.h.changeColsBounds(len(cols), cols, whole, whole)
+                        self._replicas_fixed = True
+                    face = self._optimal_face(values, previous)
+                    saved = saved or face
+                    if face is None:
+                        optimum = float(previous @ values)
+                        stage_rows.append(self._add_row(previous, optimum + STAGE_REL * abs(optimum) + STAGE_ABS))
                 cost = self.lp.costs[name]
                 started = time.perf_counter()
-                values = self._solve(name, cost)
+                try:
+                    values = self._solve(name, cost)
+                except InfeasibleError:
+                    if not stage or face is None:
+                        raise
+                    # the face's fixed bounds can be infeasible by round-off: bound the objective with a row instead
+                    self._restore(face)
+                    optimum = float(previous @ values)
+                    stage_rows.append(self._add_row(previous, optimum + STAGE_REL * abs(optimum) + STAGE_ABS))
+                    values = self._solve(name, cost)
                 self.seconds[name] = time.perf_counter() - started
-                optimum = float(cost @ values)
-                self.stages[name] = optimum + self.lp.constants[name]
+                self.stages[name] = float(cost @ values) + self.lp.constants[name]
                 if not self._replicas_fixed:  # a later stage's relaxation has the first stage's replicas
                     self.mip_gaps[name] = (1 - self.relaxed[name] / self.stages[name]) if self.stages[name] else 0.0
-                stage_rows.append(self._add_row(cost, optimum + STAGE_REL * abs(optimum) + STAGE_ABS))
         finally:
+            if saved is not None:
+                self._restore(saved)
             self._drop_rows(stage_rows)
             if self._replicas_fixed:
                 self.h.changeColsBounds(len(cols), cols, self.lp.col_lower[cols], self.lp.col_upper[cols])
@@ -353,22 +396,29 @@ class FleetSolver:
         return y * self.lp.lam
 
 
+def pool_kw(lp: FleetLP) -> np.ndarray:
+    """[u] each pool's coefficient in the power-cap rows (kW of one replica)."""
+    start, stop = lp.families["power_cap"]
+    per_col = np.asarray(lp.matrix[start:stop].sum(axis=0)).ravel()[lp.n_start:]
+    return per_col.reshape(lp.shape_ut)[:, 0]
+
+
 def whole_replicas(fleet: Fleet, lp: FleetLP, relaxed_ut: np.ndarray) -> np.ndarray:
     """Whole replicas [u, t] from the relaxation's: rounded up, except where that breaks a site-hour's capacity or
     power cap; there pools are rounded down, smallest fractional part first, while the availability minimum holds
     (the shares are then re-optimised on these replicas, moving load the lost fractions carried)."""
     n = np.ceil(relaxed_ut - 1e-6)
     frac = relaxed_ut - np.floor(relaxed_ut + 1e-6)
-    start, _ = lp.families["power_cap"]
-    cap_kw = lp.row_upper[start: start + fleet.scenario.n_dcs * fleet.scenario.n_hours].reshape(lp.shape_jt)
+    start, stop = lp.families["power_cap"]
+    cap_kw = lp.row_upper[start:stop].reshape(lp.shape_jt)
     n_t = lp.shape_ut[1]
-    pool_kw = np.asarray(lp.matrix[start: start + cap_kw.size].sum(axis=0)).ravel()[lp.n_start:].reshape(-1, n_t)[:, 0]
+    kw = pool_kw(lp)
     for j in range(fleet.scenario.n_dcs):
         pools = np.flatnonzero(fleet.pool_j == j)
         for t in range(n_t):
             def over() -> bool:
                 return (fleet.pool_r[pools] @ n[pools, t] > fleet.installed_j[j] + 1e-9
-                        or pool_kw[pools] @ n[pools, t] > cap_kw[j, t] + 1e-9)
+                        or kw[pools] @ n[pools, t] > cap_kw[j, t] + 1e-9)
             for u in pools[np.argsort(frac[pools, t], kind="stable")]:
                 if not over():
                     break
