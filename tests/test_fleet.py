@@ -210,15 +210,22 @@ def test_renewables_first_greedy_is_feasible_and_never_beats_the_optimum(table):
 def test_renewables_first_uses_the_renewables_that_lowest_carbon_leaves(table, fleet):
     rows = table.set_index("policy")
     used = rows["facility_kwh"] - rows["grid_kwh"]  # on-site renewables consumed [kWh]
-    assert used["renewables_first_emissions"] > 0.9 * fleet.renewable_kwh_jt.sum()
-    assert used["renewables_first_emissions"] > 2 * used["lowest_carbon"]
+    assert used["renewables_first_emissions"] > 0.99 * fleet.renewable_kwh_jt.sum()
+    baseline = table.set_index("policy")["kind"] == "baseline"
+    assert used["renewables_first_emissions"] >= used[baseline].max() * (1 - 1e-9)  # more than any other rule
 
 
 def test_follow_the_sun_serves_where_the_sun_is_up(fleet, allocations):
     day = baselines.sun_up(fleet)
     assert (day.sum(axis=1) == 12).all()  # 06:00-18:00 local solar time: twelve hours at every site
     q = allocations["follow_the_sun"]
-    assert q[day[fleet.pair_j, :]].sum() > 0.99 * q.sum()  # capacity does not bind at the sun-up sites here
+    assert q[day[fleet.pair_j, :]].sum() > 0.5 * q.sum()
+    busy = np.zeros(day.shape)
+    np.add.at(busy, fleet.pair_j, q * fleet.busy_s[:, None])
+    capacity = baselines.capacity_s(fleet, baselines.choose_points(fleet, "efficient"))
+    for t in range(day.shape[1]):
+        if busy[~day[:, t], t].sum() > 0:  # load goes where the sun is down only once the sun-up sites are full
+            assert (busy[day[:, t], t] >= capacity[day[:, t]] * (1 - 1e-6)).all(), t
 
 
 def test_margin_is_against_the_best_baseline_on_the_same_objective(table):
@@ -242,7 +249,7 @@ def test_spatial_shifting_limits_only_take_options_away(fleet):
 def test_the_tie_break_determines_every_written_number():
     # on the LP (continuous replicas), where an optimal face is what the tie-break acts on; whole replicas are
     # rounded from whichever vertex the relaxation stops at (their gap is reported, relaxation_gap)
-    fleet = fleet_for(WORLD, dataclasses.replace(OPTIONS, integer_replicas=False))
+    fleet = fleet_for(WORLD, dataclasses.replace(OPTIONS, integer_replicas=False, batch_limits=(8, 128)))
     policies_, front = [], []
     for strategy in (1, 4):  # dual and primal simplex reach different vertices of an optimal face
         solver = FleetSolver(fleet)
@@ -250,7 +257,7 @@ def test_the_tie_break_determines_every_written_number():
         rows = pd.DataFrame([policy_row(fleet, name, "optimised", solver.solve(scheme_order(name)))
                              for name in ("min_emissions", "min_cost", "min_latency")])
         policies_.append(fixed_precision(rows.select_dtypes("number")))
-        front.append(fixed_precision(front_table(fronts(fleet, solver, rows, points=3, objectives=("emissions_kg",)))))
+        front.append(fixed_precision(front_table(fronts(fleet, solver, rows, points=2, objectives=("emissions_kg",)))))
     pd.testing.assert_frame_equal(policies_[0], policies_[1])
     pd.testing.assert_frame_equal(front[0], front[1])
     assert front[0]["water_l"].isna().all() and front[0]["total_usd"].notna().all()  # the open column is empty
