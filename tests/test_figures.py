@@ -78,6 +78,35 @@ def text_boxes(fig, texts):
     return [t.get_window_extent(renderer) for t in texts]
 
 
+def figure_texts(fig) -> list:
+    """Every visible, non-empty text of a drawn figure: titles, axis labels, tick labels, annotations, legends."""
+    fig.canvas.draw()
+    texts = list(fig.texts)
+    for legend in fig.legends:
+        texts += legend.get_texts()
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            slack = 1e-9 * abs(high - low)  # ticks outside the view are not drawn
+            ticks = axis.get_major_ticks() + axis.get_minor_ticks()
+            texts += [t.label1 for t in ticks if low - slack <= t.get_loc() <= high + slack]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def assert_no_overlapping_text(fig):
+    """No two texts of the figure overlap (their rendered bounding boxes), e.g. merged tick labels."""
+    texts = figure_texts(fig)
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for a in range(len(boxes)):
+        for b in range(a + 1, len(boxes)):
+            assert not boxes[a].overlaps(boxes[b]), \
+                f"texts {texts[a].get_text()!r} and {texts[b].get_text()!r} overlap"
+
+
 # --- the generic checks can fail -------------------------------------------------------------------------------------
 
 
@@ -95,6 +124,19 @@ def test_the_checks_catch_the_defects():
         assert_no_identical_lines(ax)
     with pytest.raises(AssertionError, match="slo_line"):
         assert_has_gid(fig, "slo_line")
+
+
+def test_the_overlap_check_catches_merged_tick_labels_and_colliding_labels():
+    fig, ax = plt.subplots(figsize=(2.0, 2.0))
+    ax.barh(["a", "b"], [80000, 120000])
+    ax.set_xticks([0, 20000, 40000, 60000, 80000, 100000, 120000])  # "80000100000120000": tick labels merge
+    with pytest.raises(AssertionError, match="overlap"):
+        assert_no_overlapping_text(fig)
+    fig, ax = plt.subplots()
+    ax.text(0.5, 0.5, "nearest")
+    ax.text(0.51, 0.5, "lowest_carbon")
+    with pytest.raises(AssertionError, match="overlap"):
+        assert_no_overlapping_text(fig)
 
 
 # --- per figure -----------------------------------------------------------------------------------------------------
@@ -272,3 +314,47 @@ def test_value_of_information_columns_feed_the_bar_chart():
     fig, data = plots.year_forecast_cost(value)
     assert data["extra_pct"].iloc[0] == pytest.approx(10.0)
     assert data["redispatched_hours"].iloc[0] == 3
+
+
+# --- serving at fleet scale -----------------------------------------------------------------------------------------
+
+
+def test_serving_policies_labels_clear_each_other_and_the_best_baseline_line():
+    from greenllm.serving import plots as serving_plots
+
+    table = committed(TABLES / "world_2024" / "baselines.csv")
+    fig, _ = serving_plots.policies(table)
+    assert_no_overlapping_text(fig)
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        (line,) = [a for a in ax.get_lines() if a.get_gid() == "best_baseline"]
+        x_line = ax.transData.transform((line.get_xdata()[0], 0))[0]
+        for text in [t for t in ax.texts if t.get_gid() == "bar_label"]:
+            box = text.get_window_extent(renderer)
+            assert not box.x0 <= x_line <= box.x1, f"the dashed line strikes {text.get_text()!r}"
+        assert all(len(t.get_text()) <= 5 for t in ax.get_xticklabels()), "tick labels without a unit prefix"
+
+
+def test_serving_fronts_tell_baselines_apart_without_overlapping_labels():
+    from greenllm.serving import plots as serving_plots
+
+    front = committed(FIGURES / "world_2024" / "serving_fronts.csv")
+    table = committed(TABLES / "world_2024" / "baselines.csv")
+    fig, _ = serving_plots.fronts(front, table)
+    assert_no_overlapping_text(fig)
+    labels = {t.get_text() for legend in fig.legends for t in legend.get_texts()}
+    assert set(table.loc[table["kind"] == "baseline", "policy"]) <= labels
+
+
+def test_serving_validation_draws_every_policy_on_log_axes_that_say_so():
+    from greenllm.serving import plots as serving_plots
+
+    rows = committed(TABLES / "world_2024" / "validation_ratios.csv")
+    table = committed(TABLES / "world_2024" / "baselines.csv")
+    fig, data = serving_plots.validation(rows)
+    assert_no_overlapping_text(fig)
+    for ax in fig.axes:
+        assert ax.get_xscale() == "log" and "log" in ax.get_xlabel()
+        (points,) = ax.collections[-1:]
+        assert len(points.get_offsets()) == len(table), "a policy of the table is missing from a panel"
+    assert not data["compared"].eq(False).any()  # only boundary-matched comparisons are drawn

@@ -19,14 +19,15 @@ def _hourly(name):
     return figure
 
 
-SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site", "renewable_share", "batch_limits",
+SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site", "headroom", "power_cap_share",
+                      "unprovisioned", "min_replicas", "prefill", "prefill_utilisation", "renewable_share", "batch_limits",
                       "tpot_statistic"]
 
 
 def _serving():
     section = config["serving"]
     return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "front_points": section["front_points"],
-            "validation_schemes": section["validation_schemes"]}
+            "scales": section["scales"], "prefill_utilisations": section["prefill_utilisations"]}
 
 
 def _sweep_metrics(field):
@@ -169,12 +170,14 @@ PLOTS = {
                                      scheme=config["scaling"]["scheme"], result_files=list(input.results))),
     "serving": dict(
         experiment="serving", notebook="17_serving.ipynb", subcategory="Serving at fleet scale",
-        message="Serving at fleet scale: baselines, latency fronts, SLO cost, published per-prompt figures",
+        message="Serving at fleet scale: baselines, fronts, SLO cost, published per-prompt figures, spatial shifting",
         figures={"serving_policies": "serving_policies", "serving_fronts": "serving_fronts",
                  "serving_validation": "serving_validation"},
         tables={"baselines": "serving_baselines_table", "baselines_margin": "serving_margin_table",
                 "serving_fronts": "serving_fronts_table", "serving_slo": "serving_slo_table",
-                "validation_per_query": "serving_validation_table", "validation_ratios": "serving_ratios_table"},
+                "validation_per_query": "serving_validation_table", "validation_ratios": "serving_ratios_table",
+                "spatial_shifting": "serving_spatial_shifting_table", "serving_gap": "serving_gap_table",
+                "serving_scale": "serving_scale_table", "serving_prefill": "serving_prefill_table"},
         code=sorted((PACKAGE / "serving").glob("*.py")),
         inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml"},
         params=lambda w, input: dict(**_common(w), **_serving())),

@@ -3,10 +3,11 @@
 For a scenario folder it builds a :class:`~greenllm.serving.fleet.Fleet` (the folder's geography and hourly signals, its
 demand profile scaled to ``FleetOptions.queries_per_day`` over the Azure-trace workload classes, H100/B200 sites,
 on-site renewables as a share of load) and the LP of :mod:`greenllm.serving.lp`: a share per (area, site, class,
-operating point, hour) within the SLO, grid energy and provisioned accelerators per site and hour. The share
+operating point, hour) within the SLO, grid energy per site and hour, and replicas per pool and hour. The share
 columns are laid out as x[i, v, k, t] with v = site x batch limit (one "virtual site" per operating point), so the
 common driver solves it like any other LP; :meth:`ServingFormulation.solution` sums them back to x[i, j, k, t]
-(axis k = the workload classes of config/serving.yaml) and keeps the queries per pair with the provisioning.
+(axis k = the workload classes of config/serving.yaml) and keeps the queries per pair and the replicas per pool with
+the provisioning. Through the common driver replicas are continuous (the LP option of greenllm.serving.lp).
 
 Cost components for the common schemes: energy = grid x max(price, 0) [$], carbon = carbon tax x emissions [$],
 delay = 0 (no value-of-time price: latency is a constraint, and the fronts of :mod:`greenllm.serving.experiments`
@@ -15,6 +16,7 @@ trade it against emissions, cost and water).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -24,7 +26,7 @@ from greenllm.accounting import Account, weighted_quantile
 from greenllm.serving.baselines import demand_proportional
 from greenllm.checks import Check, check_le
 from greenllm.errors import InputError
-from greenllm.serving.fleet import Fleet, FleetOptions, billed_price, build_fleet, it_kwh, site_hour_loads, size_renewables
+from greenllm.serving.fleet import S_PER_HOUR, Fleet, FleetOptions, billed_price, build_fleet, site_hours, size_renewables
 from greenllm.serving.lp import build_lp
 from greenllm.formulations.base import Description, Formulation, Provisioning, Solution
 from greenllm.inputs import Scenario
@@ -39,6 +41,7 @@ class ServingProvisioning(Provisioning):
     point) pair and hour, [p, t] (a solve's record keeps its provisioning, so the accounting finds them there)."""
 
     queries_pt: np.ndarray = field(default=None, repr=False)
+    replicas_ut: np.ndarray = field(default=None, repr=False)  # replicas per pool and hour
 
 
 @dataclass
@@ -54,15 +57,18 @@ class ServingFormulation(Formulation):
                      fleet_options: FleetOptions | None = None) -> ServingFormulation:
         if s is None:
             raise InputError("the serving formulation needs a scenario for its geography and hourly signals")
-        fleet = build_fleet(s, load_serving(), fleet_options or FleetOptions())
+        # continuous replicas (the LP option): the common driver has no MILP time limit; whole replicas and their
+        # relaxation gap are greenllm.serving.lp.FleetSolver's
+        fleet_options = dataclasses.replace(fleet_options or FleetOptions(), integer_replicas=False)
+        fleet = build_fleet(s, load_serving(), fleet_options)
         return cls(size_renewables(fleet, demand_proportional(fleet)))
 
     @property
     def notes(self) -> list[str]:
         o = self.fleet.options
         return [f"serving: {o.queries_per_day:.3g} queries/day over the workload classes of config/serving.yaml,"
-                f" {o.accelerators_per_site} x {'/'.join(o.accelerators)} per site, renewables"
-                f" {o.renewable_share:.0%} of load; axis k of x is the workload class"]
+                f" {self.fleet.installed_j.sum():.0f} {'/'.join(o.accelerators)} installed, continuous replicas,"
+                f" prefill {o.prefill}, renewables {o.renewable_share:.0%} of load; axis k of x is the workload class"]
 
     def _virtual_shape(self, s: Scenario) -> tuple[int, int, int, int]:
         return (s.n_areas, s.n_dcs * len(self.fleet.batch_limits), len(self.fleet.class_names), s.n_hours)
@@ -86,7 +92,7 @@ class ServingFormulation(Formulation):
             row_lower=lp.row_lower, row_upper=lp.row_upper, families=dict(lp.families),
             costs={"energy": lp.costs["energy_usd"], "carbon": carbon, "delay": np.zeros(m.shape[1])},
             water_l=lp.costs["water_l"], shape_x=shape_x, shape_grid=(s.n_dcs, n_t), x_index=x_index,
-            extra_cols={"accelerators": (lp.n_y + n_jt, (s.n_dcs, n_t))})
+            extra_cols={"replicas": (lp.n_start, lp.shape_ut)})
 
     def solution(self, s: Scenario, lp: LinearProgram, values: np.ndarray) -> Solution:
         f = self.fleet
@@ -94,15 +100,17 @@ class ServingFormulation(Formulation):
         n_b = len(f.batch_limits)
         x = x_virtual.reshape(s.n_areas, s.n_dcs, n_b, len(f.class_names), s.n_hours).sum(axis=2)
         queries_pt = values[: f.n_pairs * s.n_hours].reshape(f.n_pairs, s.n_hours) * f.pair_queries()
-        return Solution(x, grid_kw, ServingProvisioning(lp.block(values, "accelerators"), queries_pt=queries_pt))
+        replicas = lp.block(values, "replicas")
+        hours = site_hours(f, queries_pt, replicas)
+        return Solution(x, grid_kw, ServingProvisioning(hours.accelerators_jt, queries_pt=queries_pt,
+                                                        replicas_ut=replicas))
 
-    def _loads(self, solution: Solution):
-        busy, active = site_hour_loads(self.fleet, solution.provisioning.queries_pt)
-        return busy, it_kwh(self.fleet, busy, active, solution.provisioning.accelerators_jt)
+    def _hours(self, solution: Solution):
+        return site_hours(self.fleet, solution.provisioning.queries_pt, solution.provisioning.replicas_ut)
 
     def account(self, s: Scenario, solution: Solution) -> Account:
         """Costs on the grid energy the solution buys [kWh per slot]; water on IT energy (greenllm.serving.fleet)."""
-        _, it = self._loads(solution)
+        it = self._hours(solution).it_kwh_jt
         grid = solution.grid_kw
         water = it * (s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh)
         return Account(
@@ -113,7 +121,7 @@ class ServingFormulation(Formulation):
 
     def checks(self, s: Scenario, solution: Solution, account: Account) -> list[Check]:
         f = self.fleet
-        busy, _ = self._loads(solution)
+        hours = self._hours(solution)
         served = np.zeros_like(f.queries_ikt)
         np.add.at(served, (f.pair_i, f.pair_k), solution.provisioning.queries_pt)
         accelerators = solution.provisioning.accelerators_jt
@@ -121,9 +129,10 @@ class ServingFormulation(Formulation):
         return [
             check_le("full service (served <= demand)", served, f.queries_ikt, "ikt"),
             check_le("full service (demand <= served)", f.queries_ikt, served, "ikt"),
-            check_le("provisioning for the within-hour peak", f.catalogue.peak_to_mean * busy / 3600.0,
-                     accelerators, "jt"),
+            check_le("provisioning for the within-hour peak", f.catalogue.peak_to_mean * hours.busy_ut / S_PER_HOUR,
+                     solution.provisioning.replicas_ut, "ut"),
             check_le("installed accelerators", accelerators, f.installed_j[:, None], "jt"),
+            check_le("power cap", hours.peak_facility_w_jt, f.power_cap_w_j[:, None], "jt"),
             check_le("power balance (facility - grid <= renewables)", account.facility_kw_jt - solution.grid_kw,
                      f.renewable_kwh_jt, "jt"),
             check_le("grid power >= 0", -solution.grid_kw, 0.0, "jt"),
@@ -137,7 +146,7 @@ class ServingFormulation(Formulation):
             notes=self.notes, routes_kept=f.n_pairs, routes_total=f.n_pairs_total,
             accelerator_hours=float(solution.provisioning.accelerators_jt.sum()),
             latency_mean_s=float(np.average(f.latency_s, weights=weights)),
-            latency_p95_s=weighted_quantile(f.latency_s, weights, 0.95))
+            latency_p95_s=weighted_quantile(f.latency_tail_s, weights, 0.95))
 
     def realised(self, s: Scenario, x: np.ndarray) -> dict:
         raise InputError("the serving formulation costs allocations per operating point, which shares x[i, j, k, t]"

@@ -6,6 +6,8 @@
   accounting of an allocation;
 - :mod:`~greenllm.serving.lp`: the LP on a fleet and its schemes;
 - :mod:`~greenllm.serving.baselines`: allocations a practitioner would deploy without an optimiser;
-- :mod:`~greenllm.serving.experiments`: policies, fronts, SLO cost, validation tables;
+- :mod:`~greenllm.serving.experiments`: policies, margins, fronts, SLO cost, the whole experiment in one call;
+- :mod:`~greenllm.serving.validation`: per-query figures against published ones on the same boundary, and the
+  spatial-shifting bounds of Sukprasert et al. on our sites;
 - :mod:`~greenllm.serving.plots`: the serving figures.
 """

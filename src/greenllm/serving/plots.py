@@ -1,95 +1,131 @@
 """Figures of the serving experiment (:mod:`greenllm.serving.experiments`); each returns ``(figure, data)`` like
-:mod:`greenllm.plots`, whose :func:`~greenllm.plots.save` writes the PNG with its numbers beside it."""
+:mod:`greenllm.plots`, whose :func:`~greenllm.plots.save` writes the PNG with its numbers beside it.
+
+Text is placed so that it cannot collide: bar labels sit right of both the bar and the dashed best-baseline line,
+baselines on the fronts are told apart by marker (legend below the panels) instead of labels beside the points, and
+the validation figure gives every policy its own row.
+"""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from greenllm.plots import PALETTE
+from greenllm.serving.experiments import feasible
 
-POLICY_METRICS = {"emissions_kg": "Emissions [kg CO$_2$e/day]", "total_usd": "Energy + carbon cost [$/day]",
-                  "water_l": "Water [L/day]", "latency_mean_s": "Mean latency [s]"}
-FRONT_LABELS = {"emissions_kg": "Emissions [kg CO$_2$e/day]", "total_usd": "Energy + carbon cost [$/day]",
-                "water_l": "Water [L/day]"}
-MEASURE_LABELS = {"latency_mean_s": "Mean latency limit [s]", "latency_p95_s": "95th-percentile latency limit [s]"}
-VALIDATION_LABELS = {"energy_wh_per_query": "Energy [Wh/query]", "water_ml_per_query": "Water [mL/query]",
-                     "co2_g_per_query": "CO$_2$e [g/query]", "gpu_j_per_output_token": "GPU energy [J/output token]"}
+# metric -> (axis label, divisor from the table's unit to the axis unit)
+POLICY_METRICS = {"emissions_kg": ("Emissions [t CO$_2$e/day]", 1e3),
+                  "total_usd": ("Energy + carbon cost [k$/day]", 1e3),
+                  "water_l": ("Water [ML/day]", 1e6),
+                  "latency_mean_s": ("Mean latency [s]", 1.0)}
+FRONT_LABELS = {objective: POLICY_METRICS[objective] for objective in ("emissions_kg", "total_usd", "water_l")}
+MEASURE_LABELS = {"latency_mean_s": "Mean latency limit (baselines: their own) [s]",
+                  "latency_p95_s": "95th-percentile latency limit (baselines: their own) [s]"}
+VALIDATION_UNITS = {"energy_wh_per_query": "Wh/query", "water_ml_per_query": "mL/query", "co2_g_per_query": "g/query",
+                    "j_per_output_token": "J/output token"}
+QUANTITY_TITLES = {"facility_wh": "energy, comprehensive", "gpu_active_wh": "energy, active accelerators",
+                   "water_onsite_ml": "on-site water", "co2_g": "CO$_2$e", "it_busy_wh": "energy, GPU + host",
+                   "decode_j_per_output_token": "decode energy per output token", "water_ml": "water"}
+BASELINE_MARKERS = ("s", "D", "^", "v", "<", ">", "P", "X", "*", "h", "p", "8")
+LABEL_PAD = 0.02  # gap between a bar (or the dashed line) and its label, as a share of the axis width
 
 
 def policies(table: pd.DataFrame):
-    """Bars per policy (baselines grey, optimised coloured) for emissions, cost, water and mean latency."""
+    """Bars per policy (baselines grey, optimised coloured) for emissions, cost, water and mean latency, each with its
+    difference from the best feasible baseline on that metric (dashed line; as the margin table)."""
     data = table[["policy", "kind", *POLICY_METRICS]].copy()
-    fig, axes = plt.subplots(1, len(POLICY_METRICS), figsize=(4 * len(POLICY_METRICS), 4.2), sharey=True)
+    fig, axes = plt.subplots(1, len(POLICY_METRICS), figsize=(4.2 * len(POLICY_METRICS), 0.38 * len(data) + 1.6),
+                             sharey=True)
     colors = {"baseline": "0.6", "optimised": sns.color_palette(PALETTE)[0]}
-    for ax, (metric, label) in zip(axes, POLICY_METRICS.items(), strict=True):
-        ax.barh(data["policy"], data[metric], color=[colors[k] for k in data["kind"]])
-        best = data.loc[data["kind"] == "baseline", metric].min()
-        ax.axvline(best, color="k", lw=0.8, ls="--")
+    y = np.arange(len(data))
+    for ax, (metric, (label, unit)) in zip(axes, POLICY_METRICS.items(), strict=True):
+        values = data[metric].to_numpy(float) / unit
+        ax.barh(y, values, color=[colors[k] for k in data["kind"]])
+        best = values[((data["kind"] == "baseline") & feasible(table)).to_numpy()].min()
+        ax.axvline(best, color="k", lw=0.8, ls="--", gid="best_baseline")
+        ax.set_xlim(0, 1.45 * values.max())  # room for the labels right of the longest bar
+        pad = LABEL_PAD * ax.get_xlim()[1]
+        for row, value in zip(y, values, strict=True):
+            change = 100 * (value / best - 1)
+            ax.text(max(value, best) + pad, row, f"{change:+.0f} %" if abs(change) >= 0.5 else "best", va="center",
+                    fontsize=7, gid="bar_label")
         ax.set_xlabel(label)
-        for y, value in enumerate(data[metric]):
-            ax.text(value, y, f" {100 * (value / best - 1):+.0f} %", va="center", fontsize=7)
+    axes[0].set_yticks(y, data["policy"])
     axes[0].invert_yaxis()
-    fig.suptitle("Each policy against the best baseline (dashed) on the same fleet, SLO and accounting")
+    fig.suptitle("Each policy against the best baseline that serves all demand (dashed), per metric; same fleet, SLO, "
+                 "capacity and accounting")
     fig.tight_layout()
     return fig, data
 
 
 def fronts(front: pd.DataFrame, table: pd.DataFrame):
-    """Epsilon-constraint fronts: each objective against the mean and the 95th-percentile latency limit; baselines
-    as grey points at their own latency."""
+    """Epsilon-constraint fronts (:func:`~greenllm.serving.experiments.front_table`): each objective against the limit
+    on the mean and on the 95th-percentile latency; baselines as grey markers at their own latency (legend below)."""
     objectives = list(dict.fromkeys(front["objective"]))
     measures = list(dict.fromkeys(front["measure"]))
-    fig, axes = plt.subplots(len(objectives), len(measures), figsize=(5.2 * len(measures), 3.4 * len(objectives)),
+    fig, axes = plt.subplots(len(objectives), len(measures), figsize=(5.2 * len(measures), 3.2 * len(objectives) + 1),
                              squeeze=False)
-    base = table[table["kind"] == "baseline"]
+    base = table[table["kind"] == "baseline"].reset_index(drop=True)
+    markers = dict(zip(base["policy"], BASELINE_MARKERS, strict=False))
     for r, objective in enumerate(objectives):
+        label, unit = FRONT_LABELS[objective]
         for c, measure in enumerate(measures):
             ax = axes[r, c]
             part = front[(front["objective"] == objective) & (front["measure"] == measure)]
-            ax.plot(part[measure], part[objective], "o-", color=sns.color_palette(PALETTE)[0], label="optimised")
-            ax.scatter(base[measure], base[objective], color="0.5", marker="s", label="baselines")
+            ax.plot(part["epsilon_s"], part[objective] / unit, "o-", color=sns.color_palette(PALETTE)[0],
+                    label="optimised")
             for _, b in base.iterrows():
-                ax.annotate(b["policy"], (b[measure], b[objective]), fontsize=6, xytext=(3, 3),
-                            textcoords="offset points")
-            ax.set_xlabel(MEASURE_LABELS[measure].replace(" limit", ""))
-            ax.set_ylabel(FRONT_LABELS[objective])
-    axes[0, 0].legend(fontsize=7)
-    fig.tight_layout()
+                ax.scatter(b[measure], b[objective] / unit, color="0.45", marker=markers[b["policy"]], s=28,
+                           label=b["policy"], zorder=3)
+            ax.set_xlabel(MEASURE_LABELS[measure])
+            ax.set_ylabel(label)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.6 / (3.2 * len(objectives) + 1), 1, 1))
     return fig, front
 
 
-def validation(rows: pd.DataFrame, schemes: list[str]):
-    """Per-query figures of the chosen schemes (points) against published values (bars, ranges as spans), log
-    scale, with the ratio ours / published written beside each."""
-    data = rows[rows["scheme"].isin(schemes)].copy()
-    metrics = [m for m in VALIDATION_LABELS if m in set(data["metric"])]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.8), squeeze=False)
-    palette = dict(zip(schemes, sns.color_palette(PALETTE, len(schemes)), strict=True))
-    step = 0.8 / max(len(schemes), 1)
-    for ax, metric in zip(axes[0], metrics, strict=True):
-        part = data[data["metric"] == metric]
-        refs = list(dict.fromkeys(part["reference"]))
-        for y, ref in enumerate(refs):
-            r = part[part["reference"] == ref]
-            low, high = r["published_low"].iloc[0], r["published_high"].iloc[0]
-            ax.axvspan(low, high, ymin=(y + 0.05) / len(refs), ymax=(y + 0.95) / len(refs), color="0.85")
-            ax.vlines([low, high], y - 0.45, y + 0.45, color="0.5", lw=1)
-            for _, row in r.iterrows():
-                offset = y - 0.4 + step * (schemes.index(row["scheme"]) + 0.5)
-                ax.scatter(row["ours"], offset, color=palette[row["scheme"]], zorder=3,
-                           label=row["scheme"] if y == 0 else None)
-                ratio = np.sqrt(row["ratio_low"] * row["ratio_high"])
-                ax.annotate(f"x{ratio:.2g}", (row["ours"], offset), fontsize=6, xytext=(4, -2),
-                            textcoords="offset points")
-        ax.set_ylim(-0.5, len(refs) - 0.5)
-        ax.set_yticks(range(len(refs)), [ref.split(",")[0] for ref in refs], fontsize=7)
+def validation(rows: pd.DataFrame):
+    """Every policy's per-query figure (points, one row each; log scale) against each published figure it can be
+    compared with on the same boundary and statistic (grey line or span), with the ratio ours / published."""
+    data = rows[rows["compared"].astype(bool)].copy()
+    panels = list(dict.fromkeys(zip(data["reference"], data["metric"], strict=True)))
+    policies_ = list(dict.fromkeys(data["policy"]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 0.3 * len(policies_) + 1.9), sharey=True,
+                             squeeze=False)
+    colors = {"baseline": "0.45", "optimised": sns.color_palette(PALETTE)[0]}
+    y = np.arange(len(policies_))
+    for ax, (reference, metric) in zip(axes[0], panels, strict=True):
+        part = data[(data["reference"] == reference) & (data["metric"] == metric)].set_index("policy").loc[policies_]
+        low, high = part["published_low"].iloc[0], part["published_high"].iloc[0]
+        if high > low:
+            ax.axvspan(low, high, color="0.88", zorder=0)
+        ax.axvline(low, color="0.5", lw=1, zorder=1)
+        ax.axvline(high, color="0.5", lw=1, zorder=1)
+        ax.scatter(part["ours"], y, color=[colors[k] for k in part["kind"]], zorder=3, s=16)
         ax.set_xscale("log")
-        ax.set_xlabel(VALIDATION_LABELS[metric])
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(schemes), fontsize=7, frameon=False)
-    fig.suptitle("Ours (points, ratio ours / published) against published per-prompt figures (grey)")
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+        lo = min(part["ours"].min(), low) / 1.6
+        hi = max(part["ours"].max(), high) * 4.0  # room for the ratio labels
+        ax.set_xlim(lo, hi)
+        decades = np.log10(hi / lo)  # label 1-2-5 steps on a narrow axis, decades on a wide one
+        ax.xaxis.set_major_locator(mticker.LogLocator(subs=(1.0, 2.0, 5.0) if decades < 1.5 else (1.0,)))
+        ax.xaxis.set_major_formatter(mticker.FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(mticker.NullFormatter())
+        for row, (ours, ratio_low, ratio_high) in enumerate(part[["ours", "ratio_low", "ratio_high"]].to_numpy()):
+            ratio = f"x{ratio_low:.2g}" if ratio_low == ratio_high else f"x{ratio_low:.2g}-{ratio_high:.2g}"
+            ax.annotate(ratio, (ours, row), xytext=(5, 0), textcoords="offset points", va="center", fontsize=6)
+        model = part["our_model"].iloc[0]
+        ax.set_title(f"{reference.split(',')[0]}: {QUANTITY_TITLES[part['our_quantity'].iloc[0]]}\n"
+                     f"{part['statistic'].iloc[0]}{'' if model == 'all' else ', ours ' + model}", fontsize=8)
+        ax.set_xlabel(f"{VALIDATION_UNITS[metric]} (log scale)", fontsize=8)
+    axes[0, 0].set_yticks(y, policies_, fontsize=7)
+    axes[0, 0].invert_yaxis()
+    fig.suptitle("Per query, ours (points: grey baselines, blue optimised) against published figures (grey lines) "
+                 "on the same boundary and statistic; ratio ours / published", fontsize=9)
+    fig.tight_layout()
     return fig, data
+
