@@ -335,6 +335,19 @@ def test_serving_policies_labels_clear_each_other_and_the_best_baseline_line():
         assert all(len(t.get_text()) <= 5 for t in ax.get_xticklabels()), "tick labels without a unit prefix"
 
 
+def test_serving_policies_without_a_feasible_baseline_draw_no_reference_line():
+    """A small fleet (the test configuration) can leave every baseline short of serving all demand: the figure then
+    says so instead of failing on an empty minimum."""
+    from greenllm.serving import plots as serving_plots
+
+    table = committed(TABLES / "world_2024" / "baselines.csv").copy()
+    table.loc[table["kind"] == "baseline", "slo_met"] = False
+    fig, _ = serving_plots.policies(table)
+    for ax in fig.axes:
+        assert not [line for line in ax.get_lines() if line.get_gid() == "best_baseline"]
+        assert ax.get_title() == "no feasible baseline"
+
+
 def test_serving_fronts_tell_baselines_apart_without_overlapping_labels():
     from greenllm.serving import plots as serving_plots
 

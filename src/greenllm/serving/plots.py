@@ -45,9 +45,14 @@ def policies(table: pd.DataFrame):
     for ax, (metric, (label, unit)) in zip(axes, POLICY_METRICS.items(), strict=True):
         values = data[metric].to_numpy(float) / unit
         ax.barh(y, values, color=[colors[k] for k in data["kind"]])
-        best = values[((data["kind"] == "baseline") & feasible(table)).to_numpy()].min()
-        ax.axvline(best, color="k", lw=0.8, ls="--", gid="best_baseline")
+        candidates = values[((data["kind"] == "baseline") & feasible(table)).to_numpy()]
         ax.set_xlim(0, 1.45 * values.max())  # room for the labels right of the longest bar
+        if not candidates.size:  # no baseline serves all demand within SLO, capacity and power cap: no reference
+            ax.set_title("no feasible baseline", fontsize=8)
+            ax.set_xlabel(label)
+            continue
+        best = candidates.min()
+        ax.axvline(best, color="k", lw=0.8, ls="--", gid="best_baseline")
         pad = LABEL_PAD * ax.get_xlim()[1]
         for row, value in zip(y, values, strict=True):
             change = 100 * (value / best - 1)
