@@ -57,8 +57,9 @@ class ServingFormulation(Formulation):
                      fleet_options: FleetOptions | None = None) -> ServingFormulation:
         if s is None:
             raise InputError("the serving formulation needs a scenario for its geography and hourly signals")
-        # continuous replicas (the LP option): the common driver has no MILP time limit; whole replicas and their
-        # relaxation gap are greenllm.serving.lp.FleetSolver's
+        # continuous replicas (the LP option): the common driver would solve whole replicas by branch and cut, which
+        # found no solution on world_2024 within 20 s; whole replicas (rounding the relaxation) and their gap are
+        # greenllm.serving.lp.FleetSolver's
         fleet_options = dataclasses.replace(fleet_options or FleetOptions(), integer_replicas=False)
         fleet = build_fleet(s, load_serving(), fleet_options)
         return cls(size_renewables(fleet, demand_proportional(fleet)))

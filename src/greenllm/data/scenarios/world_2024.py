@@ -93,7 +93,7 @@ from greenllm.data.regions import UserArea
 from greenllm.data.scenarios import assembly, onsite, paper_v1, provenance_records, recipe, world_2024_sites
 from greenllm.data.scenarios.world_2024_ewif import (EWIF_L_PER_KWH, EWIF_SOURCE, FOSSIL_FUEL, RENEWABLE_FUEL,
                                                      mix_ewif)
-from greenllm.data.scenarios.world_2024_network import MS_PER_S, distance_fit, read_rtt_ms, rtt_matrix_s
+from greenllm.data.scenarios.world_2024_network import read_rtt_ms, rtt_matrix_s
 from greenllm.data.sources import electricitymaps, openmeteo, prices
 from greenllm.data.sources import registry as sources
 from greenllm.errors import DataSourceError, InputError
