@@ -5,7 +5,14 @@ a table, `points_per_job` per job) -> plot_* (papermill notebooks writing figure
 Settings: config/config.yaml; guide: README.md and docs/pipeline.md.
 """
 
+import sys
+
 from snakemake.utils import min_version, validate
+
+# validate() imports jsonschema, which imports rfc3987_syntax when it is installed and builds an IRI grammar at import
+# time (about 1 s of CPU on every start of the workflow); the config schema uses no IRI format, and jsonschema leaves
+# those format checks out when the import fails (as greenllm/__init__.py does for the jobs).
+sys.modules.setdefault("rfc3987_syntax", None)
 
 min_version("9.0")
 

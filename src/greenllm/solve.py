@@ -303,6 +303,7 @@ def solve(
     max_model_gb: float | None = None,
     time_limit_s: float | None = None,
     warm_start: WarmStart | None = None,
+    diagnose: bool = True,
 ) -> Result:
     """Solve ``scenario`` under ``scheme``; see the module docstring. Raises InfeasibleError with a diagnosis.
 
@@ -314,7 +315,9 @@ def solve(
     ``time_limit_s``: a MILP stage's limit (None: :data:`greenllm.backends.DEFAULT_MILP_TIME_LIMIT_S`).
     ``warm_start``: a :class:`WarmStart` carried from solve to solve of LPs with the same structure (e.g. the days of
     a year): HiGHS starts from the last one's first-stage basis (any optimum it reaches is optimal; where the LP has
-    several optima, it may be another one than a cold start's).
+    several optima, it may be another one than a cold start's). ``diagnose=False``: an infeasible model raises
+    InfeasibleError without the diagnosis (which re-solves the model once per constraint family), for a caller that
+    only needs to know that it is infeasible.
     """
     weights, order = _check_scheme(scheme, weights, order, tolerance, abs_tolerance, bounds)
     if solver not in ("auto", "highs", "gurobi"):
@@ -369,7 +372,8 @@ def solve(
     tie = run.extra[0] if run.extra and lp.tie_break is not None else None
     determined_by = run.extra[1:] if tie is not None else run.extra
     if status == INFEASIBLE:
-        raise InfeasibleError(diagnose_infeasibility(scenario, lp, bounds, backend_name=backend.name))
+        raise InfeasibleError(diagnose_infeasibility(scenario, lp, bounds, backend_name=backend.name) if diagnose
+                              else f"infeasible ({backend.name}; not diagnosed)")
     if status not in (OPTIMAL, TIME_LIMIT):
         raise SolverError(numerical_trouble(scenario, backend.name, status, plan, run.failed_stage, scheme,
                                             tolerance))

@@ -324,6 +324,8 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
     :class:`~greenllm.options.ModelOptions` of every solve (None: what the folder asks for); ``formulation`` overrides
     its formulation. ``warm_start``: a :class:`~greenllm.solve.WarmStart` carried from day to day (the day-ahead LP
     has the same structure every day, so the last day's basis starts the solve; see :func:`run_year`).
+    A recourse re-solve that is infeasible is not diagnosed (its message is never shown: hour t alone is solved
+    next, and only the hour is reported).
     """
     if mode not in MODES:
         raise InputError(f"--mode: unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -345,7 +347,10 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
         row.update(day_ahead="infeasible", reason=f"day-ahead plan: {err}")
         x_plan, f = None, None
     costing = formulation if f is None else f  # the plan's formulation (per-query: its hardware and SLO inputs)
-    ran = operate(actual, decide_on, x_plan, lambda part: solve(part, scheme, **solve_kwargs).x, costing)
+    def solve_hours(part: Scenario) -> np.ndarray:
+        return solve(part, scheme, **solve_kwargs, diagnose=False).x
+
+    ran = operate(actual, decide_on, x_plan, solve_hours, costing)
     row["redispatched_hours"] = len(ran["redispatched"])
     if ran["infeasible_hour"] is not None:
         row.update(status="infeasible",

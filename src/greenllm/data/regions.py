@@ -8,6 +8,7 @@ Any problem is one InputError naming the file, the region and the field. Fields 
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import zoneinfo
@@ -167,7 +168,7 @@ def entry_record(region_id: str, path: str | Path | None = None) -> dict:
     a build of that region depends on (the pipeline makes it a parameter of the build job)."""
     path = Path(path) if path is not None else DEFAULT_REGIONS_PATH
     load_regions(path)  # validated first, so errors read as everywhere else
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = copy.deepcopy(_registry(str(path), path.read_text(encoding="utf-8")))
     entry = with_defaults(next(e for e in data["regions"] if e["id"] == region_id))
     sources = data["sources"]
     for key in ("pue_source", "retail_price_source"):
@@ -199,13 +200,28 @@ def load_regions(path: str | Path | None = None) -> dict[str, Region]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{path}: cannot read the region registry ({exc.strerror or exc})") from None
+    return dict(_validated_regions(str(path), text))
+
+
+@functools.lru_cache(maxsize=4)
+def _registry(where: str, text: str) -> dict:
+    """The registry ``text`` (read from ``where``) parsed, bounds checked first; cached by its text, so the many
+    look-ups of one pipeline run (every build job, every evaluation of the workflow) parse it once. Callers copy
+    before they change anything."""
     try:
-        data = bounded_yaml.safe_load(text, str(path))  # depth and alias expansion bounded before any walk
+        return bounded_yaml.safe_load(text, where)  # depth and alias expansion bounded before any walk
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise InputError(f"{where}: not valid YAML{at}: {getattr(exc, 'problem', exc)}") from None
 
+
+@functools.lru_cache(maxsize=4)
+def _validated_regions(where: str, text: str) -> dict[str, Region]:
+    """:func:`load_regions` of the registry ``text`` read from ``where`` (cached by its text; the Regions are
+    frozen, the caller gets a copy of the dict)."""
+    path = Path(where)
+    data = copy.deepcopy(_registry(where, text))
     _validate_schema(path, data)
     sources = data["sources"]
     regions: dict[str, Region] = {}

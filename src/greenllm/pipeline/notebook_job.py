@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
@@ -68,11 +67,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.notebook}: no such notebook")
     if not Path(args.cwd).is_dir():
         raise InputError(f"--cwd {args.cwd}: no such folder")
-    # nbformat -> jsonschema imports rfc3987_syntax when installed, which builds an IRI grammar at import time (about
-    # 1.5 s here); notebook validation never uses those format checks, and jsonschema skips them when the import
-    # fails.
-    sys.modules.setdefault("rfc3987_syntax", None)
-    import papermill
+    import papermill  # nbformat validates with jsonschema, without its IRI grammar (greenllm/__init__.py)
 
     Path(args.executed).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="greenllm-kernel-") as socket_dir:
