@@ -39,6 +39,18 @@ def _entry(data, region_id):
     return next(entry for entry in data["regions"] if entry["id"] == region_id)
 
 
+def test_a_registry_is_read_again_when_its_text_changes_and_callers_get_their_own_dict(tmp_path, raw_registry):
+    """load_regions parses a registry once per text (the pipeline looks it up for every build and region)."""
+    path = _write(tmp_path, raw_registry)
+    first = load_regions(path)
+    first.pop("europe-west3")
+    assert "europe-west3" in load_regions(path)  # the cached registry was not changed through a returned dict
+    data = copy.deepcopy(raw_registry)
+    data["regions"] = [e for e in data["regions"] if e["id"] != "europe-west9"]
+    path = _write(tmp_path, data)
+    assert "europe-west9" not in load_regions(path)  # an edited file is parsed again
+
+
 def test_schema_is_valid_draft_2020_12():
     jsonschema.Draft202012Validator.check_schema(load_schema())
 

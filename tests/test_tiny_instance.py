@@ -87,6 +87,17 @@ def test_water_budget_below_minimum_is_diagnosed(tmp_path):
         solve(scenario, "energy", solver="highs")
 
 
+def test_an_infeasible_solve_without_diagnosis_still_raises(tmp_path, monkeypatch):
+    """diagnose=False (the year's recourse re-solves) raises the same error class and skips the diagnosis."""
+    import greenllm.solve as solve_module
+
+    tables, scalars = tiny_tables(water_budget_l=0.5)
+    scenario = load_scenario(write_scenario(tmp_path / "dry", tables, scalars))
+    monkeypatch.setattr(solve_module, "diagnose_infeasibility", lambda *a, **k: pytest.fail("diagnosed"))
+    with pytest.raises(InfeasibleError, match=r"infeasible \(highs; not diagnosed\)"):
+        solve(scenario, "energy", solver="highs", diagnose=False)
+
+
 def test_resource_shortage_is_diagnosed(tmp_path):
     tables, scalars = tiny_tables()
     tables["dc_resource"]["capacity"] = [500.0, 500.0]  # 1000 units for a load of 2000
