@@ -135,7 +135,13 @@ class YearFleet:
                                    notes=list(self.template.notes))
 
     def day(self, day: int) -> Scenario:
-        return year.day_scenario(self.scaled, day)
+        """Day ``day`` of ``scaled``, its UTC clock (scalars ``start_utc``) starting at the day's first hour."""
+        s = year.day_scenario(self.scaled, day)
+        start = s.scalars.get("start_utc") if s.scalars else None
+        if start is None:
+            return s
+        first = pd.Timestamp(start) + pd.Timedelta(hours=year.HOURS_PER_DAY * day)
+        return dataclasses.replace(s, scalars={**s.scalars, "start_utc": first.isoformat()})
 
 
 def scaled_demand(s: Scenario, queries_per_day: float) -> Scenario:
