@@ -155,3 +155,12 @@ def test_point_table_has_a_perfect_and_a_forecast_row_per_month():
     assert [(r["month"], r["modes"], r["baselines"]) for r in rows] == [
         (1, ["perfect"], True), (1, ["persistence"], False), (2, ["perfect"], True), (2, ["persistence"], False)]
     assert rows[1]["days_first"] == 7 and rows[1]["days_stride"] == 11
+
+
+def test_the_whole_replica_gap_is_bounded_below_by_the_relaxation(year_fleet):
+    row = daily.whole_replica_gap(year_fleet, 1, "min_emissions")
+    assert row["objective"] == "emissions_kg"
+    # the relaxation on every operating point bounds every whole-replica allocation within the limits from below
+    assert row["relaxation"] <= row["whole_replicas"] * (1 + 1e-6)
+    assert row["relaxation"] <= row["year_engine"] * (1 + 1e-6)
+    assert row["gap"] == pytest.approx(row["year_engine"] / row["whole_replicas"] - 1)
