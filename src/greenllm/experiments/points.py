@@ -89,11 +89,29 @@ def point_table(config: Mapping, point_set: str, scenario: str, *, months: Seque
         return [{"kind": "year", "schemes": _specs(config, [section["scheme"]]), "mode": mode, "month": int(m),
                  "formulation": section.get("formulation", "paper")}
                 for mode in section.get("modes", ("perfect", "persistence")) for m in months]
+    if point_set == "serving_deferrable":  # one job per month, and one per day of the joint-model check
+        section, serving = config["serving_deferrable"], serving_parameters(config)
+        shares = [float(d) for d in section["shares"]]
+        rows = [{"kind": "serving_deferrable", "month": int(m), "days_per_month": int(section["days_per_month"]),
+                 "shares": shares, "deadline_h": int(section["deadline_h"]), "serving": serving} for m in months]
+        return rows + [{"kind": "serving_deferrable_gap", "day": int(d), "shares": [d for d in shares if d > 0],
+                        "serving": serving} for d in section["gap_days"]]
     if point_set == "scaling":
         section = config["scaling"]
         return [{"kind": "scaling", "formulation": r["formulation"], "n": int(n), "scheme": section["scheme"]}
                 for r in section["runs"] for n in r["sizes"]]
     raise InputError(f"unknown point set {point_set!r}")
+
+
+SERVING_PARAMETERS = ("queries_per_day", "accelerators", "accelerators_per_site", "headroom", "power_cap_share",
+                      "unprovisioned", "min_replicas", "prefill", "prefill_utilisation", "renewable_share",
+                      "batch_limits", "tpot_statistic")
+"""Keys of the configuration's ``serving`` section that are fleet options (greenllm.serving.fleet.FleetOptions)."""
+
+
+def serving_parameters(config: Mapping) -> dict:
+    """The fleet options of the configuration's ``serving`` section, as a point row carries them."""
+    return {key: config["serving"][key] for key in SERVING_PARAMETERS}
 
 
 def batches(points: Sequence[dict], per_job: int) -> list[list[dict]]:
@@ -153,6 +171,13 @@ def _run_point(scenario, point: Mapping, *, solver: str, tolerance: float,
         frame = extensions.scaling({point["formulation"]: [int(point["n"])]}, point["scheme"])
         model = ModelOptions(formulation=point["formulation"]).to_dict()
         return [row_record(r, scheme=point["scheme"], model=model) for r in frame.to_dict("records")], {}
+    if kind in ("serving_deferrable", "serving_deferrable_gap"):
+        from greenllm.serving import deferrable
+
+        frame, tables = deferrable.run_point(scenario, point)
+        model = {**options.to_dict(), "formulation": "serving"}
+        return [row_record(r, scheme="min_emissions", model=model, stand_ins=paper.scenario_stand_ins(scenario))
+                for r in frame.to_dict("records")], tables
     flagged = paper.scenario_stand_ins(scenario)
     schemes = point["schemes"]
     if kind == "formulations":

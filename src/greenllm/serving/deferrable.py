@@ -47,7 +47,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from greenllm.errors import InfeasibleError, InputError, SolverError
-from greenllm.serving.fleet import J_PER_KWH, S_PER_HOUR, Fleet, billed_price, build_fleet, site_hours
+from greenllm.serving.fleet import (J_PER_KWH, S_PER_HOUR, Fleet, billed_price, build_fleet, site_hours,
+                                   size_renewables)
 
 HOURS_PER_DAY = 24
 DEADLINE_H = 24
@@ -272,3 +273,221 @@ def site_rows(fleet: Fleet, q_pt: np.ndarray) -> pd.DataFrame:
                          "energy_usd": (grid * billed_price(s)).sum(axis=1),
                          "carbon_usd": emissions * s.carbon_tax_usd_per_kg,
                          "water_l": (h.it_kwh_jt * (s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh)).sum(axis=1)})
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Serving days: the interactive plan per day, the deferred work per share, and the joint model for the gap
+# --------------------------------------------------------------------------------------------------------------------
+
+SCHEME = "min_emissions"
+
+
+def study_options(options):
+    """The fleet options of the study: continuous replicas (the serving LP's relaxation), so that the interactive
+    plan scaled by (1 - d) and the joint model are accounted on the same replicas rule as the LP."""
+    return dataclasses.replace(options, integer_replicas=False)
+
+
+def day_fleet(s, day: int, options, catalogue) -> Fleet:
+    """The serving fleet of day ``day`` of multi-day scenario ``s`` (sized for that day's full demand, renewables on
+    its demand-proportional split, as the one-day serving model does)."""
+    from greenllm import year
+    from greenllm.serving import baselines
+
+    fleet = build_fleet(year.day_scenario(s, day), catalogue, study_options(options))
+    return size_renewables(fleet, baselines.demand_proportional(fleet))
+
+
+def interactive_plan(fleet: Fleet) -> np.ndarray:
+    """The day's interactive plan at d = 0 [p, t]: ``min_emissions`` with its tie-break stage, continuous replicas."""
+    from greenllm.serving.experiments import scheme_order
+    from greenllm.serving.lp import FleetSolver
+
+    return FleetSolver(fleet, relax=True).solve(scheme_order(SCHEME))
+
+
+def serving_days(scenario, days, shares=SHARES, *, options, catalogue=None, deadline_h: int = DEADLINE_H
+                 ) -> tuple[pd.DataFrame, dict]:
+    """Consecutive ``days`` of a multi-day scenario with deferrable shares ``shares``: per (share, day, site) the
+    interactive and deferred emissions [kg], cost [$], water [L], deferred queries run and carried in; and the
+    seconds spent (interactive LPs, placements)."""
+    import time
+
+    from greenllm import year
+    from greenllm.serving.catalogue import load_serving
+
+    if any(not 0 <= d < 1 for d in shares):
+        raise InputError(f"deferrable shares {list(shares)}: each must lie in [0, 1)")
+    days = list(days)
+    if any(b != a + 1 for a, b in zip(days, days[1:])):
+        raise InputError(f"deferrable run: days must be consecutive (the backlog runs the next day), got {days}")
+    s, catalogue = year.load_year(scenario), catalogue or load_serving()
+    started = time.perf_counter()
+    fleets = [day_fleet(s, day, options, catalogue) for day in days]
+    plans = [interactive_plan(f) for f in fleets]
+    seconds = {"interactive_s": time.perf_counter() - started}
+    work = batch_work(fleets[0])
+    frames, started = [], time.perf_counter()
+    for share in shares:
+        served = [(1.0 - share) * q for q in plans]
+        rooms = [room(f, q, share, work) for f, q in zip(fleets, served, strict=True)]
+        ran, backlogs = run_days(rooms, deadline_h)
+        for n, day in enumerate(days):
+            frame = site_rows(fleets[n], served[n]).add_prefix("interactive_").rename(
+                columns={"interactive_site": "site"})
+            for key, value in account(rooms[n], ran[n]).items():
+                frame[f"deferred_{key}"] = value
+            frame.insert(0, "day", day)
+            frame.insert(0, "share", float(share))
+            frame["backlog_in_queries"] = float(sum(backlogs[n].queries))
+            frames.append(frame)
+    seconds["placement_s"] = time.perf_counter() - started
+    rows = pd.concat(frames, ignore_index=True)
+    for metric in ("emissions_kg", "energy_usd", "carbon_usd", "water_l", "grid_kwh"):
+        rows[metric] = rows[f"interactive_{metric}"] + rows[f"deferred_{metric}"]
+    rows["total_usd"] = rows["energy_usd"] + rows["carbon_usd"]
+    return rows, seconds
+
+
+def joint_gap(fleet: Fleet, q0_pt: np.ndarray, share: float, work: BatchWork | None = None) -> dict:
+    """One day alone (deadlines cut at midnight): the decomposition's emissions [kg] (interactive plan ``q0_pt`` x
+    (1 - d), deferred work placed in its room) against the joint LP's optimum (interactive shares, replicas and
+    deferred queries z[o, j, t] in one serving LP, continuous replicas). The joint optimum is the lower of the two."""
+    from greenllm.serving.lp import FleetSolver, build_lp
+
+    work = work or batch_work(fleet)
+    q = (1.0 - share) * q0_pt
+    r = room(fleet, q, share, work)
+    ran, _ = run_days([r])
+    decomposed = float(site_rows(fleet, q)["emissions_kg"].sum() + account(r, ran[0])["emissions_kg"].sum())
+    inter = dataclasses.replace(fleet, queries_ikt=(1.0 - share) * fleet.queries_ikt)
+    lp = joint_lp(inter, build_lp(inter), share * fleet.queries_ikt.sum(axis=(0, 1)), work)
+    solver = FleetSolver(inter, lp, relax=True)
+    solver.solve(("emissions_kg",))
+    joint = solver.stages["emissions_kg"]
+    return {"share": float(share), "decomposed_kg": decomposed, "joint_kg": joint,
+            "gap": 1 - joint / decomposed if decomposed else 0.0}
+
+
+def joint_lp(fleet: Fleet, lp, deferred_queries_t: np.ndarray, work: BatchWork):
+    """The serving LP ``lp`` of ``fleet`` (interactive demand) with deferred columns z[o, j, t], o <= t < 24:
+    served rows sum_jt z = D_o; in the capacity rows a_j / 3600 accelerators, in the power-cap rows e_j / 3.6e6
+    GPU kW, in the power-balance rows PUE_j (1 + host) e_j / 3.6e6 facility kWh per query; water on z."""
+    s = fleet.scenario
+    n_j, n_t = lp.shape_jt
+    cols = [(o, j, t) for o in range(n_t) if deferred_queries_t[o] > 0 for t in range(o, n_t) for j in range(n_j)]
+    z_o, z_j, z_t = (np.array(c, dtype=np.int64) for c in zip(*cols, strict=True))
+    n_z, n_rows, n_old = len(cols), lp.matrix.shape[0], lp.matrix.shape[1]
+    jt = z_j * n_t + z_t
+    factor_j = s.pue * (1 + fleet.host)
+    entries = [(lp.families["capacity"][0] + jt, work.accelerator_s[z_j] / S_PER_HOUR),
+               (lp.families["power_cap"][0] + jt, work.gpu_j[z_j] / J_PER_KWH),
+               (lp.families["power_balance"][0] + jt, factor_j[z_j] * work.gpu_j[z_j] / J_PER_KWH)]
+    origins = np.flatnonzero(deferred_queries_t > 0)
+    entries.append((n_rows + np.searchsorted(origins, z_o), np.ones(n_z)))
+    rows = np.concatenate([e[0] for e in entries])
+    vals = np.concatenate([e[1] for e in entries])
+    z_cols = np.tile(np.arange(n_z), len(entries))
+    extra = sp.csr_matrix((vals, (rows, z_cols)), shape=(n_rows + len(origins), n_z))
+    matrix = sp.hstack([sp.vstack([lp.matrix, sp.csr_matrix((len(origins), n_old))]), extra]).tocsr()
+    water_per_query = (1 + fleet.host) * work.gpu_j[z_j] / J_PER_KWH * (
+        s.wue_l_per_kwh + s.pue[:, None] * s.ewif_l_per_kwh)[z_j, z_t]
+    costs = {name: np.concatenate([c, water_per_query if name == "water_l" else
+                                   (factor_j[z_j] * work.gpu_j[z_j] / J_PER_KWH if name == "facility_kwh"
+                                    else np.zeros(n_z))]) for name, c in lp.costs.items()}
+    demand = deferred_queries_t[origins]
+    return dataclasses.replace(
+        lp, matrix=matrix, row_lower=np.concatenate([lp.row_lower, demand]),
+        row_upper=np.concatenate([lp.row_upper, demand]), col_lower=np.concatenate([lp.col_lower, np.zeros(n_z)]),
+        col_upper=np.concatenate([lp.col_upper, np.full(n_z, np.inf)]), costs=costs,
+        families={**lp.families, "deferrable_served": (n_rows, n_rows + len(origins))},
+        integer=np.concatenate([lp.integer, np.zeros(n_z, bool)]))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Pipeline points (greenllm.experiments.points) and the tables drawn from their side tables
+# --------------------------------------------------------------------------------------------------------------------
+
+METRICS = ("emissions_kg", "total_usd", "water_l")
+
+
+def fleet_options(serving: dict):
+    """FleetOptions from a point row's ``serving`` dict (the configuration's ``serving`` section)."""
+    from greenllm.serving.fleet import FleetOptions
+
+    batch = serving.get("batch_limits")
+    return FleetOptions(**{**serving, "accelerators": tuple(serving["accelerators"]),
+                           "batch_limits": None if batch is None else tuple(batch)})
+
+
+def month_days(s, month: int, n: int) -> list[int]:
+    """Day indices of the first ``n`` days of calendar ``month`` in multi-day scenario ``s``."""
+    from greenllm import year
+
+    dates = year.start_date(s) + pd.to_timedelta(np.arange(year.n_days(s)), unit="D")
+    days = np.flatnonzero(dates.month == int(month))[:int(n)]
+    if not len(days):
+        raise InputError(f"{s.path}: no day of month {month} in the scenario")
+    return [int(d) for d in days]
+
+
+def run_point(scenario, point: dict) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """One pipeline point: ``serving_deferrable`` (the first days of a month, every share: one record row per share,
+    side table ``deferrable_days`` per share, day and site) or ``serving_deferrable_gap`` (one day alone: the
+    decomposition against the joint LP per share, side table ``deferrable_joint_gap``)."""
+    import time
+
+    from greenllm import year
+    from greenllm.serving.catalogue import load_serving
+
+    s, options = year.load_year(scenario), fleet_options(point["serving"])
+    if point["kind"] == "serving_deferrable_gap":
+        started = time.perf_counter()
+        fleet = day_fleet(s, int(point["day"]), options, load_serving())
+        q0, work = interactive_plan(fleet), batch_work(fleet)
+        gap = pd.DataFrame([{"day": int(point["day"]), **joint_gap(fleet, q0, float(d), work)}
+                            for d in point["shares"]])
+        frame = gap.rename(columns={"decomposed_kg": "emissions_kg"}).assign(
+            solve_seconds=time.perf_counter() - started)
+        return frame, {"deferrable_joint_gap": gap}
+    days = month_days(s, point["month"], point["days_per_month"])
+    rows, seconds = serving_days(s, days, point["shares"], options=options, deadline_h=int(point["deadline_h"]))
+    rows.insert(0, "month", int(point["month"]))
+    totals = rows.groupby(["month", "share"], as_index=False)[
+        ["emissions_kg", "total_usd", "energy_usd", "carbon_usd", "water_l", "deferred_queries"]].sum()
+    totals["days"] = len(days)
+    totals["solve_seconds"] = seconds["interactive_s"] + seconds["placement_s"]
+    totals["interactive_s_per_day"] = seconds["interactive_s"] / len(days)
+    totals["placement_s_per_day_and_share"] = seconds["placement_s"] / len(days) / len(point["shares"])
+    return totals, {"deferrable_days": rows}
+
+
+def _saving(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame`` with saving_<metric> = 1 - metric / metric at share 0 of the same ``keys`` [-]."""
+    base = frame[frame["share"] == 0].set_index(keys)[list(METRICS)]
+    joined = frame.join(base, on=keys, rsuffix="_d0")
+    for metric in METRICS:
+        joined[f"saving_{metric}"] = 1 - joined[metric] / joined[f"{metric}_d0"]
+    return joined.drop(columns=[f"{m}_d0" for m in METRICS])
+
+
+def shares_table(days: pd.DataFrame) -> pd.DataFrame:
+    """Per share and month (and ``all`` months): days, emissions [kg], cost [$], water [L], deferred queries, and
+    the saving against d = 0 over the same days [-]."""
+    columns = [*METRICS, "deferred_queries"]
+    per_month = days.groupby(["share", "month"], as_index=False).agg(
+        days=("day", "nunique"), **{c: (c, "sum") for c in columns})
+    overall = per_month.groupby("share", as_index=False)[["days", *columns]].sum().assign(month="all")
+    both = pd.concat([per_month.assign(month=per_month["month"].astype(str)), overall], ignore_index=True)
+    return _saving(both, ["month"])[["share", "month", "days", *columns, *(f"saving_{m}" for m in METRICS)]]
+
+
+def sites_table(days: pd.DataFrame) -> pd.DataFrame:
+    """Per share, month and site: emissions [kg] (interactive and deferred), deferred queries run there, and the
+    change of the site's emissions against d = 0 [kg] (load moves between sites, so a site can gain)."""
+    per = days.groupby(["share", "month", "site"], as_index=False)[
+        ["emissions_kg", "interactive_emissions_kg", "deferred_emissions_kg", "deferred_queries"]].sum()
+    base = per[per["share"] == 0].set_index(["month", "site"])["emissions_kg"]
+    per["change_vs_d0_kg"] = per["emissions_kg"] - per.join(base, on=["month", "site"], rsuffix="_d0")[
+        "emissions_kg_d0"]
+    return per
