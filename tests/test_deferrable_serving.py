@@ -96,3 +96,52 @@ def test_work_that_cannot_fit_before_its_deadline_is_one_clear_error():
         dx.run_days([tight])
     with pytest.raises(InputError, match="deadline"):
         dx.run_days(rooms, deadline_h=30)
+
+
+@pytest.fixture(scope="module")
+def small_day(tmp_path_factory):
+    """A random one-day scenario (2 areas, 3 sites, 24 hours) at 10^6 queries a day, continuous replicas, with its
+    interactive plan at d = 0."""
+    from greenllm.inputs import load_scenario
+    from greenllm.serving import baselines
+    from greenllm.serving.catalogue import load_serving
+    from greenllm.serving.fleet import FleetOptions, build_fleet, size_renewables
+    from greenllm.synthetic import write_random_scenario
+
+    folder = write_random_scenario(tmp_path_factory.mktemp("day") / "s", n_areas=2, n_dcs=3, n_types=1, n_hours=24)
+    options = dx.study_options(FleetOptions(queries_per_day=1e6, accelerators=("H100",)))
+    fleet = build_fleet(load_scenario(folder), load_serving(), options)
+    fleet = size_renewables(fleet, baselines.demand_proportional(fleet))
+    return fleet, dx.interactive_plan(fleet)
+
+
+def test_deferred_work_stays_within_the_accelerators_and_power_cap_the_interactive_load_leaves(small_day):
+    from greenllm.serving.fleet import site_hours
+
+    fleet, q0 = small_day
+    work = dx.batch_work(fleet)
+    q = 0.75 * q0
+    ran, _ = dx.run_days([dx.room(fleet, q, 0.25, work)])
+    h = site_hours(fleet, q)
+    accelerators = h.accelerators_jt + ran[0] * work.accelerator_s[:, None] / 3600
+    assert (accelerators <= fleet.installed_j[:, None] * (1 + 1e-6)).all()
+    facility_w = h.peak_facility_w_jt + (fleet.scenario.pue * (1 + fleet.host) * work.gpu_j)[:, None] * ran[0] / 3600
+    assert (facility_w <= fleet.power_cap_w_j[:, None] * (1 + 1e-6)).all()
+    assert ran[0].sum() == pytest.approx(0.25 * fleet.total_queries, rel=1e-6)
+
+
+def test_deferred_queries_run_at_the_least_energy_point_of_any_batch_limit(small_day):
+    fleet, _ = small_day
+    work = dx.batch_work(fleet)
+    mix_k = fleet.queries_ikt.sum(axis=(0, 2)) / fleet.total_queries
+    within_slo = [sum(share * fleet.active_j[(fleet.pair_j == j) & (fleet.pair_k == k)].min()
+                      for k, share in enumerate(mix_k)) for j in range(fleet.scenario.n_dcs)]
+    assert (work.gpu_j <= np.array(within_slo) * (1 + 1e-9)).all()  # no latency limit: never worse than the SLO's
+    assert (work.gpu_j < np.array(within_slo)).any()  # and the SLO rules out the largest batches somewhere
+
+
+def test_the_joint_lp_is_never_above_the_decomposition(small_day):
+    fleet, q0 = small_day
+    gap = dx.joint_gap(fleet, q0, 0.25)
+    assert gap["joint_kg"] <= gap["decomposed_kg"] * (1 + 1e-6)
+    assert gap["gap"] >= -1e-6
