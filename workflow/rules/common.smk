@@ -19,7 +19,7 @@ shell.prefix(f'set -euo pipefail; export PATH="{Path(sys.executable).parent}:$PA
              f' export PYTHONPATH="{REPO / "src"}${{{{PYTHONPATH:+:$PYTHONPATH}}}}"; ')
 
 from greenllm.data.build import SCENARIOS as BUILDERS
-from greenllm.experiments.points import batches, model_options, point_table
+from greenllm.experiments.points import batches, model_options, point_table, serving_parameters
 from greenllm.experiments.spec import calendar_months, scheme_specs as _scheme_specs
 
 NOTEBOOKS = REPO / "notebooks"

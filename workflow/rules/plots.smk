@@ -19,14 +19,9 @@ def _hourly(name):
     return figure
 
 
-SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site", "headroom", "power_cap_share",
-                      "unprovisioned", "min_replicas", "prefill", "prefill_utilisation", "renewable_share", "batch_limits",
-                      "tpot_statistic"]
-
-
 def _serving():
     section = config["serving"]
-    return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "front_points": section["front_points"],
+    return {"serving": serving_parameters(config), "front_points": section["front_points"],
             "scales": section["scales"], "prefill_utilisations": section["prefill_utilisations"]}
 
 
