@@ -434,7 +434,8 @@ def month_days(s, month: int, n: int) -> list[int]:
 def run_point(scenario, point: dict) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """One pipeline point: ``serving_deferrable`` (the first days of a month, every share: one record row per share,
     side table ``deferrable_days`` per share, day and site) or ``serving_deferrable_gap`` (one day alone: the
-    decomposition against the joint LP per share, side table ``deferrable_joint_gap``)."""
+    decomposition against the joint LP per share, and both savings against d = 0 on that day, side table
+    ``deferrable_joint_gap``)."""
     import time
 
     from greenllm import year
@@ -445,8 +446,11 @@ def run_point(scenario, point: dict) -> tuple[pd.DataFrame, dict[str, pd.DataFra
         started = time.perf_counter()
         fleet = day_fleet(s, int(point["day"]), options, load_serving())
         q0, work = interactive_plan(fleet), batch_work(fleet)
-        gap = pd.DataFrame([{"day": int(point["day"]), **joint_gap(fleet, q0, float(d), work)}
+        d0_kg = float(site_rows(fleet, q0)["emissions_kg"].sum())
+        gap = pd.DataFrame([{"day": int(point["day"]), **joint_gap(fleet, q0, float(d), work), "d0_kg": d0_kg}
                             for d in point["shares"]])
+        gap["decomposed_saving"] = 1 - gap["decomposed_kg"] / d0_kg
+        gap["joint_saving"] = 1 - gap["joint_kg"] / d0_kg
         frame = gap.rename(columns={"decomposed_kg": "emissions_kg"}).assign(
             solve_seconds=time.perf_counter() - started)
         return frame, {"deferrable_joint_gap": gap}
