@@ -178,7 +178,7 @@ PLOTS = {
         params=lambda w, input: dict(**_common(w), **_serving())),
     "serving_deferrable": dict(
         experiment="serving_deferrable", notebook="18_deferrable.ipynb", subcategory="Serving at fleet scale",
-        message="Requests that can wait: deferrable shares on the serving model, and temporal shifting as in EuroSys'24",
+        message="Requests that can wait on the serving model, and temporal shifting as in EuroSys'24",
         tables={"deferrable_shares": "deferrable_shares", "deferrable_sites": "deferrable_sites",
                 "deferrable_joint_gap": "deferrable_joint_gap",
                 "temporal_shifting_eurosys": "temporal_shifting_eurosys"},
