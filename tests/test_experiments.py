@@ -399,12 +399,12 @@ def test_deferrable_serving_is_one_row_per_month_and_one_per_day_of_the_joint_ch
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())  # the test config does not run it
     section = config["serving_deferrable"]
-    rows = ex.point_table(config, "serving_deferrable", "world_2024_year", months=[1, 2, 3])
-    months = [r for r in rows if r["kind"] == "serving_deferrable"]
+    rows = ex.point_table(config, "deferrable", "world_2024_year", months=[1, 2, 3])
+    months = [r for r in rows if r["kind"] == "deferrable"]
     assert [r["month"] for r in months] == [1, 2, 3]
     assert all(r["shares"] == section["shares"] and r["serving"]["queries_per_day"] == config["serving"][
         "queries_per_day"] for r in months)
-    gaps = [r for r in rows if r["kind"] == "serving_deferrable_gap"]
+    gaps = [r for r in rows if r["kind"] == "deferrable_gap"]
     assert [r["day"] for r in gaps] == section["gap_days"] and all(0 not in r["shares"] for r in gaps)
 
 

@@ -169,7 +169,7 @@ def anchor_files(scenario):
 def points(scenario, point_set):
     """The rows of one point set on one scenario."""
     return point_table(config, point_set, scenario,
-                       months=year_months(scenario) if point_set in ("year", "serving_deferrable") else (),
+                       months=year_months(scenario) if point_set in ("year", "deferrable") else (),
                        anchors=anchor_files(scenario) if point_set == "pareto" else ())
 
 
@@ -195,7 +195,7 @@ def tables(folders, kind):
 def solve_code(wildcards):
     kind = wildcards.point_set
     return {"year": YEAR_CODE, "scaling": SCALING_CODE, "formulations": PER_QUERY_CODE,
-            "hardware_mix": PER_QUERY_CODE, "serving_deferrable": SERVING_CODE}.get(kind, SOLVE_CODE)
+            "hardware_mix": PER_QUERY_CODE, "deferrable": SERVING_CODE}.get(kind, SOLVE_CODE)
 
 
 def solve_inputs(wildcards):

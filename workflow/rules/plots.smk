@@ -184,7 +184,7 @@ PLOTS = {
                 "temporal_shifting_eurosys": "temporal_shifting_eurosys"},
         code=sorted((PACKAGE / "serving").glob("*.py")),
         inputs=lambda w: {"scenario": built_scenario(w.scenario),
-                          "tables": table_dirs(w.scenario, "serving_deferrable")},
+                          "tables": table_dirs(w.scenario, "deferrable")},
         params=lambda w, input: dict(**_common(w), shares=config["serving_deferrable"]["shares"],
                                      day_files=tables(input.tables, "deferrable_days"),
                                      gap_files=tables(input.tables, "deferrable_joint_gap"))),

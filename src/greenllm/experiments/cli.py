@@ -75,9 +75,9 @@ POINT_FIELDS = {
     "hardware_mix": ({"schemes": _SCHEMES, "mix": _TEXT, "accelerators": {"type": "array", "items": _TEXT}},
                      {"mix_label": _TEXT}),
     "year": ({"schemes": _SCHEMES, "mode": _TEXT, "month": _COUNT, "formulation": _TEXT}, {}),
-    "serving_deferrable": ({"month": _COUNT, "days_per_month": _COUNT, "shares": {"type": "array", "items": _NUMBER},
+    "deferrable": ({"month": _COUNT, "days_per_month": _COUNT, "shares": {"type": "array", "items": _NUMBER},
                             "deadline_h": _COUNT, "serving": {"type": "object"}}, {}),
-    "serving_deferrable_gap": ({"day": _COUNT, "shares": {"type": "array", "items": _NUMBER},
+    "deferrable_gap": ({"day": _COUNT, "shares": {"type": "array", "items": _NUMBER},
                                 "serving": {"type": "object"}}, {}),
 }
 """kind -> (required fields, optional fields) of a point row (greenllm.experiments.points), as JSON Schema."""

@@ -89,12 +89,12 @@ def point_table(config: Mapping, point_set: str, scenario: str, *, months: Seque
         return [{"kind": "year", "schemes": _specs(config, [section["scheme"]]), "mode": mode, "month": int(m),
                  "formulation": section.get("formulation", "paper")}
                 for mode in section.get("modes", ("perfect", "persistence")) for m in months]
-    if point_set == "serving_deferrable":  # one job per month, and one per day of the joint-model check
+    if point_set == "deferrable":  # one job per month, and one per day of the joint-model check
         section, serving = config["serving_deferrable"], serving_parameters(config)
         shares = [float(d) for d in section["shares"]]
-        rows = [{"kind": "serving_deferrable", "month": int(m), "days_per_month": int(section["days_per_month"]),
+        rows = [{"kind": "deferrable", "month": int(m), "days_per_month": int(section["days_per_month"]),
                  "shares": shares, "deadline_h": int(section["deadline_h"]), "serving": serving} for m in months]
-        return rows + [{"kind": "serving_deferrable_gap", "day": int(d), "shares": [d for d in shares if d > 0],
+        return rows + [{"kind": "deferrable_gap", "day": int(d), "shares": [d for d in shares if d > 0],
                         "serving": serving} for d in section["gap_days"]]
     if point_set == "scaling":
         section = config["scaling"]
@@ -171,7 +171,7 @@ def _run_point(scenario, point: Mapping, *, solver: str, tolerance: float,
         frame = extensions.scaling({point["formulation"]: [int(point["n"])]}, point["scheme"])
         model = ModelOptions(formulation=point["formulation"]).to_dict()
         return [row_record(r, scheme=point["scheme"], model=model) for r in frame.to_dict("records")], {}
-    if kind in ("serving_deferrable", "serving_deferrable_gap"):
+    if kind in ("deferrable", "deferrable_gap"):
         from greenllm.serving import deferrable
 
         frame, tables = deferrable.run_point(scenario, point)

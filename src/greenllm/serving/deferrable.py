@@ -432,8 +432,8 @@ def month_days(s, month: int, n: int) -> list[int]:
 
 
 def run_point(scenario, point: dict) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """One pipeline point: ``serving_deferrable`` (the first days of a month, every share: one record row per share,
-    side table ``deferrable_days`` per share, day and site) or ``serving_deferrable_gap`` (one day alone: the
+    """One pipeline point: ``deferrable`` (the first days of a month, every share: one record row per share,
+    side table ``deferrable_days`` per share, day and site) or ``deferrable_gap`` (one day alone: the
     decomposition against the joint LP per share, and both savings against d = 0 on that day, side table
     ``deferrable_joint_gap``)."""
     import time
@@ -442,7 +442,7 @@ def run_point(scenario, point: dict) -> tuple[pd.DataFrame, dict[str, pd.DataFra
     from greenllm.serving.catalogue import load_serving
 
     s, options = year.load_year(scenario), fleet_options(point["serving"])
-    if point["kind"] == "serving_deferrable_gap":
+    if point["kind"] == "deferrable_gap":
         started = time.perf_counter()
         fleet = day_fleet(s, int(point["day"]), options, load_serving())
         q0, work = interactive_plan(fleet), batch_work(fleet)
