@@ -145,3 +145,24 @@ def test_the_joint_lp_is_never_above_the_decomposition(small_day):
     gap = dx.joint_gap(fleet, q0, 0.25)
     assert gap["joint_kg"] <= gap["decomposed_kg"] * (1 + 1e-6)
     assert gap["gap"] >= -1e-6
+
+
+def test_shares_table_sums_days_and_sites_and_measures_savings_against_d0():
+    import pandas as pd
+
+    rows = []
+    for share, kg in ((0.0, 10.0), (0.5, 8.0)):
+        for day in (0, 1):
+            for site in ("a", "b"):
+                rows.append({"share": share, "month": 1, "day": day, "site": site, "emissions_kg": kg,
+                             "total_usd": 2.0, "water_l": 1.0, "deferred_queries": share * 10,
+                             "backlog_in_queries": 3.0 * share * day, "interactive_emissions_kg": kg,
+                             "deferred_emissions_kg": 0.0})
+    table = dx.shares_table(pd.DataFrame(rows)).set_index(["share", "month"])
+    row = table.loc[(0.5, "1")]
+    assert row["emissions_kg"] == 32.0 and row["days"] == 2
+    assert row["saving_emissions_kg"] == pytest.approx(1 - 32 / 40)
+    assert row["carried_queries"] == pytest.approx(1.5)  # once per day, not once per site
+    assert table.loc[(0.5, "all"), "saving_total_usd"] == pytest.approx(0.0)
+    sites = dx.sites_table(pd.DataFrame(rows))
+    assert sites.loc[(sites.share == 0.5) & (sites.site == "a"), "change_vs_d0_kg"].item() == pytest.approx(-4.0)

@@ -468,19 +468,21 @@ def run_point(scenario, point: dict) -> tuple[pd.DataFrame, dict[str, pd.DataFra
 
 def _saving(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``frame`` with saving_<metric> = 1 - metric / metric at share 0 of the same ``keys`` [-]."""
-    base = frame[frame["share"] == 0].set_index(keys)[list(METRICS)]
-    joined = frame.join(base, on=keys, rsuffix="_d0")
+    base = frame.loc[frame["share"] == 0, [*keys, *METRICS]].rename(columns={m: f"{m}_d0" for m in METRICS})
+    joined = frame.merge(base, on=keys, how="left")
     for metric in METRICS:
         joined[f"saving_{metric}"] = 1 - joined[metric] / joined[f"{metric}_d0"]
     return joined.drop(columns=[f"{m}_d0" for m in METRICS])
 
 
 def shares_table(days: pd.DataFrame) -> pd.DataFrame:
-    """Per share and month (and ``all`` months): days, emissions [kg], cost [$], water [L], deferred queries, and
-    the saving against d = 0 over the same days [-]."""
-    columns = [*METRICS, "deferred_queries"]
+    """Per share and month (and ``all`` months): days, emissions [kg], cost [$], water [L], deferred queries, those
+    carried across midnight into the next day, and the saving against d = 0 over the same days [-]."""
+    columns = [*METRICS, "deferred_queries", "carried_queries"]
+    carried = days.groupby(["share", "month", "day"])["backlog_in_queries"].first()  # one value per day
     per_month = days.groupby(["share", "month"], as_index=False).agg(
-        days=("day", "nunique"), **{c: (c, "sum") for c in columns})
+        days=("day", "nunique"), **{c: (c, "sum") for c in columns[:-1]})
+    per_month["carried_queries"] = carried.groupby(["share", "month"]).sum().to_numpy()
     overall = per_month.groupby("share", as_index=False)[["days", *columns]].sum().assign(month="all")
     both = pd.concat([per_month.assign(month=per_month["month"].astype(str)), overall], ignore_index=True)
     return _saving(both, ["month"])[["share", "month", "days", *columns, *(f"saving_{m}" for m in METRICS)]]
@@ -491,7 +493,7 @@ def sites_table(days: pd.DataFrame) -> pd.DataFrame:
     change of the site's emissions against d = 0 [kg] (load moves between sites, so a site can gain)."""
     per = days.groupby(["share", "month", "site"], as_index=False)[
         ["emissions_kg", "interactive_emissions_kg", "deferred_emissions_kg", "deferred_queries"]].sum()
-    base = per[per["share"] == 0].set_index(["month", "site"])["emissions_kg"]
-    per["change_vs_d0_kg"] = per["emissions_kg"] - per.join(base, on=["month", "site"], rsuffix="_d0")[
-        "emissions_kg_d0"]
+    base = per.loc[per["share"] == 0, ["month", "site", "emissions_kg"]].rename(columns={"emissions_kg": "d0_kg"})
+    per = per.merge(base, on=["month", "site"], how="left")
+    per["change_vs_d0_kg"] = per["emissions_kg"] - per.pop("d0_kg")
     return per
