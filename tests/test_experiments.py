@@ -392,6 +392,22 @@ def test_a_sweep_is_one_row_per_factor_with_the_configured_schemes(config):
     assert rows[0]["schemes"]["M0"] == {"label": "M0 Green-LLM (equal weights)", **config["schemes"]["M0"]}
 
 
+def test_deferrable_serving_is_one_row_per_month_and_one_per_day_of_the_joint_check(config):
+    import yaml
+
+    from tests.test_pipeline import REPO
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())  # the test config does not run it
+    section = config["serving_deferrable"]
+    rows = ex.point_table(config, "deferrable", "world_2024_year", months=[1, 2, 3])
+    months = [r for r in rows if r["kind"] == "deferrable"]
+    assert [r["month"] for r in months] == [1, 2, 3]
+    assert all(r["shares"] == section["shares"] and r["serving"]["queries_per_day"] == config["serving"][
+        "queries_per_day"] for r in months)
+    gaps = [r for r in rows if r["kind"] == "deferrable_gap"]
+    assert [r["day"] for r in gaps] == section["gap_days"] and all(0 not in r["shares"] for r in gaps)
+
+
 def test_the_year_has_one_row_per_mode_and_month_and_the_scheme_set_follows_the_scenario(config):
     rows = ex.point_table(config, "year", "europe_2018_year", months=[1, 2])
     modes = config["year"]["modes"]

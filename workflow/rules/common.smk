@@ -19,7 +19,7 @@ shell.prefix(f'set -euo pipefail; export PATH="{Path(sys.executable).parent}:$PA
              f' export PYTHONPATH="{REPO / "src"}${{{{PYTHONPATH:+:$PYTHONPATH}}}}"; ')
 
 from greenllm.data.build import SCENARIOS as BUILDERS
-from greenllm.experiments.points import batches, model_options, point_table
+from greenllm.experiments.points import batches, model_options, point_table, serving_parameters
 from greenllm.experiments.spec import calendar_months, scheme_specs as _scheme_specs
 
 NOTEBOOKS = REPO / "notebooks"
@@ -54,7 +54,8 @@ YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.y
 SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py"]
 SERVING_YEAR_CODE = [*SOLVE_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml", REPO / "config" / "serving.yaml",
                      PACKAGE / "formulations" / "serving.py", *sorted((PACKAGE / "serving").glob("*.py"))]
-"""Code of the serving year's solve jobs (greenllm.serving.daily on greenllm.year's windows and forecasts)."""
+"""Code of the serving year's and the deferrable study's solve jobs (greenllm.serving on greenllm.year's windows
+and forecasts)."""
 PLOT_CODE = [*EXPERIMENT_CODE, *sorted((PACKAGE / "plots").glob("*.py"))]
 """Code a notebook run depends on (besides the notebook itself)."""
 BASE = config["base_scenario"]
@@ -130,6 +131,8 @@ def used_scenarios():
         names.append(config["serving"]["scenario"])
     if "serving_year" in EXPERIMENTS:
         names.append(config["serving_year"]["scenario"])
+    if "serving_deferrable" in EXPERIMENTS:
+        names.append(config["serving_deferrable"]["scenario"])
     return list(dict.fromkeys(names))
 
 
@@ -170,7 +173,7 @@ def anchor_files(scenario):
 def points(scenario, point_set):
     """The rows of one point set on one scenario."""
     return point_table(config, point_set, scenario,
-                       months=year_months(scenario) if point_set in ("year", "serving_year") else (),
+                       months=year_months(scenario) if point_set in ("year", "serving_year", "deferrable") else (),
                        anchors=anchor_files(scenario) if point_set == "pareto" else ())
 
 
@@ -197,7 +200,7 @@ def solve_code(wildcards):
     kind = wildcards.point_set
     return {"year": YEAR_CODE, "serving_year": SERVING_YEAR_CODE, "scaling": SCALING_CODE,
             "formulations": PER_QUERY_CODE,
-            "hardware_mix": PER_QUERY_CODE}.get(kind, SOLVE_CODE)
+            "hardware_mix": PER_QUERY_CODE, "deferrable": SERVING_YEAR_CODE}.get(kind, SOLVE_CODE)
 
 
 def solve_inputs(wildcards):
@@ -283,7 +286,8 @@ def build_statuses(wildcards):
     return [f"results/{name}/build_status.json" for name in used_scenarios()]
 
 
-OWN_SCENARIO = {"real_data", "formulations", "hardware_mix", "year", "scaling", "serving", "serving_year"}
+OWN_SCENARIO = {"real_data", "formulations", "hardware_mix", "year", "scaling", "serving", "serving_year",
+                "serving_deferrable"}
 """Experiments that choose their own scenarios (the others run on the base scenario)."""
 
 
@@ -303,7 +307,8 @@ def all_targets(wildcards):
         for scenario in config["formulations"]["scenarios"]:
             if build_status(scenario)["built"]:
                 targets += experiment_targets("formulations", scenario)
-    for experiment in ("hardware_mix", "year", "serving", "serving_year"):
+    for experiment in ("hardware_mix", "year", "serving", "serving_year",
+                       "serving_deferrable"):
         if experiment in EXPERIMENTS and build_status(config[experiment]["scenario"])["built"]:
             targets += experiment_targets(experiment, config[experiment]["scenario"])
     if "scaling" in EXPERIMENTS:

@@ -19,14 +19,9 @@ def _hourly(name):
     return figure
 
 
-SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site", "headroom", "power_cap_share",
-                      "unprovisioned", "min_replicas", "prefill", "prefill_utilisation", "renewable_share", "batch_limits",
-                      "tpot_statistic"]
-
-
 def _serving():
     section = config["serving"]
-    return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "front_points": section["front_points"],
+    return {"serving": serving_parameters(config), "front_points": section["front_points"],
             "scales": section["scales"], "prefill_utilisations": section["prefill_utilisations"]}
 
 
@@ -181,6 +176,18 @@ PLOTS = {
         code=sorted((PACKAGE / "serving").glob("*.py")),
         inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml"},
         params=lambda w, input: dict(**_common(w), **_serving())),
+    "serving_deferrable": dict(
+        experiment="serving_deferrable", notebook="18_deferrable.ipynb", subcategory="Serving at fleet scale",
+        message="Requests that can wait on the serving model, and temporal shifting as in EuroSys'24",
+        tables={"deferrable_shares": "deferrable_shares", "deferrable_sites": "deferrable_sites",
+                "deferrable_joint_gap": "deferrable_joint_gap",
+                "temporal_shifting_eurosys": "temporal_shifting_eurosys"},
+        code=sorted((PACKAGE / "serving").glob("*.py")),
+        inputs=lambda w: {"scenario": built_scenario(w.scenario),
+                          "tables": table_dirs(w.scenario, "deferrable")},
+        params=lambda w, input: dict(**_common(w), shares=config["serving_deferrable"]["shares"],
+                                     day_files=tables(input.tables, "deferrable_days"),
+                                     gap_files=tables(input.tables, "deferrable_joint_gap"))),
 }
 """One row per plot rule: experiment (config `experiments:`), notebook, figures/tables {stem: caption}, inputs and
 notebook parameters as functions of the wildcards (and the inputs); optional `variants` and extra `code`."""

@@ -80,6 +80,10 @@ POINT_FIELDS = {
                      {"fleet": {"type": "object"}, "baselines": {"type": "boolean"}, "sizing_stride_days": _COUNT,
                       "days_first": _COUNT, "days_stride": _COUNT,
                       "gap_days": {"type": "array", "items": _COUNT}}),
+    "deferrable": ({"month": _COUNT, "days_per_month": _COUNT, "shares": {"type": "array", "items": _NUMBER},
+                            "deadline_h": _COUNT, "serving": {"type": "object"}}, {}),
+    "deferrable_gap": ({"day": _COUNT, "shares": {"type": "array", "items": _NUMBER},
+                                "serving": {"type": "object"}}, {}),
 }
 """kind -> (required fields, optional fields) of a point row (greenllm.experiments.points), as JSON Schema."""
 

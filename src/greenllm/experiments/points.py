@@ -91,6 +91,13 @@ def point_table(config: Mapping, point_set: str, scenario: str, *, months: Seque
                 for mode in section.get("modes", ("perfect", "persistence")) for m in months]
     if point_set == "serving_year":
         return serving_year_points(config["serving_year"], months)
+    if point_set == "deferrable":  # one job per month, and one per day of the joint-model check
+        section, serving = config["serving_deferrable"], serving_parameters(config)
+        shares = [float(d) for d in section["shares"]]
+        rows = [{"kind": "deferrable", "month": int(m), "days_per_month": int(section["days_per_month"]),
+                 "shares": shares, "deadline_h": int(section["deadline_h"]), "serving": serving} for m in months]
+        return rows + [{"kind": "deferrable_gap", "day": int(d), "shares": [d for d in shares if d > 0],
+                        "serving": serving} for d in section["gap_days"]]
     if point_set == "scaling":
         section = config["scaling"]
         return [{"kind": "scaling", "formulation": r["formulation"], "n": int(n), "scheme": section["scheme"]}
@@ -98,9 +105,15 @@ def point_table(config: Mapping, point_set: str, scenario: str, *, months: Seque
     raise InputError(f"unknown point set {point_set!r}")
 
 
-SERVING_FLEET_KEYS = ("queries_per_day", "accelerators", "accelerators_per_site", "headroom", "power_cap_share",
+SERVING_PARAMETERS = ("queries_per_day", "accelerators", "accelerators_per_site", "headroom", "power_cap_share",
                       "unprovisioned", "min_replicas", "prefill", "prefill_utilisation", "renewable_share",
                       "batch_limits", "tpot_statistic")
+"""Keys of the configuration's ``serving`` section that are fleet options (greenllm.serving.fleet.FleetOptions)."""
+
+
+def serving_parameters(config: Mapping) -> dict:
+    """The fleet options of the configuration's ``serving`` section, as a point row carries them."""
+    return {key: config["serving"][key] for key in SERVING_PARAMETERS}
 
 
 def serving_year_points(section: Mapping, months: Sequence[int]) -> list[dict]:
@@ -109,7 +122,7 @@ def serving_year_points(section: Mapping, months: Sequence[int]) -> list[dict]:
     it), and one with the forecast modes on the month's forecast days (``forecast_days``: from day ``first`` every
     ``stride``-th day of the year), each scheme on the modes it applies to. Rows of about equal cost, so that
     ``points_per_job`` makes balanced jobs."""
-    fleet = {k: section["fleet"][k] for k in SERVING_FLEET_KEYS if k in (section.get("fleet") or {})}
+    fleet = {k: section["fleet"][k] for k in SERVING_PARAMETERS if k in (section.get("fleet") or {})}
     common = {"kind": "serving_year", "schemes": list(section["schemes"]), "fleet": fleet,
               "sizing_stride_days": int(section.get("sizing_stride_days", 7))}
     forecast = [m for m in section["modes"] if m != "perfect"]
@@ -185,6 +198,13 @@ def _run_point(scenario, point: Mapping, *, solver: str, tolerance: float,
         frame = extensions.scaling({point["formulation"]: [int(point["n"])]}, point["scheme"])
         model = ModelOptions(formulation=point["formulation"]).to_dict()
         return [row_record(r, scheme=point["scheme"], model=model) for r in frame.to_dict("records")], {}
+    if kind in ("deferrable", "deferrable_gap"):
+        from greenllm.serving import deferrable
+
+        frame, tables = deferrable.run_point(scenario, point)
+        model = {**options.to_dict(), "formulation": "serving"}
+        return [row_record(r, scheme="min_emissions", model=model, stand_ins=paper.scenario_stand_ins(scenario))
+                for r in frame.to_dict("records")], tables
     flagged = paper.scenario_stand_ins(scenario)
     schemes = point["schemes"]
     if kind == "formulations":
