@@ -130,9 +130,10 @@ def daily_margins(days: pd.DataFrame) -> pd.DataFrame:
     ours = days[(days["kind"] == "optimised") & served(days)]
     frames = []
     for scheme, metric in OBJECTIVE.items():
-        mine = ours.loc[ours["policy"] == scheme, ["day", "date", "month", "mode", "policy", metric]]
-        if mine.empty:
+        if scheme not in set(ours["policy"]):
             continue
+        check_columns(days, [metric], "serving_days.csv")
+        mine = ours.loc[ours["policy"] == scheme, ["day", "date", "month", "mode", "policy", metric]]
         best = (base.loc[base.groupby("day")[metric].idxmin(), ["day", "policy", metric]]
                 if not base.empty else pd.DataFrame(columns=["day", "policy", metric]))
         best = best.rename(columns={"policy": "best_baseline", metric: "baseline_value"})
@@ -279,6 +280,9 @@ def forecast_extras(days: pd.DataFrame) -> pd.DataFrame:
     ours = days[(days["kind"] == "optimised") & served(days)]
     frames = []
     for scheme, metric in OBJECTIVE.items():
+        if scheme not in set(ours["policy"]):
+            continue
+        check_columns(days, [metric], "serving_days.csv")
         mine = ours[ours["policy"] == scheme]
         perfect = mine.loc[mine["mode"] == PERFECT, ["day", metric]].rename(columns={metric: "perfect"})
         other = mine.loc[mine["mode"] != PERFECT, ["day", "month", "mode", metric]].rename(columns={metric: "realised"})
@@ -333,6 +337,12 @@ def bootstrap_mean_interval(values: np.ndarray, samples: int = BOOTSTRAP_SAMPLES
     return float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))
 
 
+VALUE_OF_INFORMATION_COLUMNS = [
+    "scheme", "objective", "mode", "signal", "singles", "days", "extra_median", "extra_p5", "extra_p95", "extra_mean",
+    "extra_mean_low", "extra_mean_high", "extra_sum", "extra_pct_median", "extra_pct_p5", "extra_pct_p95",
+    "extra_pct_mean", "extra_pct_mean_low", "extra_pct_mean_high"]
+
+
 def value_of_information(days: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES,
                          seed: int = BOOTSTRAP_SEED) -> pd.DataFrame:
     """Value of perfect information per scheme and forecast mode over the days: the signal the mode forecasts
@@ -343,6 +353,8 @@ def value_of_information(days: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES,
     extras = forecast_extras(days)
     both = pd.concat([extras.assign(singles=""), unexplained_by_single_signals(extras)], ignore_index=True)
     rows = []
+    if both.empty:
+        return pd.DataFrame(columns=VALUE_OF_INFORMATION_COLUMNS)
     for (scheme, objective, mode), part in both.groupby(["scheme", "objective", "mode"], sort=False):
         extra, pct = part["extra"].to_numpy(float), part["extra_pct"].to_numpy(float)
         low, high = bootstrap_mean_interval(extra, samples, seed)
@@ -360,4 +372,4 @@ def value_of_information(days: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES,
                      "extra_pct_p95": float(np.percentile(pct, INTERVAL_PCT[1])),
                      "extra_pct_mean": float(pct.mean()), "extra_pct_mean_low": pct_low,
                      "extra_pct_mean_high": pct_high})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=VALUE_OF_INFORMATION_COLUMNS)
