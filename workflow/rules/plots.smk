@@ -182,7 +182,7 @@ PLOTS = {
         inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml"},
         params=lambda w, input: dict(**_common(w), **_serving())),
     "serving_year": dict(
-        experiment="serving_year", notebook="18_serving_year.ipynb", subcategory="Serving year",
+        experiment="serving_year", notebook="19_serving_year.ipynb", subcategory="Serving year",
         message="The serving year: months per policy, margins over the days, value of information, where the load ran",
         figures={"serving_year_months": "serving_year_months", "serving_year_margins_spread": "serving_year_margins",
                  "serving_year_information": "serving_year_information", "serving_year_sites": "serving_year_sites"},
