@@ -11,7 +11,7 @@ a forecast (:func:`forecast_scenario`):
 * prices, carbon intensity and the weather-driven signals (renewables, WUE, EWIF): ``persistence`` (yesterday's
   values) or ``blend`` (a seasonal-naive blend of yesterday and the same day last week, ``config/forecast.yaml``).
 
-``persistence`` and ``blend`` forecast everything; ``demand_only``, ``price_*`` and ``carbon_*`` forecast one input
+``persistence`` and ``blend`` forecast everything; ``demand_only``, ``price_*``, ``carbon_*`` and ``weather_*`` forecast one input
 and know the rest, so their extra realised cost over ``perfect`` is the value of perfect information about that
 input (:func:`value_of_information`). Installed limits (grid cap, capacity, water budget, delay caps) are known.
 
@@ -71,6 +71,8 @@ RECIPES: dict[str, dict[str, str]] = {
     "price_blend": {"price": "blend"},
     "carbon_persistence": {"carbon": "persistence"},
     "carbon_blend": {"carbon": "blend"},
+    "weather_persistence": {"weather": "persistence"},
+    "weather_blend": {"weather": "blend"},
 }
 """Mode -> {input group: forecast model}; groups not named are known (actual). ``perfect`` forecasts nothing."""
 MODES = tuple(RECIPES)

@@ -52,6 +52,9 @@ PER_QUERY_CODE = [*SOLVE_CODE, PACKAGE / "per_query.py", PACKAGE / "hardware.py"
 """Code and catalogue the per-query solves depend on."""
 YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml"]
 SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py"]
+SERVING_YEAR_CODE = [*SOLVE_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml", REPO / "config" / "serving.yaml",
+                     PACKAGE / "formulations" / "serving.py", *sorted((PACKAGE / "serving").glob("*.py"))]
+"""Code of the serving year's solve jobs (greenllm.serving.daily on greenllm.year's windows and forecasts)."""
 PLOT_CODE = [*EXPERIMENT_CODE, *sorted((PACKAGE / "plots").glob("*.py"))]
 """Code a notebook run depends on (besides the notebook itself)."""
 BASE = config["base_scenario"]
@@ -125,6 +128,8 @@ def used_scenarios():
         names.append(config["year"]["scenario"])
     if "serving" in EXPERIMENTS:
         names.append(config["serving"]["scenario"])
+    if "serving_year" in EXPERIMENTS:
+        names.append(config["serving_year"]["scenario"])
     return list(dict.fromkeys(names))
 
 
@@ -165,7 +170,7 @@ def anchor_files(scenario):
 def points(scenario, point_set):
     """The rows of one point set on one scenario."""
     return point_table(config, point_set, scenario,
-                       months=year_months(scenario) if point_set == "year" else (),
+                       months=year_months(scenario) if point_set in ("year", "serving_year") else (),
                        anchors=anchor_files(scenario) if point_set == "pareto" else ())
 
 
@@ -190,7 +195,7 @@ def tables(folders, kind):
 
 def solve_code(wildcards):
     kind = wildcards.point_set
-    return {"year": YEAR_CODE, "scaling": SCALING_CODE, "formulations": PER_QUERY_CODE,
+    return {"year": YEAR_CODE, "serving_year": SERVING_YEAR_CODE, "scaling": SCALING_CODE, "formulations": PER_QUERY_CODE,
             "hardware_mix": PER_QUERY_CODE}.get(kind, SOLVE_CODE)
 
 
@@ -277,7 +282,7 @@ def build_statuses(wildcards):
     return [f"results/{name}/build_status.json" for name in used_scenarios()]
 
 
-OWN_SCENARIO = {"real_data", "formulations", "hardware_mix", "year", "scaling", "serving"}
+OWN_SCENARIO = {"real_data", "formulations", "hardware_mix", "year", "scaling", "serving", "serving_year"}
 """Experiments that choose their own scenarios (the others run on the base scenario)."""
 
 
@@ -297,7 +302,7 @@ def all_targets(wildcards):
         for scenario in config["formulations"]["scenarios"]:
             if build_status(scenario)["built"]:
                 targets += experiment_targets("formulations", scenario)
-    for experiment in ("hardware_mix", "year", "serving"):
+    for experiment in ("hardware_mix", "year", "serving", "serving_year"):
         if experiment in EXPERIMENTS and build_status(config[experiment]["scenario"])["built"]:
             targets += experiment_targets(experiment, config[experiment]["scenario"])
     if "scaling" in EXPERIMENTS:

@@ -75,6 +75,10 @@ POINT_FIELDS = {
     "hardware_mix": ({"schemes": _SCHEMES, "mix": _TEXT, "accelerators": {"type": "array", "items": _TEXT}},
                      {"mix_label": _TEXT}),
     "year": ({"schemes": _SCHEMES, "mode": _TEXT, "month": _COUNT, "formulation": _TEXT}, {}),
+    "serving_year": ({"schemes": {"type": "array", "minItems": 1, "items": _TEXT}, "month": _COUNT,
+                      "modes": {"type": "array", "minItems": 1, "items": _TEXT}},
+                     {"fleet": {"type": "object"}, "baselines": {"type": "boolean"}, "sizing_stride_days": _COUNT,
+                      "days_first": _COUNT, "days_stride": _COUNT}),
 }
 """kind -> (required fields, optional fields) of a point row (greenllm.experiments.points), as JSON Schema."""
 

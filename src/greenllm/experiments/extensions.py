@@ -139,6 +139,34 @@ def year_windows(scenario, scheme: str = "M0", *, specs: Mapping[str, Mapping] |
     return rows
 
 
+def serving_year_point(scenario, point: Mapping) -> tuple[list[dict], dict]:
+    """One row of the serving year (greenllm.serving.daily): its days of ``month``, baselines if asked, each mode on
+    its schemes. Returns the records (one per day, mode and policy) and the side tables ``serving_days`` and
+    ``serving_sites`` (docs/serving.md, "The year")."""
+    from greenllm import year
+    from greenllm.experiments.records import row_record
+    from greenllm.serving import daily
+    from greenllm.serving.catalogue import load_serving
+    from greenllm.serving.fleet import FleetOptions
+
+    s = year.load_year(scenario)
+    fleet = dict(point.get("fleet") or {})
+    for key in ("accelerators", "batch_limits"):
+        if fleet.get(key) is not None:
+            fleet[key] = tuple(fleet[key])
+    yf = daily.cached_year_fleet(s, load_serving(), FleetOptions(**fleet),
+                                 int(point.get("sizing_stride_days", daily.SIZING_STRIDE_DAYS)))
+    days = year_days(s, point["month"])
+    first, stride = int(point.get("days_first", 0)), max(1, int(point.get("days_stride", 1)))
+    days = [d for d in days if d >= first and (d - first) % stride == 0]
+    frame, sites = daily.run_days(yf, days, point["modes"], point["schemes"],
+                                  with_baselines=bool(point.get("baselines", False)))
+    model = {"formulation": "serving"}
+    records = [row_record(r, scheme=r["policy"], model=model, name=f"{r['policy']}/{r['mode']}", label=r["policy"])
+               for r in frame.to_dict("records")]
+    return records, {"serving_days": frame, "serving_sites": sites}
+
+
 EXCESS_COLUMNS: dict[str, str] = {
     "grid_excess_kw": "days_over_grid_cap",
     "water_excess_l": "days_over_water_budget",

@@ -89,11 +89,37 @@ def point_table(config: Mapping, point_set: str, scenario: str, *, months: Seque
         return [{"kind": "year", "schemes": _specs(config, [section["scheme"]]), "mode": mode, "month": int(m),
                  "formulation": section.get("formulation", "paper")}
                 for mode in section.get("modes", ("perfect", "persistence")) for m in months]
+    if point_set == "serving_year":
+        return serving_year_points(config["serving_year"], months)
     if point_set == "scaling":
         section = config["scaling"]
         return [{"kind": "scaling", "formulation": r["formulation"], "n": int(n), "scheme": section["scheme"]}
                 for r in section["runs"] for n in r["sizes"]]
     raise InputError(f"unknown point set {point_set!r}")
+
+
+SERVING_FLEET_KEYS = ("queries_per_day", "accelerators", "accelerators_per_site", "headroom", "power_cap_share",
+                      "unprovisioned", "min_replicas", "prefill", "prefill_utilisation", "renewable_share",
+                      "batch_limits", "tpot_statistic")
+
+
+def serving_year_points(section: Mapping, months: Sequence[int]) -> list[dict]:
+    """Rows of the serving year (greenllm.serving.daily): per month, one row with the baselines and perfect
+    foresight on every day, and one with the forecast modes on the month's forecast days (``forecast_days``: from
+    day ``first`` every ``stride``-th day of the year), each scheme on the modes it applies to."""
+    fleet = {k: section["fleet"][k] for k in SERVING_FLEET_KEYS if k in (section.get("fleet") or {})}
+    common = {"kind": "serving_year", "schemes": list(section["schemes"]), "fleet": fleet,
+              "sizing_stride_days": int(section.get("sizing_stride_days", 7))}
+    forecast = [m for m in section["modes"] if m != "perfect"]
+    days = section.get("forecast_days") or {}
+    rows = []
+    for m in months:
+        if "perfect" in section["modes"]:
+            rows.append({**common, "month": int(m), "modes": ["perfect"], "baselines": True})
+        if forecast:
+            rows.append({**common, "month": int(m), "modes": forecast, "baselines": False,
+                         "days_first": int(days.get("first", 0)), "days_stride": int(days.get("stride", 1))})
+    return rows
 
 
 def batches(points: Sequence[dict], per_job: int) -> list[list[dict]]:
@@ -149,6 +175,8 @@ def _run_point(scenario, point: Mapping, *, solver: str, tolerance: float,
         anchors = read_records(point["anchors"])
         return [paper.pareto_point(scenario, anchors, int(point["index"]), int(point["points"]), solver=solver,
                                    options=options)], {}
+    if kind == "serving_year":
+        return extensions.serving_year_point(scenario, point)
     if kind == "scaling":  # synthetic instances (greenllm.experiments.scale) with the default options
         frame = extensions.scaling({point["formulation"]: [int(point["n"])]}, point["scheme"])
         model = ModelOptions(formulation=point["formulation"]).to_dict()
