@@ -195,8 +195,9 @@ PLOTS = {
                 "serving_year_forecast_errors": "serving_year_forecast_errors_table"},
         code=[PACKAGE / "serving" / "seasons.py", PACKAGE / "serving" / "season_plots.py"],
         inputs=lambda w: {"scenario": built_scenario(w.scenario), "tables": table_dirs(w.scenario, "serving_year")},
-        params=lambda w, input: dict(**_common(w), day_files=tables(input.tables, "serving_days"),
-                                     site_files=tables(input.tables, "serving_sites"))),
+        params=lambda w, input: dict(  # no `tables` yet while the scenario's build checkpoint is pending
+            **_common(w), day_files=tables(getattr(input, "tables", []), "serving_days"),
+            site_files=tables(getattr(input, "tables", []), "serving_sites"))),
 }
 """One row per plot rule: experiment (config `experiments:`), notebook, figures/tables {stem: caption}, inputs and
 notebook parameters as functions of the wildcards (and the inputs); optional `variants` and extra `code`."""
