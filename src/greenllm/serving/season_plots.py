@@ -43,10 +43,14 @@ def monthly(table: pd.DataFrame, mode: str = PERFECT, metrics: Sequence[str] = (
     months = sorted(data["month"].unique())
     for ax, metric in zip(axes, metrics, strict=True):
         label, unit = METRICS[metric]
+        best = best_baseline(data, metric)
         for n, policy in enumerate(base):
             part = data[data["policy"] == policy]
-            ax.plot(part["month"], part[f"{metric}_per_day"] / unit, color="0.6", lw=0.8,
+            ax.plot(part["month"], part[f"{metric}_per_day"] / unit, color="0.25" if policy == best else "0.65",
+                    lw=1.4 if policy == best else 0.8, ls="--" if policy == best else "-",
                     marker=BASELINE_MARKERS[n % len(BASELINE_MARKERS)], ms=3, label=policy)
+        if best:
+            ax.set_title(f"dashed: {best}", fontsize=8)
         for n, policy in enumerate(optimised):
             part = data[data["policy"] == policy]
             ax.plot(part["month"], part[f"{metric}_per_day"] / unit, color=colors[n], lw=1.8, marker="o", ms=4,
@@ -58,6 +62,15 @@ def monthly(table: pd.DataFrame, mode: str = PERFECT, metrics: Sequence[str] = (
     keep = ["mode", "policy", "kind", "month", "days", "days_solved", "days_within_limits",
             *[f"{m}_per_day" for m in metrics]]
     return fig, data[[c for c in keep if c in data]]
+
+
+def best_baseline(table: pd.DataFrame, metric: str) -> str | None:
+    """The baseline with the smallest yearly sum of ``metric`` among those within every limit on every solved day
+    (None if none is)."""
+    base = table[table["kind"] == "baseline"]
+    always = base.groupby("policy").filter(lambda p: (p["days_within_limits"] == p["days_solved"]).all())
+    sums = always.groupby("policy")[metric].sum() if metric in always else pd.Series(dtype=float)
+    return str(sums.idxmin()) if len(sums) else None
 
 
 def margins(table: pd.DataFrame, mode: str = PERFECT, year: int | None = None):
