@@ -72,7 +72,7 @@ def test_every_point_the_configuration_makes_passes_the_point_check():
 
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     sets = ["schemes", "weighted", "lexicographic", "delay_levels", "tolerance", "water_budget", "pareto",
-            "formulations", "hardware_mix", "year", "scaling",
+            "formulations", "hardware_mix", "year", "serving_year", "scaling",
             *(f"sweep-{f['field']}" for f in config["sweeps"]["fields"]),
             *(f"hourly-{f['name']}" for f in config["hourly"]["figures"])]
     rows = [row for s in sets for row in point_table(config, s, "paper_v1", months=(1,), anchors=("a.json",))]

@@ -198,7 +198,8 @@ def tables(folders, kind):
 
 def solve_code(wildcards):
     kind = wildcards.point_set
-    return {"year": YEAR_CODE, "serving_year": SERVING_YEAR_CODE, "scaling": SCALING_CODE, "formulations": PER_QUERY_CODE,
+    return {"year": YEAR_CODE, "serving_year": SERVING_YEAR_CODE, "scaling": SCALING_CODE,
+            "formulations": PER_QUERY_CODE,
             "hardware_mix": PER_QUERY_CODE}.get(kind, SOLVE_CODE)
 
 

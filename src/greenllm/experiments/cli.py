@@ -78,7 +78,8 @@ POINT_FIELDS = {
     "serving_year": ({"schemes": {"type": "array", "minItems": 1, "items": _TEXT}, "month": _COUNT,
                       "modes": {"type": "array", "minItems": 1, "items": _TEXT}},
                      {"fleet": {"type": "object"}, "baselines": {"type": "boolean"}, "sizing_stride_days": _COUNT,
-                      "days_first": _COUNT, "days_stride": _COUNT}),
+                      "days_first": _COUNT, "days_stride": _COUNT,
+                      "gap_days": {"type": "array", "items": _COUNT}}),
 }
 """kind -> (required fields, optional fields) of a point row (greenllm.experiments.points), as JSON Schema."""
 

@@ -164,7 +164,12 @@ def serving_year_point(scenario, point: Mapping) -> tuple[list[dict], dict]:
     model = {"formulation": "serving"}
     records = [row_record(r, scheme=r["policy"], model=model, name=f"{r['policy']}/{r['mode']}", label=r["policy"])
                for r in frame.to_dict("records")]
-    return records, {"serving_days": frame, "serving_sites": sites}
+    tables = {"serving_days": frame, "serving_sites": sites}
+    gap_days = [d for d in point.get("gap_days", []) if d in days]
+    if gap_days:
+        tables["serving_year_gap"] = pd.DataFrame([daily.whole_replica_gap(yf, d, scheme)
+                                                   for d in gap_days for scheme in point["schemes"]])
+    return records, tables
 
 
 EXCESS_COLUMNS: dict[str, str] = {

@@ -105,17 +105,20 @@ SERVING_FLEET_KEYS = ("queries_per_day", "accelerators", "accelerators_per_site"
 
 def serving_year_points(section: Mapping, months: Sequence[int]) -> list[dict]:
     """Rows of the serving year (greenllm.serving.daily): per month, one row with the baselines and perfect
-    foresight on every day, and one with the forecast modes on the month's forecast days (``forecast_days``: from
-    day ``first`` every ``stride``-th day of the year), each scheme on the modes it applies to."""
+    foresight on every day (and the whole-replica gap on the ``gap_days`` that fall in it), and one with the
+    forecast modes on the month's forecast days (``forecast_days``: from day ``first`` every ``stride``-th day of the
+    year), each scheme on the modes it applies to."""
     fleet = {k: section["fleet"][k] for k in SERVING_FLEET_KEYS if k in (section.get("fleet") or {})}
     common = {"kind": "serving_year", "schemes": list(section["schemes"]), "fleet": fleet,
               "sizing_stride_days": int(section.get("sizing_stride_days", 7))}
     forecast = [m for m in section["modes"] if m != "perfect"]
     days = section.get("forecast_days") or {}
     rows = []
+    gap_days = [int(d) for d in section.get("gap_days", [])]
     for m in months:
         if "perfect" in section["modes"]:
-            rows.append({**common, "month": int(m), "modes": ["perfect"], "baselines": True})
+            rows.append({**common, "month": int(m), "modes": ["perfect"], "baselines": True,
+                         **({"gap_days": gap_days} if gap_days else {})})
         if forecast:
             rows.append({**common, "month": int(m), "modes": forecast, "baselines": False,
                          "days_first": int(days.get("first", 0)), "days_stride": int(days.get("stride", 1))})

@@ -97,8 +97,9 @@ def _greedy(fleet: Fleet, rule: str, site_order: Callable[[int, int], np.ndarray
     s = fleet.scenario
     choice = choose_points(fleet, rule)
     q = np.zeros((fleet.n_pairs, s.n_hours))
+    hour_s = capacity_s(fleet, choice)  # the same every hour
     for t in range(s.n_hours):
-        left_s = capacity_s(fleet, choice)
+        left_s = hour_s.copy()
         loads = fleet.queries_ikt[:, :, t]
         for flat in np.argsort(-loads, axis=None, kind="stable"):
             i, k = np.unravel_index(flat, loads.shape)
@@ -151,8 +152,9 @@ def renewables_first(fleet: Fleet, objective: str) -> np.ndarray:
     busy_s = fleet.busy_s[pair]
     per_kwh = objective_per_facility_kwh(fleet, objective)
     q = np.zeros((fleet.n_pairs, s.n_hours))
+    hour_s = capacity_s(fleet, choice)  # the same every hour
     for t in range(s.n_hours):
-        left_s = capacity_s(fleet, choice)
+        left_s = hour_s.copy()
         todo = fleet.queries_ikt[:, :, t].copy()
         grid_cost = per_kwh[None, None, :, t] * facility_kwh  # [i, k, j] per query
 

@@ -135,7 +135,13 @@ class YearFleet:
                                    notes=list(self.template.notes))
 
     def day(self, day: int) -> Scenario:
-        return year.day_scenario(self.scaled, day)
+        """Day ``day`` of ``scaled``, its UTC clock (scalars ``start_utc``) starting at the day's first hour."""
+        s = year.day_scenario(self.scaled, day)
+        start = s.scalars.get("start_utc") if s.scalars else None
+        if start is None:
+            return s
+        first = pd.Timestamp(start) + pd.Timedelta(hours=year.HOURS_PER_DAY * day)
+        return dataclasses.replace(s, scalars={**s.scalars, "start_utc": first.isoformat()})
 
 
 def scaled_demand(s: Scenario, queries_per_day: float) -> Scenario:
@@ -374,6 +380,29 @@ def run_day(yf: YearFleet, day: int, mode: str, planner: Planner) -> tuple[dict,
     row = _row(fleet, q, **labels, **extra)
     row["solve_s"] = planner.seconds - before
     return row, _sites(fleet, q, labels)
+
+
+def whole_replica_gap(yf: YearFleet, day: int, scheme: str) -> dict:
+    """The year's plan on one day (perfect foresight: the relaxation on the derated fleet without dominated pairs,
+    accounted with whole replicas by the account's rule) against the one-day path on the same fleet and day
+    (``FleetSolver`` with whole replicas on every operating point, its replicas in the account): the scheme's first
+    objective of both, the whole-replica solve's relaxation bound, and ``gap`` = year / whole - 1 [-]."""
+    objective = SCHEMES[scheme][0]
+    actual = yf.day(day)
+    started = time.perf_counter()
+    y, _ = Planner(yf, scheme, warm=False).plan(actual)
+    fleet = yf.fleet(actual)
+    year_value = getattr(account(fleet, y * fleet.pair_queries()), objective)
+    year_s = time.perf_counter() - started
+    full = yf.fleet(actual, rules=True)
+    solver = FleetSolver(full)
+    started = time.perf_counter()
+    q = solver.solve(SCHEMES[scheme])
+    whole_s = time.perf_counter() - started
+    whole = getattr(account(full, q, solver.replicas), objective)
+    return {**day_labels(yf, day), "policy": scheme, "objective": objective, "year_engine": year_value,
+            "whole_replicas": whole, "relaxation": solver.relaxed[objective], "gap": year_value / whole - 1,
+            "year_engine_s": year_s, "whole_replicas_s": whole_s}
 
 
 def run_days(yf: YearFleet, days, modes, schemes, *, with_baselines: bool = True,
