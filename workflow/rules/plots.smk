@@ -190,6 +190,7 @@ PLOTS = {
                 "serving_year_margins": "serving_year_margins_table",
                 "serving_year_margins_monthly": "serving_year_margins_monthly_table",
                 "serving_year_headline_day": "serving_year_headline_day_table",
+                "serving_year_gap": "serving_year_gap_table",
                 "serving_year_continents": "serving_year_continents_table",
                 "serving_year_value_of_information": "serving_year_information_table",
                 "serving_year_forecast_errors": "serving_year_forecast_errors_table"},
@@ -197,7 +198,8 @@ PLOTS = {
         inputs=lambda w: {"scenario": built_scenario(w.scenario), "tables": table_dirs(w.scenario, "serving_year")},
         params=lambda w, input: dict(  # no `tables` yet while the scenario's build checkpoint is pending
             **_common(w), day_files=tables(getattr(input, "tables", []), "serving_days"),
-            site_files=tables(getattr(input, "tables", []), "serving_sites"))),
+            site_files=tables(getattr(input, "tables", []), "serving_sites"),
+            gap_files=tables(getattr(input, "tables", []), "serving_year_gap"))),
 }
 """One row per plot rule: experiment (config `experiments:`), notebook, figures/tables {stem: caption}, inputs and
 notebook parameters as functions of the wildcards (and the inputs); optional `variants` and extra `code`."""
