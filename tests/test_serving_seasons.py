@@ -119,6 +119,11 @@ def test_the_part_single_signals_do_not_explain_is_reported():
     assert value.loc["persistence", "signal"] == "all"
 
 
+def test_no_unexplained_row_for_a_model_whose_single_signals_did_not_run():
+    days = vi_days({"blend": lambda d: 10.0, "demand_only": lambda d: 3.0, "carbon_persistence": lambda d: 4.0})
+    assert "unexplained:blend" not in set(seasons.value_of_information(days)["mode"])
+
+
 def test_a_day_solved_in_one_mode_only_is_not_compared():
     days = vi_days({"price_persistence": lambda d: 1.0})
     days.loc[(days["day"] == 0) & (days["mode"] == "perfect"), "status"] = "infeasible"

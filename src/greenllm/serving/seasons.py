@@ -301,7 +301,8 @@ def forecast_extras(days: pd.DataFrame) -> pd.DataFrame:
 
 def unexplained_by_single_signals(extras: pd.DataFrame) -> pd.DataFrame:
     """Per scheme and all-signal mode: per day, its extra minus the sum of the extras of the single-signal modes of the
-    same forecast model (``demand_only`` with both), on days every one of them was solved; rows in the form of
+    same forecast model (``demand_only`` with both), on days every one of them was solved; none for a model with no
+    single-signal mode of its own (``blend`` when only ``*_persistence`` ran); rows in the form of
     :func:`forecast_extras` with mode ``unexplained:<mode>`` and the single modes named in ``singles``."""
     frames = []
     for (scheme, objective), part in extras.groupby(["scheme", "objective"], sort=False):
@@ -309,7 +310,7 @@ def unexplained_by_single_signals(extras: pd.DataFrame) -> pd.DataFrame:
         for whole in (m for m in ALL_SIGNAL_MODES if m in modes):
             singles = sorted(m for m in modes if signal_of(m) not in (None, "all")
                              and forecast_model(m) in (whole, None))
-            if not singles:
+            if not any(forecast_model(m) == whole for m in singles):  # demand alone explains nothing of the model
                 continue
             wide = part[part["mode"].isin([whole, *singles])].pivot_table(index=["day", "month"], columns="mode",
                                                                           values="extra").dropna()
