@@ -148,13 +148,18 @@ def test_the_year_fleet_is_sized_on_the_peak_day(year_fleet):
     np.testing.assert_array_equal(year_fleet.template.installed_j, 48)
 
 
-def test_point_table_has_a_perfect_and_a_forecast_row_per_month():
+def test_point_table_has_a_perfect_row_per_scheme_and_a_forecast_row_per_month():
     section = {"schemes": ["min_emissions"], "modes": ["perfect", "persistence"],
                "forecast_days": {"first": 7, "stride": 11}, "fleet": {"queries_per_day": 1e9}}
     rows = point_table({"serving_year": section}, "serving_year", "x", months=[1, 2])
-    assert [(r["month"], r["modes"], r["baselines"]) for r in rows] == [
-        (1, ["perfect"], True), (1, ["persistence"], False), (2, ["perfect"], True), (2, ["persistence"], False)]
-    assert rows[1]["days_first"] == 7 and rows[1]["days_stride"] == 11
+    section["schemes"] = ["min_emissions", "min_cost"]
+    rows = point_table({"serving_year": section}, "serving_year", "x", months=[1, 2])
+    assert [(r["month"], r["modes"], r["schemes"], r["baselines"]) for r in rows] == [
+        (1, ["perfect"], ["min_emissions"], True), (1, ["perfect"], ["min_cost"], False),
+        (1, ["persistence"], ["min_emissions", "min_cost"], False),
+        (2, ["perfect"], ["min_emissions"], True), (2, ["perfect"], ["min_cost"], False),
+        (2, ["persistence"], ["min_emissions", "min_cost"], False)]
+    assert rows[2]["days_first"] == 7 and rows[2]["days_stride"] == 11
 
 
 def test_the_whole_replica_gap_is_bounded_below_by_the_relaxation(year_fleet):

@@ -104,10 +104,11 @@ SERVING_FLEET_KEYS = ("queries_per_day", "accelerators", "accelerators_per_site"
 
 
 def serving_year_points(section: Mapping, months: Sequence[int]) -> list[dict]:
-    """Rows of the serving year (greenllm.serving.daily): per month, one row with the baselines and perfect
-    foresight on every day (and the whole-replica gap on the ``gap_days`` that fall in it), and one with the
-    forecast modes on the month's forecast days (``forecast_days``: from day ``first`` every ``stride``-th day of the
-    year), each scheme on the modes it applies to."""
+    """Rows of the serving year (greenllm.serving.daily): per month, one row per scheme with perfect foresight on
+    every day (the first also with the baselines; each with its whole-replica gap on the ``gap_days`` that fall in
+    it), and one with the forecast modes on the month's forecast days (``forecast_days``: from day ``first`` every
+    ``stride``-th day of the year), each scheme on the modes it applies to. Rows of about equal cost, so that
+    ``points_per_job`` makes balanced jobs."""
     fleet = {k: section["fleet"][k] for k in SERVING_FLEET_KEYS if k in (section.get("fleet") or {})}
     common = {"kind": "serving_year", "schemes": list(section["schemes"]), "fleet": fleet,
               "sizing_stride_days": int(section.get("sizing_stride_days", 7))}
@@ -116,9 +117,9 @@ def serving_year_points(section: Mapping, months: Sequence[int]) -> list[dict]:
     rows = []
     gap_days = [int(d) for d in section.get("gap_days", [])]
     for m in months:
-        if "perfect" in section["modes"]:
-            rows.append({**common, "month": int(m), "modes": ["perfect"], "baselines": True,
-                         **({"gap_days": gap_days} if gap_days else {})})
+        if "perfect" in section["modes"]:  # one row per scheme (balanced jobs), the baselines in the first
+            rows += [{**common, "month": int(m), "modes": ["perfect"], "schemes": [scheme], "baselines": not k,
+                      **({"gap_days": gap_days} if gap_days else {})} for k, scheme in enumerate(section["schemes"])]
         if forecast:
             rows.append({**common, "month": int(m), "modes": forecast, "baselines": False,
                          "days_first": int(days.get("first", 0)), "days_stride": int(days.get("stride", 1))})
