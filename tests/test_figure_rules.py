@@ -167,6 +167,12 @@ def _season_heatmap(_):
     return season_plots.site_day_heatmap(panels, labels, year=2024)
 
 
+def _committed_heatmap(s):
+    data = csv(FIGURES / s / "serving_year_sites.csv")
+    labels = dict(zip(*seasons.site_regions(data["site"])[["site", "label"]].to_numpy().T, strict=True))
+    return season_plots.site_day_heatmap({p: part for p, part in data.groupby("panel", sort=False)}, labels, year=2024)
+
+
 CASES = {
     "inputs_dc_hour": [(s, _inputs_dc_hour) for s in ("paper_v1", *REAL)],
     "inputs_demand": [(s, _inputs_demand) for s in ("paper_v1", *REAL)],
@@ -194,10 +200,13 @@ CASES = {
     "year_forecast_cost": [("europe_2018_year", lambda s: plots.year_forecast_cost(
         csv(TABLES / s / "year_forecast_summary.csv")))],
     "scaling": [(None, lambda s: plots.scaling(csv(TABLES / "scaling" / "scaling.csv")))],
-    "monthly": [(None, _season_monthly)],
-    "margins": [(None, _season_margins)],
-    "value_of_information": [(None, _season_value)],
-    "site_day_heatmap": [(None, _season_heatmap)],
+    "monthly": [(None, _season_monthly), ("world_2024_year", lambda s: season_plots.monthly(
+        csv(FIGURES / s / "serving_year_months.csv"), year=2024))],
+    "margins": [(None, _season_margins), ("world_2024_year", lambda s: season_plots.margins(
+        csv(FIGURES / s / "serving_year_margins_spread.csv"), year=2024))],
+    "value_of_information": [(None, _season_value), ("world_2024_year", lambda s: season_plots.value_of_information(
+        csv(FIGURES / s / "serving_year_information.csv")))],
+    "site_day_heatmap": [(None, _season_heatmap), ("world_2024_year", _committed_heatmap)],
 }
 
 

@@ -57,7 +57,8 @@ def monthly(table: pd.DataFrame, mode: str = PERFECT, metrics: Sequence[str] = (
                     label=f"{policy} ({mode})")
         ax.set_ylim(0, None)
         _months_axis(ax, months, year)
-        ax.set_ylabel(label.replace("/day]", "/day, monthly mean]"))
+        ax.set_xlabel(ax.get_xlabel().replace(", UTC days", " (mean per UTC day)"))
+        ax.set_ylabel(label)
     legend_below(fig, axes[0], ncol=4)
     keep = ["mode", "policy", "kind", "month", "days", "days_solved", "days_within_limits",
             *[f"{m}_per_day" for m in metrics]]
