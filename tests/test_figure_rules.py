@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 from greenllm import experiments as ex  # noqa: E402
 from greenllm import plots  # noqa: E402
 from greenllm.provenance import stand_ins  # noqa: E402
+from greenllm.serving import season_plots, seasons  # noqa: E402
 from tests.figure_rules import (  # noqa: E402
     assert_hour_axes_name_their_clock, assert_legends_cover_no_data, assert_log_axes_say_log,
     assert_no_overlapping_text, check_figure,
@@ -111,6 +112,67 @@ def _allocation(s):
     return plots.allocation(served, clock=plots.result_clock(folder(s)))
 
 
+SITES = ("australia-southeast1", "southamerica-east1", "northamerica-northeast2", "us-south1", "europe-west3",
+         "asia-south1", "asia-northeast1", "asia-southeast1", "africa-south1")
+SEASON_MODES = ("perfect", "persistence", "blend", "demand_only", "carbon_persistence", "price_persistence",
+                "weather_persistence", "carbon_blend", "price_blend")
+
+
+def _serving_year():
+    """A year of serving tables in the engine's schema (random but seeded): nine baselines, two schemes in every
+    forecast mode, nine sites."""
+    rng = np.random.default_rng(7)
+    dates = pd.date_range("2024-01-01", periods=366)
+    days, sites = [], []
+    policies = [("rule", f"rule_{n}", "baseline") for n in range(8)] + [("rule", "demand_proportional", "baseline")]
+    policies += [(m, s, "optimised") for m in SEASON_MODES for s in ("min_emissions", "min_cost")]
+    for d, date in enumerate(dates):
+        season = 1 + 0.3 * np.cos(2 * np.pi * d / 366)
+        for mode, policy, kind in policies:
+            level = (1.2 if kind == "baseline" else 1.0 + (0.02 if mode != "perfect" else 0)) * season
+            days.append({"day": d, "date": f"{date:%Y-%m-%d}", "month": date.month, "mode": mode, "policy": policy,
+                         "kind": kind, "status": "optimal", "queries": 1e9,
+                         "emissions_kg": 2e4 * level * rng.uniform(0.9, 1.1),
+                         "total_usd": 3e4 * level * rng.uniform(0.9, 1.1), "energy_usd": 2e4,
+                         "water_l": 5e6 * level * rng.uniform(0.9, 1.1), "facility_kwh": 1e5,
+                         "slo_met": bool(rng.uniform() > 0.05), "capacity_ok": True, "power_ok": True})
+            if mode in ("perfect", "rule"):
+                share = rng.dirichlet(np.ones(len(SITES)))
+                sites += [{"day": d, "mode": mode, "policy": policy, "site": s, "queries": 1e9 * q}
+                          for s, q in zip(SITES, share, strict=True)]
+    return pd.DataFrame(days), pd.DataFrame(sites)
+
+
+def _season_monthly(_):
+    days, _sites = _serving_year()
+    return season_plots.monthly(seasons.monthly_totals(days), year=2024)
+
+
+def _season_margins(_):
+    days, _sites = _serving_year()
+    return season_plots.margins(seasons.monthly_margins(seasons.daily_margins(days)), year=2024)
+
+
+def _season_value(_):
+    days, _sites = _serving_year()
+    return season_plots.value_of_information(seasons.value_of_information(days, samples=200))
+
+
+def _season_heatmap(_):
+    days, sites = _serving_year()
+    panels = {f"{p} (perfect foresight)" if p.startswith("min") else f"{p} (best baseline)":
+              seasons.site_day_shares(sites, m, p, days) for m, p in (("perfect", "min_emissions"),
+                                                                      ("rule", "rule_3"))}
+    labels = dict(zip(*seasons.site_regions(SITES)[["site", "label"]].to_numpy().T, strict=True))
+    return season_plots.site_day_heatmap(panels, labels, year=2024)
+
+
+def _committed_heatmap(s):
+    data = csv(FIGURES / s / "serving_year_sites.csv")
+    labels = dict(zip(*seasons.site_regions(data["site"])[["site", "label"]].to_numpy().T, strict=True))
+    return season_plots.site_day_heatmap({p: part for p, part in data.groupby("panel", sort=False)}, labels, year=2024)
+
+
 CASES = {
     "inputs_dc_hour": [(s, _inputs_dc_hour) for s in ("paper_v1", *REAL)],
     "inputs_demand": [(s, _inputs_demand) for s in ("paper_v1", *REAL)],
@@ -138,11 +200,18 @@ CASES = {
     "year_forecast_cost": [("europe_2018_year", lambda s: plots.year_forecast_cost(
         csv(TABLES / s / "year_forecast_summary.csv")))],
     "scaling": [(None, lambda s: plots.scaling(csv(TABLES / "scaling" / "scaling.csv")))],
+    "monthly": [(None, _season_monthly), ("world_2024_year", lambda s: season_plots.monthly(
+        csv(FIGURES / s / "serving_year_months.csv"), year=2024))],
+    "margins": [(None, _season_margins), ("world_2024_year", lambda s: season_plots.margins(
+        csv(FIGURES / s / "serving_year_margins_spread.csv"), year=2024))],
+    "value_of_information": [(None, _season_value), ("world_2024_year", lambda s: season_plots.value_of_information(
+        csv(FIGURES / s / "serving_year_information.csv")))],
+    "site_day_heatmap": [(None, _season_heatmap), ("world_2024_year", _committed_heatmap)],
 }
 
 
 def test_every_figure_function_has_a_case():
-    names = {f.__name__ for f in plots.FIGURE_FUNCTIONS}
+    names = {f.__name__ for f in (*plots.FIGURE_FUNCTIONS, *season_plots.FIGURE_FUNCTIONS)}
     drawing = {name for name in plots.__all__ if callable(getattr(plots, name))
                and "Figure" in str(getattr(getattr(plots, name), "__annotations__", {}).get("return", ""))}
     assert drawing <= names, f"figure functions missing from plots.FIGURE_FUNCTIONS: {sorted(drawing - names)}"

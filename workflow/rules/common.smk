@@ -52,8 +52,11 @@ PER_QUERY_CODE = [*SOLVE_CODE, PACKAGE / "per_query.py", PACKAGE / "hardware.py"
 """Code and catalogue the per-query solves depend on."""
 YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml"]
 SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py"]
+SERVING_REPORT_CODE = ("seasons.py", "season_plots.py")
+"""Modules that only read the serving year's side tables (the plot rule depends on them, the solves do not)."""
 SERVING_YEAR_CODE = [*SOLVE_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml", REPO / "config" / "serving.yaml",
-                     PACKAGE / "formulations" / "serving.py", *sorted((PACKAGE / "serving").glob("*.py"))]
+                     PACKAGE / "formulations" / "serving.py",
+                     *sorted(p for p in (PACKAGE / "serving").glob("*.py") if p.name not in SERVING_REPORT_CODE)]
 """Code of the serving year's and the deferrable study's solve jobs (greenllm.serving on greenllm.year's windows
 and forecasts)."""
 PLOT_CODE = [*EXPERIMENT_CODE, *sorted((PACKAGE / "plots").glob("*.py"))]

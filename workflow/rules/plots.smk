@@ -188,6 +188,25 @@ PLOTS = {
         params=lambda w, input: dict(**_common(w), shares=config["serving_deferrable"]["shares"],
                                      day_files=tables(input.tables, "deferrable_days"),
                                      gap_files=tables(input.tables, "deferrable_joint_gap"))),
+    "serving_year": dict(
+        experiment="serving_year", notebook="19_serving_year.ipynb", subcategory="Serving year",
+        message="The serving year: months per policy, margins over the days, value of information, where the load ran",
+        figures={"serving_year_months": "serving_year_months", "serving_year_margins_spread": "serving_year_margins",
+                 "serving_year_information": "serving_year_information", "serving_year_sites": "serving_year_sites"},
+        tables={"serving_year_monthly": "serving_year_monthly_table",
+                "serving_year_margins": "serving_year_margins_table",
+                "serving_year_margins_monthly": "serving_year_margins_monthly_table",
+                "serving_year_headline_day": "serving_year_headline_day_table",
+                "serving_year_gap": "serving_year_gap_table",
+                "serving_year_continents": "serving_year_continents_table",
+                "serving_year_value_of_information": "serving_year_information_table",
+                "serving_year_forecast_errors": "serving_year_forecast_errors_table"},
+        code=[PACKAGE / "serving" / "seasons.py", PACKAGE / "serving" / "season_plots.py"],
+        inputs=lambda w: {"scenario": built_scenario(w.scenario), "tables": table_dirs(w.scenario, "serving_year")},
+        params=lambda w, input: dict(  # no `tables` yet while the scenario's build checkpoint is pending
+            **_common(w), day_files=tables(getattr(input, "tables", []), "serving_days"),
+            site_files=tables(getattr(input, "tables", []), "serving_sites"),
+            gap_files=tables(getattr(input, "tables", []), "serving_year_gap"))),
 }
 """One row per plot rule: experiment (config `experiments:`), notebook, figures/tables {stem: caption}, inputs and
 notebook parameters as functions of the wildcards (and the inputs); optional `variants` and extra `code`."""
