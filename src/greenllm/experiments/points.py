@@ -124,7 +124,7 @@ def serving_year_points(section: Mapping, months: Sequence[int]) -> list[dict]:
     ``points_per_job`` makes balanced jobs."""
     fleet = {k: section["fleet"][k] for k in SERVING_PARAMETERS if k in (section.get("fleet") or {})}
     common = {"kind": "serving_year", "schemes": list(section["schemes"]), "fleet": fleet,
-              "sizing_stride_days": int(section.get("sizing_stride_days", 7))}
+              "sizing_stride_days": int(section.get("sizing_stride_days", 6))}
     forecast = [m for m in section["modes"] if m != "perfect"]
     days = section.get("forecast_days") or {}
     rows = []

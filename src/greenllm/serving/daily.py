@@ -13,7 +13,9 @@ renewables once, each site's renewable profile scaled so that its energy over th
 ``renewable_share`` x the site's facility energy under the demand-proportional split on those days (every
 ``sizing_stride_days``-th day of the year).
 
-**A day** (:func:`run_day`). A plan (:data:`~greenllm.serving.lp.SCHEMES` order) is solved on the day as the mode
+**A day** (:func:`run_day`). A plan (:data:`~greenllm.serving.lp.SCHEMES` order, then the one-day experiment's
+declared tie-break, :func:`~greenllm.serving.experiments.scheme_order`: the lowest mean latency among the allocations
+that keep the earlier stages, so that where the load runs is determined) is solved on the day as the mode
 sees it (``greenllm.year.forecast_scenario``) with continuous replicas (the LP relaxation) on the fleet derated by
 one replica of rounding per (site, model, pool kind) (:func:`planning_fleet`), so that rounding the replicas up to
 whole ones seldom breaks a limit; warm started from the previous day's basis of the same mode and scheme. The plan
@@ -40,6 +42,7 @@ from greenllm.inputs import Scenario
 from greenllm.serving import baselines
 from greenllm.serving.catalogue import ServingCatalogue, TokenClass
 from greenllm.serving.fleet import Fleet, FleetOptions, account, build_fleet, site_hours
+from greenllm.serving.experiments import scheme_order
 from greenllm.serving.lp import SCHEMES, W_PER_KW, FleetSolver
 
 PLAN_MODES = ("perfect", "persistence", "blend", "demand_only", "carbon_persistence", "price_persistence",
@@ -48,7 +51,7 @@ PLAN_MODES = ("perfect", "persistence", "blend", "demand_only", "carbon_persiste
 RULE_MODE = "rule"
 SIGNAL_SCHEMES = {"carbon": ("min_emissions",), "price": ("min_cost",)}
 """The schemes whose objective a single-signal mode's signal moves (demand and weather move both)."""
-SIZING_STRIDE_DAYS = 7
+SIZING_STRIDE_DAYS = 6  # prime to 7: the sizing days fall on every weekday
 
 
 def mode_schemes(mode: str, schemes) -> list[str]:
@@ -262,7 +265,7 @@ class Planner:
         solver = FleetSolver(planning_fleet(fleet), relax=True)
         if self.warm and n_t in self.basis:
             solver.h.setBasis(self.basis[n_t])
-        solver.solve(SCHEMES[self.scheme])
+        solver.solve(scheme_order(self.scheme))
         if self.warm:
             self.basis[n_t] = solver.h.getBasis()
         return solver.values[: solver.lp.n_y].reshape(solver.lp.lam.shape), solver
@@ -297,7 +300,7 @@ class Planner:
                 self.whole_fallbacks += 1
                 solver = FleetSolver(fleet)
                 try:
-                    solver.solve(SCHEMES[self.scheme])
+                    solver.solve(scheme_order(self.scheme))
                 except SolverError as err:
                     raise InfeasibleError(str(err)) from None
                 y = solver.values[: solver.lp.n_y].reshape(solver.lp.lam.shape)
