@@ -299,11 +299,18 @@ def day_fleet(s, day: int, options, catalogue) -> Fleet:
 
 
 def interactive_plan(fleet: Fleet) -> np.ndarray:
-    """The day's interactive plan at d = 0 [p, t]: ``min_emissions`` with its tie-break stage, continuous replicas."""
+    """The day's interactive plan at d = 0 [p, t]: ``min_emissions`` with its tie-break stage, continuous replicas,
+    solved as the serving year solves its plans, on the operating points no other point of the same (area, site,
+    class) dominates (:func:`greenllm.serving.daily.dominated_pairs`: the same emissions optimum on an LP about a
+    seventh of the size); dominated pairs carry no queries."""
+    from greenllm.serving.daily import dominated_pairs, keep_pairs
     from greenllm.serving.experiments import scheme_order
     from greenllm.serving.lp import FleetSolver
 
-    return FleetSolver(fleet, relax=True).solve(scheme_order(SCHEME))
+    keep = ~dominated_pairs(fleet)
+    q_pt = np.zeros((fleet.n_pairs, fleet.scenario.n_hours))
+    q_pt[keep] = FleetSolver(keep_pairs(fleet, keep), relax=True).solve(scheme_order(SCHEME))
+    return q_pt
 
 
 def serving_days(scenario, days, shares=SHARES, *, options, catalogue=None, deadline_h: int = DEADLINE_H
