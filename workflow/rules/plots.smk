@@ -24,10 +24,14 @@ SERVING_PARAMETERS = ["queries_per_day", "accelerators", "accelerators_per_site"
                       "tpot_statistic"]
 
 
+SERVING_SETS = ("policies", "fronts", "scale", "prefill", "slo")
+"""The serving point sets (serving_policies, ...; greenllm.serving.jobs) whose records the serving notebook reads."""
+
+
 def _serving():
     section = config["serving"]
-    return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "front_points": section["front_points"],
-            "scales": section["scales"], "prefill_utilisations": section["prefill_utilisations"]}
+    return {"serving": {k: section[k] for k in SERVING_PARAMETERS}, "scales": section["scales"],
+            "prefill_utilisations": section["prefill_utilisations"]}
 
 
 def _sweep_metrics(field):
@@ -179,8 +183,12 @@ PLOTS = {
                 "spatial_shifting": "serving_spatial_shifting_table", "serving_gap": "serving_gap_table",
                 "serving_scale": "serving_scale_table", "serving_prefill": "serving_prefill_table"},
         code=sorted((PACKAGE / "serving").glob("*.py")),
-        inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml"},
-        params=lambda w, input: dict(**_common(w), **_serving())),
+        inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml",
+                          **{s: records(w.scenario, f"serving_{s}") for s in SERVING_SETS},
+                          "tables": table_dirs(w.scenario, "serving_policies")},
+        params=lambda w, input: dict(**_common(w), **_serving(),
+                                     **{f"{s}_files": records(w.scenario, f"serving_{s}") for s in SERVING_SETS},
+                                     policy_tables=table_dirs(w.scenario, "serving_policies"))),
 }
 """One row per plot rule: experiment (config `experiments:`), notebook, figures/tables {stem: caption}, inputs and
 notebook parameters as functions of the wildcards (and the inputs); optional `variants` and extra `code`."""

@@ -75,6 +75,9 @@ POINT_FIELDS = {
     "hardware_mix": ({"schemes": _SCHEMES, "mix": _TEXT, "accelerators": {"type": "array", "items": _TEXT}},
                      {"mix_label": _TEXT}),
     "year": ({"schemes": _SCHEMES, "mode": _TEXT, "month": _COUNT, "formulation": _TEXT}, {}),
+    "serving": ({"task": {"enum": ["baselines", "scheme", "front", "scale", "slo"]}, "fleet": {"type": "object"}},
+                {"scheme": _TEXT, "objective": _TEXT, "measure": _TEXT, "points": _COUNT, "tables": {"type": "boolean"},
+                 "anchors": {"type": "array", "items": _TEXT}, "labels": {"type": "object"}}),
 }
 """kind -> (required fields, optional fields) of a point row (greenllm.experiments.points), as JSON Schema."""
 
