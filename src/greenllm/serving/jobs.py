@@ -169,7 +169,7 @@ def assemble(policies: pd.DataFrame, policy_tables: Sequence[str | Path], fronts
 
     def side(kind: str) -> pd.DataFrame:
         files = [Path(d) / f"{kind}.csv" for d in policy_tables if (Path(d) / f"{kind}.csv").exists()]
-        return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+        return pd.concat([pd.read_csv(f) for f in files], ignore_index=True) if files else pd.DataFrame()
 
     validation = side("validation").sort_values("comparison", kind="stable").drop(columns="comparison")
     with_slo = policies.set_index("policy")
