@@ -38,6 +38,10 @@ SLO_SCHEMES = ("min_emissions", "min_cost")
 """The schemes of the SLO table."""
 FLEET_FIELDS = tuple(f.name for f in dataclasses.fields(FleetOptions))
 TASKS = ("baselines", "scheme", "front", "scale", "slo")
+JOB_MIP_TIME_LIMIT_S = 300.0
+"""Wall-time limit of a whole-replica branch and cut in a solve job [s] (the solver's default is 20 s): where the
+rounding needs one (the scale sweep's smallest demand), it stops at its relative gap (1e-3) within seconds on a quiet
+machine, but a job on a loaded one gets a fraction of a core and must not fail for that."""
 POINT_SETS = ("serving_policies", "serving_fronts", "serving_scale", "serving_prefill", "serving_slo")
 
 
@@ -116,7 +120,7 @@ def run_point(scenario: str | Path, point: Mapping,
     name = point["scheme"]
     if task == "slo":
         return [fx.slo_free(fleet, name)], {}
-    solver = FleetSolver(fleet)
+    solver = FleetSolver(fleet, time_limit_s=JOB_MIP_TIME_LIMIT_S)
     q = solver.solve(fx.scheme_order(name))
     if task == "scale":
         return [fx.scale_row(fleet, name, q, solver)], {}
