@@ -335,6 +335,24 @@ def test_serving_policies_labels_clear_each_other_and_the_best_baseline_line():
         assert all(len(t.get_text()) <= 5 for t in ax.get_xticklabels()), "tick labels without a unit prefix"
 
 
+def test_serving_policies_call_a_difference_under_half_a_percent_a_tie_not_best():
+    """The caption's rule: each bar is labelled with its difference from the best feasible baseline, and within 0.5 %
+    of it (the best baseline's own bar included) "tie": an optimised scheme 0.3 % below that baseline has not won."""
+    from greenllm.serving import plots as serving_plots
+    from greenllm.serving.experiments import feasible
+
+    table = committed(TABLES / "world_2024" / "baselines.csv").copy()
+    best = table.loc[(table["kind"] == "baseline") & feasible(table), "emissions_kg"].min()
+    table.loc[table["policy"] == "min_emissions", "emissions_kg"] = 0.997 * best
+    fig, _ = serving_plots.policies(table)
+    labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "bar_label"]
+    assert labels[table.index[table["policy"] == "min_emissions"][0]] == "tie"
+    assert "best" not in {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert serving_plots.margin_label(0.994 * best, best) == "-1 %"
+    assert serving_plots.margin_label(best, best) == "tie"
+    assert "tie" in fig._suptitle.get_text()
+
+
 def test_serving_policies_without_a_feasible_baseline_draw_no_reference_line():
     """A small fleet (the test configuration) can leave every baseline short of serving all demand: the figure then
     says so instead of failing on an empty minimum."""

@@ -59,6 +59,9 @@ SERVING_YEAR_CODE = [*SOLVE_CODE, PACKAGE / "year.py", REPO / "config" / "foreca
                      *sorted(p for p in (PACKAGE / "serving").glob("*.py") if p.name not in SERVING_REPORT_CODE)]
 """Code of the serving year's and the deferrable study's solve jobs (greenllm.serving on greenllm.year's windows
 and forecasts)."""
+SERVING_CODE = [*SOLVE_CODE, *sorted(p for p in (PACKAGE / "serving").glob("*.py") if p.stem != "plots"),
+                PACKAGE / "accounting.py", REPO / "config" / "serving.yaml"]
+"""Code and catalogue the serving solves depend on (greenllm.serving but its figures, config/serving.yaml)."""
 PLOT_CODE = [*EXPERIMENT_CODE, *sorted((PACKAGE / "plots").glob("*.py"))]
 """Code a notebook run depends on (besides the notebook itself)."""
 BASE = config["base_scenario"]
@@ -168,20 +171,29 @@ def year_months(scenario):
     return calendar_months(scalars.get("start_date", "2024-01-01"), scalars["n_hours"])
 
 
-def anchor_files(scenario):
-    """Records of the scheme point set: the energy- and carbon-only optima that span the Pareto front."""
-    return records(scenario, "schemes")
+def anchor_files(scenario, point_set="pareto"):
+    """Records a point set starts from: the energy- and carbon-only optima that span the Pareto front (the scheme
+    point set), or the serving policies whose values span the serving fronts."""
+    return records(scenario, "serving_policies" if point_set == "serving_fronts" else "schemes")
+
+
+ANCHORED = ("pareto", "serving_fronts")
+"""Point sets whose jobs read the records of another point set (anchor_files)."""
 
 
 def points(scenario, point_set):
     """The rows of one point set on one scenario."""
     return point_table(config, point_set, scenario,
                        months=year_months(scenario) if point_set in ("year", "serving_year", "deferrable") else (),
-                       anchors=anchor_files(scenario) if point_set == "pareto" else ())
+                       anchors=anchor_files(scenario, point_set) if point_set in ANCHORED else ())
 
 
 def point_batches(scenario, point_set):
-    return batches(points(scenario, point_set), config["points_per_job"])
+    """A point set in batches of `points_per_job`; each point of the one-day serving model is seconds of LP solves: a
+    job of its own (the serving year's points, a month each, share the year's fleet: `points_per_job`)."""
+    one_day_serving = point_set.startswith("serving_") and point_set != "serving_year"
+    per_job = 1 if one_day_serving else config["points_per_job"]
+    return batches(points(scenario, point_set), per_job)
 
 
 def records(scenario, point_set):
@@ -201,9 +213,12 @@ def tables(folders, kind):
 
 def solve_code(wildcards):
     kind = wildcards.point_set
-    return {"year": YEAR_CODE, "serving_year": SERVING_YEAR_CODE, "scaling": SCALING_CODE,
-            "formulations": PER_QUERY_CODE,
-            "hardware_mix": PER_QUERY_CODE, "deferrable": SERVING_YEAR_CODE}.get(kind, SOLVE_CODE)
+    if kind in ("serving_year", "deferrable"):
+        return SERVING_YEAR_CODE
+    if kind.startswith("serving_"):
+        return SERVING_CODE
+    return {"year": YEAR_CODE, "scaling": SCALING_CODE, "formulations": PER_QUERY_CODE,
+            "hardware_mix": PER_QUERY_CODE}.get(kind, SOLVE_CODE)
 
 
 def solve_inputs(wildcards):
@@ -211,8 +226,8 @@ def solve_inputs(wildcards):
     inputs = {"code": solve_code(wildcards)}
     if wildcards.scenario != SCALING:
         inputs["scenario"] = built_scenario(wildcards.scenario)
-    if wildcards.point_set == "pareto":
-        inputs["anchors"] = anchor_files(wildcards.scenario)
+    if wildcards.point_set in ANCHORED:
+        inputs["anchors"] = anchor_files(wildcards.scenario, wildcards.point_set)
     return inputs
 
 

@@ -19,10 +19,14 @@ def _hourly(name):
     return figure
 
 
+SERVING_SETS = ("policies", "fronts", "scale", "prefill", "slo")
+"""The serving point sets (serving_policies, ...; greenllm.serving.jobs) whose records the serving notebook reads."""
+
+
 def _serving():
     section = config["serving"]
-    return {"serving": serving_parameters(config), "front_points": section["front_points"],
-            "scales": section["scales"], "prefill_utilisations": section["prefill_utilisations"]}
+    return {"serving": serving_parameters(config), "scales": section["scales"],
+            "prefill_utilisations": section["prefill_utilisations"]}
 
 
 def _sweep_metrics(field):
@@ -174,8 +178,12 @@ PLOTS = {
                 "spatial_shifting": "serving_spatial_shifting_table", "serving_gap": "serving_gap_table",
                 "serving_scale": "serving_scale_table", "serving_prefill": "serving_prefill_table"},
         code=sorted((PACKAGE / "serving").glob("*.py")),
-        inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml"},
-        params=lambda w, input: dict(**_common(w), **_serving())),
+        inputs=lambda w: {"scenario": built_scenario(w.scenario), "catalogue": REPO / "config" / "serving.yaml",
+                          **{s: records(w.scenario, f"serving_{s}") for s in SERVING_SETS},
+                          "tables": table_dirs(w.scenario, "serving_policies")},
+        params=lambda w, input: dict(**_common(w), **_serving(),
+                                     **{f"{s}_files": records(w.scenario, f"serving_{s}") for s in SERVING_SETS},
+                                     policy_tables=table_dirs(w.scenario, "serving_policies"))),
     "serving_deferrable": dict(
         experiment="serving_deferrable", notebook="18_deferrable.ipynb", subcategory="Serving at fleet scale",
         message="Requests that can wait on the serving model, and temporal shifting as in EuroSys'24",

@@ -84,6 +84,9 @@ POINT_FIELDS = {
                             "deadline_h": _COUNT, "serving": {"type": "object"}}, {}),
     "deferrable_gap": ({"day": _COUNT, "shares": {"type": "array", "items": _NUMBER},
                                 "serving": {"type": "object"}}, {}),
+    "serving": ({"task": {"enum": ["baselines", "scheme", "front", "scale", "slo"]}, "fleet": {"type": "object"}},
+                {"scheme": _TEXT, "objective": _TEXT, "measure": _TEXT, "points": _COUNT, "tables": {"type": "boolean"},
+                 "anchors": {"type": "array", "items": _TEXT}, "labels": {"type": "object"}}),
 }
 """kind -> (required fields, optional fields) of a point row (greenllm.experiments.points), as JSON Schema."""
 

@@ -150,11 +150,7 @@ def serving_year_point(scenario, point: Mapping) -> tuple[list[dict], dict]:
     from greenllm.serving.fleet import FleetOptions
 
     s = year.load_year(scenario)
-    fleet = dict(point.get("fleet") or {})
-    for key in ("accelerators", "batch_limits"):
-        if fleet.get(key) is not None:
-            fleet[key] = tuple(fleet[key])
-    yf = daily.cached_year_fleet(s, load_serving(), FleetOptions(**fleet),
+    yf = daily.cached_year_fleet(s, load_serving(), FleetOptions.from_mapping(point.get("fleet") or {}),
                                  int(point.get("sizing_stride_days", daily.SIZING_STRIDE_DAYS)))
     days = year_days(s, point["month"])
     first, stride = int(point.get("days_first", 0)), max(1, int(point.get("days_stride", 1)))

@@ -2,7 +2,7 @@
 
 :func:`point_table` turns the pipeline's configuration into the rows of one *point set* (the points one figure or
 table needs, e.g. ``sweep-renewable``); each row is a JSON-able dict with its ``kind`` (``solve``, ``pareto``,
-``formulations``, ``hardware_mix``, ``year``, ``scaling``) and what identifies it. The one generic Snakemake solve
+``formulations``, ``hardware_mix``, ``year``, ``scaling``, ``serving``) and what identifies it. The one generic Snakemake solve
 rule runs a batch of rows (:func:`batches`, ``points_per_job``) with ``greenllm experiment run``, which calls
 :func:`run_points` and writes one records file (:mod:`greenllm.experiments.records`) plus side tables.
 :func:`model_options` is the single place where model options from the configuration become ``greenllm`` flags.
@@ -33,7 +33,8 @@ def _specs(config: Mapping, names: Sequence[str]) -> dict[str, dict]:
 def point_table(config: Mapping, point_set: str, scenario: str, *, months: Sequence[int] = (),
                 anchors: Sequence[str] = ()) -> list[dict]:
     """The rows of one point set on ``scenario``. ``months``: the calendar months of a multi-day folder (the year);
-    ``anchors``: records files with the energy- and carbon-only optima (the Pareto front)."""
+    ``anchors``: records files with the energy- and carbon-only optima (the Pareto front), or the serving policies
+    (the serving fronts)."""
     kind, _, variant = point_set.partition("-")
     if point_set == "schemes":
         names = config["base_case"] if scenario == config["base_scenario"] else config["real_data"]["schemes"]
@@ -98,6 +99,10 @@ def point_table(config: Mapping, point_set: str, scenario: str, *, months: Seque
                  "shares": shares, "deadline_h": int(section["deadline_h"]), "serving": serving} for m in months]
         return rows + [{"kind": "deferrable_gap", "day": int(d), "shares": [d for d in shares if d > 0],
                         "serving": serving} for d in section["gap_days"]]
+    if point_set.startswith("serving_"):  # the serving model at fleet scale (greenllm.serving.jobs)
+        from greenllm.serving.jobs import point_rows
+
+        return point_rows(config["serving"], point_set, anchors=anchors)
     if point_set == "scaling":
         section = config["scaling"]
         return [{"kind": "scaling", "formulation": r["formulation"], "n": int(n), "scheme": section["scheme"]}
@@ -206,6 +211,8 @@ def _run_point(scenario, point: Mapping, *, solver: str, tolerance: float,
         return [row_record(r, scheme="min_emissions", model=model, stand_ins=paper.scenario_stand_ins(scenario))
                 for r in frame.to_dict("records")], tables
     flagged = paper.scenario_stand_ins(scenario)
+    if kind == "serving":
+        return _run_serving(scenario, point, flagged)
     schemes = point["schemes"]
     if kind == "formulations":
         frame, latency = extensions.formulation_comparison(scenario, list(schemes), specs=schemes, solver=solver,
@@ -253,6 +260,15 @@ def _run_solve(scenario, point: Mapping, *, solver: str, tolerance: float,
         if frames:
             out[kind] = pd.concat(frames, ignore_index=True)
     return records, out
+
+
+def _run_serving(scenario, point: Mapping, flagged) -> tuple[list[dict], dict]:
+    from greenllm.serving.jobs import run_point
+
+    anchors = read_records(point["anchors"]) if point.get("anchors") else None
+    rows, tables = run_point(scenario, point, anchors)
+    scheme = point.get("scheme", point["task"])
+    return [row_record(r, scheme=scheme, model=point["fleet"], stand_ins=flagged) for r in rows], tables
 
 
 def write_batch(out: str | Path, records: Sequence[Mapping]) -> None:

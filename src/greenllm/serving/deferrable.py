@@ -422,9 +422,7 @@ def fleet_options(serving: dict):
     """FleetOptions from a point row's ``serving`` dict (the configuration's ``serving`` section)."""
     from greenllm.serving.fleet import FleetOptions
 
-    batch = serving.get("batch_limits")
-    return FleetOptions(**{**serving, "accelerators": tuple(serving["accelerators"]),
-                           "batch_limits": None if batch is None else tuple(batch)})
+    return FleetOptions.from_mapping(serving)
 
 
 def month_days(s, month: int, n: int) -> list[int]:

@@ -1,6 +1,7 @@
 """The serving experiment: baselines against optimised schemes, the latency Pareto fronts, what the SLO costs, and
 per-query figures set against published ones (:mod:`greenllm.serving.validation`). Each function returns a table
-(pandas) that a notebook writes out; :func:`experiment` runs them all on one solver, each solve once.
+(pandas); the pipeline runs them as solve points, each solve once (:mod:`greenllm.serving.jobs`), and a notebook
+writes the tables out.
 
 **Determinism.** A scheme's objectives leave other quantities open (minimum emissions fixes emissions and cost, not
 latency, water or the batch mix), and an LP solver may return any point of the optimal face. Every optimised
@@ -13,14 +14,13 @@ tables are written at :data:`SIGNIFICANT_DIGITS` significant digits, coarser tha
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from greenllm.inputs import load_scenario
-from greenllm.serving import baselines, validation as vx
+from greenllm.serving import baselines
 from greenllm.serving.catalogue import ServingCatalogue, load_serving
 from greenllm.serving.fleet import (S_PER_HOUR, Fleet, FleetOptions, account, build_fleet, site_hours,
                                    size_renewables)
@@ -185,83 +185,68 @@ def slo_cost(fleet: Fleet, scheme: str = "min_emissions", q_slo: np.ndarray | No
     """What the SLO costs: the scheme solved on the same fleet with every pair allowed. Returns pairs kept and
     pruned, the first objective with and without the SLO, and the share of queries the free solution would put on
     pairs that break the SLO. ``q_slo``, ``replicas``: the scheme's allocation with the SLO if already solved."""
+    if q_slo is None:
+        slo_solver = FleetSolver(fleet)
+        q_slo, replicas = slo_solver.solve(scheme_order(scheme)), slo_solver.replicas
+    with_slo = getattr(account(fleet, q_slo, replicas), SCHEMES[scheme][0])
+    return slo_row(slo_free(fleet, scheme), with_slo)
+
+
+def slo_free(fleet: Fleet, scheme: str = "min_emissions") -> dict:
+    """The SLO-free half of :func:`slo_cost`: the scheme (with its tie-break) on ``fleet`` with every pair allowed
+    (same sites, installed accelerators sized by the same rule, same on-site renewables)."""
     metric = SCHEMES[scheme][0]
     free_fleet = build_fleet(fleet.scenario, fleet.catalogue, dataclasses.replace(fleet.options, slo=False))
     free_fleet.renewable_kwh_jt = fleet.renewable_kwh_jt
     free_solver = FleetSolver(free_fleet)
     q_free = free_solver.solve(scheme_order(scheme))
     without = account(free_fleet, q_free, free_solver.replicas)
-    if q_slo is None:
-        slo_solver = FleetSolver(fleet)
-        q_slo, replicas = slo_solver.solve(scheme_order(scheme)), slo_solver.replicas
-    with_slo = account(fleet, q_slo, replicas)
     served = q_free.sum(axis=1)
     return {"scheme": scheme, "objective": metric, "pairs_kept": fleet.n_pairs,
-            "pairs_pruned": fleet.n_pairs_total - fleet.n_pairs,
-            "with_slo": getattr(with_slo, metric), "without_slo": getattr(without, metric),
+            "pairs_pruned": fleet.n_pairs_total - fleet.n_pairs, "without_slo": getattr(without, metric),
             "share_breaking_slo_without": float(served[~free_fleet.slo_ok].sum() / served.sum()),
             "latency_p95_without_s": without.latency_p95_s}
 
 
-@dataclass
-class ServingResults:
-    """Every table of the serving experiment (one run of :func:`experiment`)."""
-
-    policies: pd.DataFrame
-    allocations: dict[str, np.ndarray]
-    margin: pd.DataFrame
-    fronts: pd.DataFrame
-    slo: pd.DataFrame
-    per_query: pd.DataFrame
-    validation: pd.DataFrame
-    spatial_shifting: pd.DataFrame
-    replicas: dict[str, np.ndarray]
-
-
-def experiment(fleet: Fleet, front_points: int = 7, slo_schemes=("min_emissions", "min_cost")) -> ServingResults:
-    """The serving experiment on ``fleet``: policies, margins, fronts, SLO cost, validation and spatial shifting, each
-    optimised allocation solved once. The fronts are drawn on the LP relaxation (continuous replicas: whole replicas
-    at a tight latency limit may find no rounding in the solver's time limit); their values are the relaxation's
-    stage optima, a lower bound of the whole-replica front (the schemes' relaxation gap is in the policies table)."""
-    solver, replicas = FleetSolver(fleet), {}
-    table, allocations = policies(fleet, solver, replicas)
-    kinds = dict(zip(table["policy"], table["kind"], strict=True))
-    return ServingResults(
-        policies=table, allocations=allocations, margin=best_baseline_margin(table),
-        fronts=fronts(fleet, FleetSolver(fleet, relax=True), table, points=front_points),
-        slo=pd.DataFrame([slo_cost(fleet, scheme, allocations[scheme], replicas[scheme]) for scheme in slo_schemes]),
-        per_query=vx.per_query_table(fleet, allocations, kinds, replicas),
-        validation=vx.validation(fleet, allocations, kinds, replicas),
-        spatial_shifting=vx.spatial_shifting(fleet), replicas=replicas)
+def slo_row(free: dict, with_slo: float) -> dict:
+    """A row of the SLO table: the SLO-free solve (:func:`slo_free`) beside the first objective with the SLO."""
+    keys = ("scheme", "objective", "pairs_kept", "pairs_pruned")
+    return {**{k: free[k] for k in keys}, "with_slo": float(with_slo),
+            **{k: v for k, v in free.items() if k not in keys}}
 
 
 SCALES = (1e6, 1e7, 1e8, 1e9, 1e10)
+SCALE_SCHEME = "min_emissions"  # the scheme of the scale sweep
 
 
 def scale_sweep(scenario_dir: str | Path, options: FleetOptions, scales=SCALES,
-                scheme: str = "min_emissions", catalogue: ServingCatalogue | None = None) -> pd.DataFrame:
-    """The scheme at each demand [queries/day], the fleet sized for it by the same rule: energy, emissions and cost
-    per query, utilisation, where capacity binds, GPU energy per output token against the measured J/token of the
-    operating points used, and the relaxation gap. Small demand pays for the availability minimum and whole replicas;
-    large demand approaches the measured operating points."""
+                scheme: str = SCALE_SCHEME, catalogue: ServingCatalogue | None = None) -> pd.DataFrame:
+    """The scheme (with its tie-break) at each demand [queries/day], the fleet sized for it by the same rule: one
+    :func:`scale_row` each. Small demand pays for the availability minimum and whole replicas; large demand approaches
+    the measured operating points."""
     rows = []
     for scale in scales:
         fleet = fleet_for(scenario_dir, dataclasses.replace(options, queries_per_day=float(scale)), catalogue)
         solver = FleetSolver(fleet)
-        q = solver.solve(SCHEMES[scheme])
-        acc = account(fleet, q, solver.replicas)
-        measured = measured_j_per_output_token(fleet, q)
-        rows.append({"queries_per_day": float(scale), "scheme": scheme, **acc.per_query(),
-                     "usd_per_million_queries": acc.total_usd / acc.queries * 1e6,
-                     "installed_accelerators": float(fleet.installed_j.sum()),
-                     "utilisation_peak": acc.utilisation_peak, "utilisation_mean": acc.utilisation_mean,
-                     "capacity_binding_site_hours": acc.capacity_binding_site_hours,
-                     "power_binding_site_hours": acc.power_binding_site_hours,
-                     "gpu_decode_j_per_output_token": decode_j_per_output_token(fleet, q, solver.replicas),
-                     "measured_j_per_output_token": measured,
-                     "idle_share_of_gpu": acc.gpu_idle_kwh / (acc.gpu_idle_kwh + acc.gpu_busy_kwh),
-                     "relaxation_gap": solver.mip_gaps.get(SCHEMES[scheme][0], 0.0)})
+        rows.append(scale_row(fleet, scheme, solver.solve(scheme_order(scheme)), solver))
     return pd.DataFrame(rows)
+
+
+def scale_row(fleet: Fleet, scheme: str, q_pt: np.ndarray, solver: FleetSolver) -> dict:
+    """One row of the scale sweep: the scheme's allocation ``q_pt`` (just solved by ``solver``) at the fleet's demand:
+    energy, emissions and cost per query, utilisation, where capacity binds, GPU energy per output token against the
+    measured J/token of the operating points used, and the relaxation gap."""
+    acc = account(fleet, q_pt, solver.replicas)
+    return {"queries_per_day": float(fleet.options.queries_per_day), "scheme": scheme, **acc.per_query(),
+            "usd_per_million_queries": acc.total_usd / acc.queries * 1e6,
+            "installed_accelerators": float(fleet.installed_j.sum()),
+            "utilisation_peak": acc.utilisation_peak, "utilisation_mean": acc.utilisation_mean,
+            "capacity_binding_site_hours": acc.capacity_binding_site_hours,
+            "power_binding_site_hours": acc.power_binding_site_hours,
+            "gpu_decode_j_per_output_token": decode_j_per_output_token(fleet, q_pt, solver.replicas),
+            "measured_j_per_output_token": measured_j_per_output_token(fleet, q_pt),
+            "idle_share_of_gpu": acc.gpu_idle_kwh / (acc.gpu_idle_kwh + acc.gpu_busy_kwh),
+            "relaxation_gap": solver.mip_gaps.get(SCHEMES[scheme][0], 0.0)}
 
 
 def measured_j_per_output_token(fleet: Fleet, q_pt: np.ndarray) -> float:
@@ -297,18 +282,24 @@ def relaxation_gaps(table: pd.DataFrame) -> pd.DataFrame:
 
 def prefill_sensitivity(scenario_dir: str | Path, options: FleetOptions, utilisations=(0.3, 0.4, 0.5),
                         catalogue: ServingCatalogue | None = None) -> pd.DataFrame:
-    """The headline rows (best baseline per objective and each optimised scheme) at each prefill model FLOP
-    utilisation: how much the assumed prefill utilisation moves emissions, cost, water and energy per query."""
+    """The headline rows (every policy and each optimised scheme's saving against the best baseline) at each prefill
+    model FLOP utilisation (:func:`prefill_rows`): how much the assumed prefill utilisation moves emissions, cost,
+    water and energy per query."""
     rows = []
     for mfu in utilisations:
         fleet = fleet_for(scenario_dir, dataclasses.replace(options, prefill_utilisation=float(mfu)), catalogue)
-        table, _ = policies(fleet)
-        margin = best_baseline_margin(table)
-        for _, r in table.iterrows():
-            rows.append({"prefill_utilisation": float(mfu), "policy": r["policy"], "kind": r["kind"],
-                         **{m: float(r[m]) for m in ("emissions_kg", "total_usd", "water_l", "energy_wh_per_query",
-                                                     "latency_mean_s")}})
-        for _, m in margin.iterrows():
-            rows.append({"prefill_utilisation": float(mfu), "policy": f"saving:{m['scheme']}", "kind": "margin",
-                         m["objective"]: float(m["saving"])})
+        rows += prefill_rows(float(mfu), policies(fleet)[0])
     return pd.DataFrame(rows)
+
+
+PREFILL_COLUMNS = ("emissions_kg", "total_usd", "water_l", "energy_wh_per_query", "latency_mean_s")
+
+
+def prefill_rows(utilisation: float, table: pd.DataFrame) -> list[dict]:
+    """The rows of the prefill sensitivity at one prefill utilisation [-] from that fleet's :func:`policies` table:
+    each policy's headline numbers, then each optimised scheme's saving against the best baseline."""
+    rows = [{"prefill_utilisation": utilisation, "policy": r["policy"], "kind": r["kind"],
+             **{m: float(r[m]) for m in PREFILL_COLUMNS}} for _, r in table.iterrows()]
+    rows += [{"prefill_utilisation": utilisation, "policy": f"saving:{m['scheme']}", "kind": "margin",
+              m["objective"]: float(m["saving"])} for _, m in best_baseline_margin(table).iterrows()]
+    return rows

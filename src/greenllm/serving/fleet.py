@@ -37,6 +37,7 @@ per site j and hour t:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -101,6 +102,16 @@ class FleetOptions:
     batch_limits: tuple[int, ...] | None = None
     tpot_statistic: str = "p99"
     slo: bool = True
+
+    @classmethod
+    def from_mapping(cls, section) -> FleetOptions:
+        """The options a configuration section or a point row's dict gives (lists become tuples; keys that are
+        not options are ignored)."""
+        values = {f.name: section[f.name] for f in dataclasses.fields(cls) if f.name in section}
+        for key in ("accelerators", "batch_limits"):
+            if values.get(key) is not None:
+                values[key] = tuple(values[key])
+        return cls(**values)
 
     def __post_init__(self) -> None:
         where = "serving options"

@@ -34,9 +34,20 @@ BASELINE_MARKERS = ("s", "D", "^", "v", "<", ">", "P", "X", "*", "h", "p", "8")
 LABEL_PAD = 0.02  # gap between a bar (or the dashed line) and its label, as a share of the axis width
 
 
+TIE_PCT = 0.5  # a difference under this share of the best baseline [%] is drawn as a tie, not a win or a loss
+
+
+def margin_label(value: float, best: float) -> str:
+    """A bar's label: its difference from the best feasible baseline [%], whole percent; under :data:`TIE_PCT`
+    (either way) "tie" (the best baseline's own bar included: a bar is never called best)."""
+    change = 100 * (value / best - 1)
+    return f"{change:+.0f} %" if abs(change) >= TIE_PCT else "tie"
+
+
 def policies(table: pd.DataFrame):
     """Bars per policy (baselines grey, optimised coloured) for emissions, cost, water and mean latency, each with its
-    difference from the best feasible baseline on that metric (dashed line; as the margin table)."""
+    difference from the best feasible baseline on that metric (dashed line; as the margin table), "tie" within
+    :data:`TIE_PCT` of it."""
     data = table[["policy", "kind", *POLICY_METRICS]].copy()
     fig, axes = plt.subplots(1, len(POLICY_METRICS), figsize=(4.2 * len(POLICY_METRICS), 0.38 * len(data) + 1.6),
                              sharey=True)
@@ -55,14 +66,12 @@ def policies(table: pd.DataFrame):
         ax.axvline(best, color="k", lw=0.8, ls="--", gid="best_baseline")
         pad = LABEL_PAD * ax.get_xlim()[1]
         for row, value in zip(y, values, strict=True):
-            change = 100 * (value / best - 1)
-            ax.text(max(value, best) + pad, row, f"{change:+.0f} %" if abs(change) >= 0.5 else "best", va="center",
-                    fontsize=7, gid="bar_label")
+            ax.text(max(value, best) + pad, row, margin_label(value, best), va="center", fontsize=7, gid="bar_label")
         ax.set_xlabel(label)
     axes[0].set_yticks(y, data["policy"])
     axes[0].invert_yaxis()
-    fig.suptitle("Each policy against the best baseline that serves all demand (dashed), per metric; same fleet, SLO, "
-                 "capacity and accounting")
+    fig.suptitle(f"Each policy against the best baseline that serves all demand (dashed), per metric; \"tie\": within "
+                 f"{TIE_PCT:g} % of it; same fleet, SLO, capacity and accounting")
     fig.tight_layout()
     return fig, data
 
