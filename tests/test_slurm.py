@@ -204,7 +204,9 @@ def slurm_cluster(tmp_path_factory):
             conf.unlink(missing_ok=True)
 
 
-def test_base_case_through_the_slurm_profile_matches_the_committed_table(slurm_cluster, paper_v1_dir, tmp_path):
+def test_base_case_and_a_serving_year_month_through_the_slurm_profile(slurm_cluster, paper_v1_dir, tmp_path):
+    """The base case (compared with the committed table) and a month of the serving year (3 days of
+    world_2024_year at a small fleet) run as real SLURM jobs through profiles/slurm: the same rules and jobs."""
     env = slurm_cluster["env"]
     work = tmp_path / "work"
     (work / "config").mkdir(parents=True)
@@ -213,15 +215,19 @@ def test_base_case_through_the_slurm_profile_matches_the_committed_table(slurm_c
         if extra.is_file() and extra.name != "config.yaml":
             shutil.copy(extra, work / "config" / extra.name)
     overrides = work / "test.yaml"
-    overrides.write_text(json.dumps({"network": "offline",
-                                     "scenarios": {"paper_v1": {"source": str(paper_v1_dir)}}}))
-    target = "tables/paper_v1/base_case.csv"
+    overrides.write_text(json.dumps({
+        "network": "offline",
+        "scenarios": {"paper_v1": {"source": str(paper_v1_dir)},
+                      "world_2024_year": {"options": {"day": "2024-01-01", "days": 3}}},
+        "serving_year": {"schemes": ["min_emissions"], "modes": ["perfect"], "gap_days": [],
+                         "fleet": {"queries_per_day": 1.0e8, "batch_limits": [8, 128, 512]}}}))
+    target, year_target = "tables/paper_v1/base_case.csv", "results/world_2024_year/serving_year/0.json"
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(work),
            "--configfile", str(overrides), "--profile", str(REPO / "profiles" / "slurm"),
            # a cluster without an accounting database: no account, squeue for job status (MinJobAge=600)
            "--slurm-no-account", "--slurm-status-command", "squeue",
            "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
-           "--latency-wait", "10", "--jobs", "4", "--retries", "0", target]
+           "--latency-wait", "10", "--jobs", "4", "--retries", "0", target, year_target]
     proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     try:
@@ -243,6 +249,10 @@ def test_base_case_through_the_slurm_profile_matches_the_committed_table(slurm_c
     assert len(jobs) >= 3 and all(job.endswith("|COMPLETED") for job in jobs), jobs  # real SLURM jobs, all done
 
     assert_unique_quantities_equal("base_case", pd.read_csv(work / target), pd.read_csv(REPO / target))
+    days = pd.read_csv(work / "results/world_2024_year/serving_year/0_tables/serving_days.csv")
+    optimised = days[days["kind"] == "optimised"]
+    assert sorted(days["day"].unique()) == [0, 1, 2] and len(optimised) == 3
+    assert (optimised["status"] == "optimal").all() and optimised[["slo_met", "capacity_ok", "power_ok"]].all().all()
 
 
 def test_the_cluster_is_opt_in_and_says_what_it_installs(monkeypatch):
