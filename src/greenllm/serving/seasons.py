@@ -119,6 +119,16 @@ def monthly_totals(days: pd.DataFrame) -> pd.DataFrame:
 # --- margins against the best feasible baseline of each day ---------------------------------------------------------
 
 
+def optimised_rows(days: pd.DataFrame):
+    """(scheme, its objective, its served rows) for each optimised scheme of :data:`OBJECTIVE` in ``days``."""
+    check_columns(days, DAY_COLUMNS, "serving_days.csv")
+    ours = days[(days["kind"] == "optimised") & served(days)]
+    for scheme, metric in OBJECTIVE.items():
+        if scheme in set(ours["policy"]):
+            check_columns(days, [metric], "serving_days.csv")
+            yield scheme, metric, ours[ours["policy"] == scheme]
+
+
 def daily_margins(days: pd.DataFrame) -> pd.DataFrame:
     """Per (day, mode, optimised scheme): its objective, its realised value, the best baseline of that day on the
     objective among those within every limit that day (named; ``none`` and NaN when no baseline is), the saving
@@ -127,13 +137,9 @@ def daily_margins(days: pd.DataFrame) -> pd.DataFrame:
     check_columns(days, DAY_COLUMNS, "serving_days.csv")
     base = days[(days["kind"] == "baseline") & within_limits(days)]
     naive = days[(days["policy"] == NAIVE_BASELINE) & served(days)]
-    ours = days[(days["kind"] == "optimised") & served(days)]
     frames = []
-    for scheme, metric in OBJECTIVE.items():
-        if scheme not in set(ours["policy"]):
-            continue
-        check_columns(days, [metric], "serving_days.csv")
-        mine = ours.loc[ours["policy"] == scheme, ["day", "date", "month", "mode", "policy", metric]]
+    for scheme, metric, rows in optimised_rows(days):
+        mine = rows[["day", "date", "month", "mode", "policy", metric]]
         best = (base.loc[base.groupby("day")[metric].idxmin(), ["day", "policy", metric]]
                 if not base.empty else pd.DataFrame(columns=["day", "policy", metric]))
         best = best.rename(columns={"policy": "best_baseline", metric: "baseline_value"})
@@ -276,14 +282,8 @@ def forecast_extras(days: pd.DataFrame) -> pd.DataFrame:
     """Per (optimised scheme, forecast mode, day solved in it and in perfect foresight): the realised objective of
     the mode and of perfect foresight, the extra = mode - perfect (in the objective's unit) and the extra relative to
     perfect [%]."""
-    check_columns(days, DAY_COLUMNS, "serving_days.csv")
-    ours = days[(days["kind"] == "optimised") & served(days)]
     frames = []
-    for scheme, metric in OBJECTIVE.items():
-        if scheme not in set(ours["policy"]):
-            continue
-        check_columns(days, [metric], "serving_days.csv")
-        mine = ours[ours["policy"] == scheme]
+    for scheme, metric, mine in optimised_rows(days):
         perfect = mine.loc[mine["mode"] == PERFECT, ["day", metric]].rename(columns={metric: "perfect"})
         other = mine.loc[mine["mode"] != PERFECT, ["day", "month", "mode", metric]].rename(columns={metric: "realised"})
         both = other.merge(perfect, on="day")
