@@ -200,7 +200,7 @@ def test_offline_the_pipeline_keeps_a_committed_folder_and_plans_all_its_figures
     # the serving experiment of config/test.yaml runs on the committed world_2024 folder
     shutil.copytree(REPO / "data" / "processed" / "world_2024", tmp_path / "data" / "processed" / "world_2024")
     statuses = ["results/paper_v1/build_status.json", "results/europe_2018_year/build_status.json",
-                "results/world_2024/build_status.json"]
+                "results/world_2024/build_status.json", "results/world_2024_year/build_status.json"]
     done = snakemake(tmp_path, "--cores", "1", *statuses, env=env)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     assert snapshot(committed) == before

@@ -140,6 +140,8 @@ def test_a_saved_figure_is_shown_under_the_cell_in_a_notebook(tmp_path, monkeypa
     from greenllm import plots
 
     shown = []
+    # pyplot hooks into the shell when its backend is resolved: resolve it (Agg, as greenllm.plots) before faking one
+    plt.switch_backend("agg")
     monkeypatch.setattr(IPython, "get_ipython", lambda: type("Shell", (), {"kernel": object()})())
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     fig, ax = plt.subplots()
