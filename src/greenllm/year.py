@@ -109,6 +109,12 @@ def n_days(s: Scenario) -> int:
     return s.n_hours // HOURS_PER_DAY
 
 
+def days_in_month(s: Scenario, month: int) -> list[int]:
+    """The whole days of ``s`` in calendar ``month`` (1-12), by its start date (:func:`start_date`)."""
+    dates = start_date(s) + pd.to_timedelta(np.arange(n_days(s)), unit="D")
+    return [int(d) for d in np.flatnonzero(dates.month == int(month))]
+
+
 def hours_scenario(s: Scenario, first: int, stop: int, water_budget_l: float | None = None) -> Scenario:
     """Hours ``first`` .. ``stop - 1`` of ``s`` as a scenario of their own (optionally another water budget [L])."""
     window = slice(first, stop)

@@ -52,16 +52,16 @@ PER_QUERY_CODE = [*SOLVE_CODE, PACKAGE / "per_query.py", PACKAGE / "hardware.py"
 """Code and catalogue the per-query solves depend on."""
 YEAR_CODE = [*PER_QUERY_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml"]
 SCALING_CODE = [*PER_QUERY_CODE, PACKAGE / "synthetic.py"]
-SERVING_REPORT_CODE = ("seasons.py", "season_plots.py")
-"""Modules that only read the serving year's side tables (the plot rule depends on them, the solves do not)."""
-SERVING_YEAR_CODE = [*SOLVE_CODE, PACKAGE / "year.py", REPO / "config" / "forecast.yaml", REPO / "config" / "serving.yaml",
-                     PACKAGE / "formulations" / "serving.py",
-                     *sorted(p for p in (PACKAGE / "serving").glob("*.py") if p.name not in SERVING_REPORT_CODE)]
+SERVING_REPORT_CODE = ("plots.py", "seasons.py", "season_plots.py")
+"""Modules of greenllm.serving that only read results and draw them (the plot rules depend on them, the solves do
+not)."""
+SERVING_CODE = [*SOLVE_CODE, PACKAGE / "accounting.py", REPO / "config" / "serving.yaml",
+                *sorted(p for p in (PACKAGE / "serving").glob("*.py") if p.name not in SERVING_REPORT_CODE)]
+"""Code and catalogue the serving solves depend on (greenllm.serving but its figures and tables, config/serving.yaml)."""
+SERVING_YEAR_CODE = [*SERVING_CODE, PACKAGE / "year.py", PACKAGE / "formulations" / "serving.py",
+                     REPO / "config" / "forecast.yaml"]
 """Code of the serving year's and the deferrable study's solve jobs (greenllm.serving on greenllm.year's windows
 and forecasts)."""
-SERVING_CODE = [*SOLVE_CODE, *sorted(p for p in (PACKAGE / "serving").glob("*.py") if p.stem != "plots"),
-                PACKAGE / "accounting.py", REPO / "config" / "serving.yaml"]
-"""Code and catalogue the serving solves depend on (greenllm.serving but its figures, config/serving.yaml)."""
 PLOT_CODE = [*EXPERIMENT_CODE, *sorted((PACKAGE / "plots").glob("*.py"))]
 """Code a notebook run depends on (besides the notebook itself)."""
 BASE = config["base_scenario"]

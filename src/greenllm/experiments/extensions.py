@@ -98,11 +98,7 @@ def year_days(scenario, month: int | None = None) -> list[int]:
     from greenllm import year
 
     s = as_scenario(scenario)
-    days = list(range(year.n_days(s)))
-    if month is None:
-        return days
-    dates = year.start_date(s) + pd.to_timedelta(days, unit="D")
-    return [d for d, date in zip(days, dates, strict=True) if date.month == int(month)]
+    return list(range(year.n_days(s))) if month is None else year.days_in_month(s, month)
 
 
 def year_months(scenario) -> list[int]:

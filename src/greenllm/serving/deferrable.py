@@ -429,11 +429,10 @@ def month_days(s, month: int, n: int) -> list[int]:
     """Day indices of the first ``n`` days of calendar ``month`` in multi-day scenario ``s``."""
     from greenllm import year
 
-    dates = year.start_date(s) + pd.to_timedelta(np.arange(year.n_days(s)), unit="D")
-    days = np.flatnonzero(dates.month == int(month))[:int(n)]
-    if not len(days):
+    days = year.days_in_month(s, month)[:int(n)]
+    if not days:
         raise InputError(f"{s.path}: no day of month {month} in the scenario")
-    return [int(d) for d in days]
+    return days
 
 
 def run_point(scenario, point: dict) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
