@@ -215,6 +215,38 @@ def test_renewables_first_uses_the_renewables_that_lowest_carbon_leaves(table, f
     assert used["renewables_first_emissions"] >= used[baseline].max() * (1 - 1e-9)  # more than any other rule
 
 
+@pytest.mark.parametrize("rule", ["fastest", "efficient"])
+def test_each_cell_runs_the_first_pair_of_least_key(fleet, rule):
+    # the rule's choice per (area, class, site), as a plain loop over the SLO-feasible pairs would pick it
+    key = fleet.latency_s if rule == "fastest" else baselines.pair_energy_j(fleet)
+    expected = {}
+    for p in np.flatnonzero(fleet.slo_ok):
+        cell = (fleet.pair_i[p], fleet.pair_k[p], fleet.pair_j[p])
+        if cell not in expected or key[p] < key[expected[cell]]:
+            expected[cell] = p
+    choice = baselines.choose_points(fleet, rule)
+    assert (choice >= 0).sum() == len(expected)
+    assert all(choice[cell] == p for cell, p in expected.items())
+
+
+def test_greedy_fill_matches_site_by_site_placement(fleet):
+    # one hour of nearest: every load fills its sites in order, so each site's busy seconds stay within capacity
+    # and the queries placed per (area, class) are min(load, what the sites in reach had left)
+    q = baselines.nearest(fleet)
+    choice = baselines.choose_points(fleet, "fastest")
+    cap = baselines.capacity_s(fleet, choice)
+    busy = np.zeros((fleet.scenario.n_dcs, fleet.scenario.n_hours))
+    np.add.at(busy, fleet.pair_j, q * fleet.busy_s[:, None])
+    assert (busy <= cap[:, None] * (1 + 1e-9)).all()
+    served = np.zeros_like(fleet.queries_ikt)
+    np.add.at(served, (fleet.pair_i, fleet.pair_k), q)
+    assert (served <= fleet.queries_ikt * (1 + 1e-9)).all()
+    full = busy >= cap[:, None] * (1 - 1e-9)  # a load left unserved only when every site it can use is full
+    short = np.argwhere(served < fleet.queries_ikt * (1 - 1e-9))
+    for i, k, t in short:
+        assert all(full[j, t] for j in range(fleet.scenario.n_dcs) if choice[i, k, j] >= 0)
+
+
 def test_follow_the_sun_serves_where_the_sun_is_up(fleet, allocations):
     day = baselines.sun_up(fleet)
     assert (day.sum(axis=1) == 12).all()  # 06:00-18:00 local solar time: twelve hours at every site

@@ -58,16 +58,17 @@ def pair_energy_j(fleet: Fleet) -> np.ndarray:
 def choose_points(fleet: Fleet, rule: str) -> np.ndarray:
     """Pair index per (area, class, site) of the operating point a rule picks there, -1 where none meets the SLO.
 
-    rule ``fastest``: the lowest latency; ``efficient``: the lowest energy per query (:func:`pair_energy_j`).
+    rule ``fastest``: the lowest latency; ``efficient``: the lowest energy per query (:func:`pair_energy_j`); of
+    equal keys, the first pair.
     """
     s = fleet.scenario
     key = fleet.latency_s if rule == "fastest" else pair_energy_j(fleet)
     choice = np.full((s.n_areas, len(fleet.class_names), s.n_dcs), -1)
-    best = np.full(choice.shape, np.inf)
-    for p in np.flatnonzero(fleet.slo_ok):
-        i, j, k = fleet.pair_i[p], fleet.pair_j[p], fleet.pair_k[p]
-        if key[p] < best[i, k, j]:
-            best[i, k, j], choice[i, k, j] = key[p], p
+    p = np.flatnonzero(fleet.slo_ok & (key < np.inf))
+    cell = np.ravel_multi_index((fleet.pair_i[p], fleet.pair_k[p], fleet.pair_j[p]), choice.shape)
+    order = np.lexsort((p, key[p], cell))  # by cell, then key, then pair
+    first = np.r_[True, cell[order][1:] != cell[order][:-1]]
+    choice.flat[cell[order][first]] = p[order][first]
     return choice
 
 
@@ -96,32 +97,47 @@ def _greedy(fleet: Fleet, rule: str, site_order: Callable[[int, int], np.ndarray
     """Fill sites in ``site_order(area, hour)`` order, loads largest first, at the operating point of ``rule``."""
     s = fleet.scenario
     choice = choose_points(fleet, rule)
+    pair_ikj = choice.tolist()
+    busy_ikj = np.where(choice >= 0, fleet.busy_s[np.maximum(choice, 0)], np.inf).tolist()
     q = np.zeros((fleet.n_pairs, s.n_hours))
-    hour_s = capacity_s(fleet, choice)  # the same every hour
+    hour_s = capacity_s(fleet, choice).tolist()  # the same every hour
     for t in range(s.n_hours):
-        left_s = hour_s.copy()
+        orders = [[int(j) for j in site_order(i, t)] for i in range(s.n_areas)]
+        left_s, q_p = list(hour_s), {}
         loads = fleet.queries_ikt[:, :, t]
-        for flat in np.argsort(-loads, axis=None, kind="stable"):
-            i, k = np.unravel_index(flat, loads.shape)
-            fill(fleet, q[:, t], loads[i, k], site_order(i, t), choice[i, k], left_s)
+        for i, k in zip(*np.unravel_index(np.argsort(-loads, axis=None, kind="stable"), loads.shape)):
+            _fill(q_p, float(loads[i, k]), orders[i], pair_ikj[i][k], busy_ikj[i][k], left_s)
+        q[list(q_p), t] = list(q_p.values())
     return q
+
+
+def _fill(q_p: dict, queries: float, sites: list, pair_at: list, busy_s_at: list, left_s: list) -> float:
+    """:func:`fill` on Python lists: ``pair_at[j]`` and ``busy_s_at[j]`` [s per query] per site; adds to the
+    queries per pair ``q_p`` {p: queries}, lowers ``left_s`` in place, returns the queries no site could take."""
+    for j in sites:
+        if queries <= 0:
+            break
+        p = pair_at[j]
+        if p < 0 or left_s[j] <= 0:
+            continue
+        take = min(queries, left_s[j] / busy_s_at[j])
+        q_p[p] = q_p.get(p, 0.0) + take
+        left_s[j] -= take * busy_s_at[j]
+        queries -= take
+    return queries
 
 
 def fill(fleet: Fleet, q_p: np.ndarray, queries: float, sites, pair_at: np.ndarray, left_s: np.ndarray) -> float:
     """Place ``queries`` of one (area, class) and hour on ``sites`` in that order, each at its pair ``pair_at[j]``
     (-1: none within the SLO), within the busy accelerator-seconds ``left_s`` [j] the sites have left; adds to
     ``q_p`` [p] and lowers ``left_s`` in place; returns the queries no site could take."""
-    for j in sites:
-        p = pair_at[j]
-        if queries <= 0:
-            break
-        if p < 0 or left_s[j] <= 0:
-            continue
-        take = min(queries, left_s[j] / fleet.busy_s[p])
-        q_p[p] += take
-        left_s[j] -= take * fleet.busy_s[p]
-        queries -= take
-    return queries
+    pairs = [int(p) for p in pair_at]
+    busy_s_at = [float(fleet.busy_s[p]) if p >= 0 else np.inf for p in pairs]
+    placed, left = {}, left_s.tolist()
+    rest = _fill(placed, float(queries), [int(j) for j in sites], pairs, busy_s_at, left)
+    q_p[list(placed)] += list(placed.values())  # one site per pair: each pair placed at most once
+    left_s[:] = left
+    return rest
 
 
 def objective_per_facility_kwh(fleet: Fleet, objective: str) -> np.ndarray:
@@ -150,36 +166,43 @@ def renewables_first(fleet: Fleet, objective: str) -> np.ndarray:
     pair = np.where(ok, choice, 0)
     facility_kwh = np.where(ok, (s.pue[fleet.pair_j] * pair_energy_j(fleet) / J_PER_KWH)[pair], np.inf)  # per query
     busy_s = fleet.busy_s[pair]
+    pair_ikj, busy_ikj, facility_ikj = pair.tolist(), busy_s.tolist(), facility_kwh.tolist()
     per_kwh = objective_per_facility_kwh(fleet, objective)
     q = np.zeros((fleet.n_pairs, s.n_hours))
-    hour_s = capacity_s(fleet, choice)  # the same every hour
+    hour_s = capacity_s(fleet, choice).tolist()  # the same every hour
     for t in range(s.n_hours):
-        left_s = hour_s.copy()
-        todo = fleet.queries_ikt[:, :, t].copy()
+        left_s, q_p = list(hour_s), {}
+        todo = fleet.queries_ikt[:, :, t].tolist()
         grid_cost = per_kwh[None, None, :, t] * facility_kwh  # [i, k, j] per query
 
         def place(i, k, j, n):
-            q[pair[i, k, j], t] += n
-            left_s[j] -= n * busy_s[i, k, j]
-            todo[i, k] -= n
+            p = pair_ikj[i][k][j]
+            q_p[p] = q_p.get(p, 0.0) + n
+            left_s[j] -= n * busy_ikj[i][k][j]
+            todo[i][k] -= n
 
         if objective != "water_l":
-            renewable_left = fleet.renewable_kwh_jt[:, t].copy()
+            renewable_left = fleet.renewable_kwh_jt[:, t].tolist()
             saving = np.where(ok, grid_cost.min(axis=2, keepdims=True) / facility_kwh, -np.inf)
-            for flat in np.argsort(-saving, axis=None, kind="stable"):
-                i, k, j = np.unravel_index(flat, saving.shape)
-                if not ok[i, k, j] or renewable_left[j] <= 0 or left_s[j] <= 0 or todo[i, k] <= 0:
+            flat = np.argsort(-saving, axis=None, kind="stable")
+            flat = flat[ok.ravel()[flat]]  # the pairs within the SLO, most saving first
+            for i, k, j in zip(*(a.tolist() for a in np.unravel_index(flat, saving.shape))):
+                if renewable_left[j] <= 0 or left_s[j] <= 0 or todo[i][k] <= 0:
                     continue
-                n = min(todo[i, k], left_s[j] / busy_s[i, k, j], renewable_left[j] / facility_kwh[i, k, j])
-                renewable_left[j] = max(renewable_left[j] - n * facility_kwh[i, k, j], 0.0)
+                n = min(todo[i][k], left_s[j] / busy_ikj[i][k][j], renewable_left[j] / facility_ikj[i][k][j])
+                renewable_left[j] = max(renewable_left[j] - n * facility_ikj[i][k][j], 0.0)
                 place(i, k, j, n)
-        for flat in np.argsort(-todo, axis=None, kind="stable"):
-            i, k = np.unravel_index(flat, todo.shape)
-            for j in np.argsort(np.where(ok[i, k], grid_cost[i, k], np.inf), kind="stable"):
-                if todo[i, k] <= 0 or not ok[i, k, j]:
+        site_order = np.argsort(np.where(ok, grid_cost, np.inf), axis=2, kind="stable").tolist()  # cheapest first
+        ok_ikj = ok.tolist()
+        left_ik = np.array(todo)
+        for i, k in zip(*(a.tolist() for a in np.unravel_index(np.argsort(-left_ik, axis=None, kind="stable"),
+                                                               left_ik.shape))):
+            for j in site_order[i][k]:
+                if todo[i][k] <= 0 or not ok_ikj[i][k][j]:
                     break
                 if left_s[j] > 0:
-                    place(i, k, j, min(todo[i, k], left_s[j] / busy_s[i, k, j]))
+                    place(i, k, j, min(todo[i][k], left_s[j] / busy_ikj[i][k][j]))
+        q[list(q_p), t] = list(q_p.values())
     return q
 
 
