@@ -169,3 +169,17 @@ def test_the_whole_replica_gap_is_bounded_below_by_the_relaxation(year_fleet):
     assert row["relaxation"] <= row["whole_replicas"] * (1 + 1e-6)
     assert row["relaxation"] <= row["year_engine"] * (1 + 1e-6)
     assert row["gap"] == pytest.approx(row["year_engine"] / row["whole_replicas"] - 1)
+
+
+@pytest.mark.parametrize("scheme", ["min_emissions", "min_cost"])
+def test_the_hour_by_hour_plan_has_the_day_lps_stage_optima(year_fleet, scheme):
+    # the plan solves each hour alone; one LP over the day's 24 hours (same derated fleet, same stages) has the same
+    # optimum at every stage, the tie-break's included
+    day = year_fleet.day(1)
+    planner = daily.Planner(year_fleet, scheme)
+    planner.plan(day)
+    whole_day = FleetSolver(daily.planning_fleet(year_fleet.fleet(day)), relax=True)
+    whole_day.solve(daily.scheme_order(scheme))
+    assert list(planner.stages) == list(daily.scheme_order(scheme))
+    for name, optimum in whole_day.stages.items():
+        assert planner.stages[name] == pytest.approx(optimum, rel=1e-8), name
