@@ -38,6 +38,7 @@ per site j and hour t:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -136,6 +137,12 @@ class FleetOptions:
             raise InputError(f"{where}, accelerators: expected at least one accelerator type")
 
 
+def _incidence(row_of: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    """[r, n] 1 at (row_of[n], n): its product with a per-item array sums the items of each row in index order."""
+    n = len(row_of)
+    return sp.csr_matrix((np.ones(n), (row_of, np.arange(n))), shape=(n_rows, n))
+
+
 @dataclass
 class Fleet:
     """Arrays of one fleet run. Axes: i area, j site, k class, t hour, p pair (i, j, k, o) kept by the SLO, u pool."""
@@ -196,6 +203,31 @@ class Fleet:
     def host(self) -> float:
         """Host CPU, DRAM and network joules per accelerator joule [-]."""
         return self.catalogue.host_j_per_accelerator_j
+
+    @functools.cached_property
+    def site_of_pair(self) -> sp.csr_matrix:
+        """[j, p] 1 where pair p runs at site j: ``site_of_pair @ x_p`` sums a per-pair quantity per site, adding the
+        pairs in index order (the same sum as ``np.add.at``, in a fraction of its time)."""
+        return _incidence(self.pair_j, self.scenario.n_dcs)
+
+    @functools.cached_property
+    def site_of_pool(self) -> sp.csr_matrix:
+        """[j, u] 1 where pool u is at site j (sums per site, as :attr:`site_of_pair`)."""
+        return _incidence(self.pool_j, self.scenario.n_dcs)
+
+    @functools.cached_property
+    def group_of_pool(self) -> sp.csr_matrix:
+        """[g, u] 1 where pool u is in (site, model, pool kind) group g (sums per group)."""
+        return _incidence(self.pool_group, self.n_groups)
+
+    @functools.cached_property
+    def least_busy_pool(self) -> np.ndarray:
+        """[g] the pool of least busy power in each group (of equal power, the last in index order): where the
+        availability minimum's missing replicas go."""
+        cheapest = np.full(self.n_groups, -1)
+        for u in np.argsort(-self.pool_busy_w, kind="stable"):
+            cheapest[self.pool_group[u]] = u
+        return cheapest
 
     def pair_queries(self) -> np.ndarray:
         """lambda_{i k t} of each pair's (area, class), shape [p, t]."""
@@ -400,15 +432,9 @@ def replicas_needed(fleet: Fleet, busy_ut: np.ndarray, given: np.ndarray | None 
     if fleet.options.integer_replicas:
         need = np.ceil(need - 1e-6)
     n = need if given is None else np.maximum(need, given)
-    n_t = n.shape[1]
-    have = np.zeros((fleet.n_groups, n_t))
-    np.add.at(have, fleet.pool_group, n)
-    short = np.maximum(fleet.options.min_replicas - have, 0.0)
-    cheapest = np.full(fleet.n_groups, -1)
-    for u in np.argsort(-fleet.pool_busy_w, kind="stable"):
-        cheapest[fleet.pool_group[u]] = u
+    short = np.maximum(fleet.options.min_replicas - fleet.group_of_pool @ n, 0.0)
     n = n.copy()
-    n[cheapest] += short
+    n[fleet.least_busy_pool] += short
     return n
 
 
@@ -429,17 +455,13 @@ class SiteHours:
 def site_hours(fleet: Fleet, q_pt: np.ndarray, replicas: np.ndarray | None = None) -> SiteHours:
     """The per-site-hour quantities of queries ``q_pt`` [p, t] on replicas derived by :func:`replicas_needed`."""
     s = fleet.scenario
-    n_j, n_t = s.n_dcs, s.n_hours
     busy = pool_busy_s(fleet, q_pt)
     n = replicas_needed(fleet, busy, replicas)
 
     def per_site(per_pool: np.ndarray) -> np.ndarray:
-        out = np.zeros((n_j, n_t))
-        np.add.at(out, fleet.pool_j, per_pool)
-        return out
+        return fleet.site_of_pool @ per_pool
 
-    active = np.zeros((n_j, n_t))
-    np.add.at(active, fleet.pair_j, q_pt * fleet.active_j[:, None])
+    active = fleet.site_of_pair @ (q_pt * fleet.active_j[:, None])
     accelerators = per_site(fleet.pool_r[:, None] * n)
     idles = fleet.options.unprovisioned == "idle"
     unprovisioned = idles * fleet.idle_w_j[:, None] * np.maximum(fleet.installed_j[:, None] - accelerators, 0.0)  # W
