@@ -143,3 +143,20 @@ def test_committed_scenario_folders_are_in_the_writers_format(name, monkeypatch)
     assert provenance["built_utc"] == build_time_utc(provenance)
     text = json.dumps(provenance)
     assert '"path": "/' not in text and "installation time" not in text  # nothing of the machine that built it
+
+
+TIMING_WORDS = ("second", "solve_s", "build_s", "engine_s", "replicas_s", "cpu", "wall", "elapsed", "runtime")
+"""Parts of the names the code gives solve and wall-clock times (records, benchmarks)."""
+
+
+def test_committed_tables_hold_no_machine_timing():
+    # a rerun on another machine must rewrite every table byte for byte, so no committed table (but the scale
+    # benchmark's, which `make all` does not run) has a column of solve or wall-clock time
+    repo = Path(__file__).resolve().parents[1]
+    found = []
+    for path in sorted([*repo.glob("tables/*/*.csv"), *repo.glob("figures/*/*.csv")]):
+        if path.parent.name == "scaling":
+            continue
+        header = path.read_text().splitlines()[0].lower().split(",")
+        found += [f"{path.relative_to(repo)}: {c}" for c in header if any(w in c for w in TIMING_WORDS)]
+    assert not found, found
