@@ -47,7 +47,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from greenllm.errors import InfeasibleError, InputError, SolverError
-from greenllm.serving.fleet import (J_PER_KWH, S_PER_HOUR, Fleet, billed_price, build_fleet, site_hours,
+from greenllm.serving.fleet import (J_PER_KWH, S_PER_HOUR, Fleet, billed_price, build_fleet, on_demand, site_hours,
                                    size_renewables)
 
 HOURS_PER_DAY = 24
@@ -291,11 +291,22 @@ def study_options(options):
 def day_fleet(s, day: int, options, catalogue) -> Fleet:
     """The serving fleet of day ``day`` of multi-day scenario ``s`` (sized for that day's full demand, renewables on
     its demand-proportional split, as the one-day serving model does)."""
+    return day_fleets(s, [day], options, catalogue)[0]
+
+
+def day_fleets(s, days, options, catalogue) -> list[Fleet]:
+    """:func:`day_fleet` of each of ``days``: pools and operating points are built once, on the first day, and each
+    day's demand, installed accelerators, power caps and renewables derived on them (:func:`on_demand`; every day
+    of ``s`` has the same areas, sites and round trips)."""
     from greenllm import year
     from greenllm.serving import baselines
 
-    fleet = build_fleet(year.day_scenario(s, day), catalogue, study_options(options))
-    return size_renewables(fleet, baselines.demand_proportional(fleet))
+    fleets = []
+    for day in days:
+        s_day = year.day_scenario(s, day)
+        fleet = on_demand(fleets[0], s_day) if fleets else build_fleet(s_day, catalogue, study_options(options))
+        fleets.append(size_renewables(fleet, baselines.demand_proportional(fleet)))
+    return fleets
 
 
 def interactive_plan(fleet: Fleet) -> np.ndarray:
@@ -330,7 +341,7 @@ def serving_days(scenario, days, shares=SHARES, *, options, catalogue=None, dead
         raise InputError(f"deferrable run: days must be consecutive (the backlog runs the next day), got {days}")
     s, catalogue = year.load_year(scenario), catalogue or load_serving()
     started = time.perf_counter()
-    fleets = [day_fleet(s, day, options, catalogue) for day in days]
+    fleets = day_fleets(s, days, options, catalogue)
     plans = [interactive_plan(f) for f in fleets]
     seconds = {"interactive_s": time.perf_counter() - started}
     work = batch_work(fleets[0])
