@@ -231,3 +231,12 @@ def test_a_fleet_moves_only_to_a_scenario_of_the_same_sites_and_round_trips(smal
     fleet, _ = small_day
     with pytest.raises(InputError, match="same areas, sites and round trips"):
         on_demand(fleet, dataclasses.replace(fleet.scenario, rtt_s=2 * fleet.scenario.rtt_s))
+
+
+def test_with_nothing_waiting_nothing_runs_and_nothing_is_carried():
+    import dataclasses
+
+    rooms = [dataclasses.replace(r, own_queries_t=np.zeros(24)) for r in two_days()]
+    ran, backlogs = dx.run_days(rooms)
+    assert all((z == 0).all() and z.shape == (2, 24) for z in ran)
+    assert all(b.queries == () for b in backlogs)

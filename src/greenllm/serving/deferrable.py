@@ -152,6 +152,8 @@ def place(r: Room, queries: np.ndarray, first_h: np.ndarray, deadline_h: np.ndar
     first_h, deadline_h = np.asarray(first_h, int), np.minimum(np.asarray(deadline_h, int), n_t)
     if (deadline_h <= first_h).any() and (queries[deadline_h <= first_h] > 0).any():
         raise InputError("deferrable placement: an origin with queries has no hour to run in")
+    if not (queries > 0).any():  # nothing waits (d = 0): nothing runs, no LP to solve
+        return np.zeros((len(queries), n_j, n_t))
     cols = [(o, j, t) for o in range(len(queries)) if queries[o] > 0
             for t in range(first_h[o], deadline_h[o]) for j in range(n_j)]
     z_o, z_j, z_t = (np.array(c, dtype=np.int64) for c in zip(*cols, strict=True)) if cols else ([],) * 3
