@@ -391,9 +391,9 @@ def joint_gap(fleet: Fleet, q0_pt: np.ndarray, share: float, work: BatchWork | N
 def joint_optimum(fleet: Fleet, lp, dominated_p: np.ndarray) -> float:
     """The emissions optimum [kg] of the joint LP ``lp`` of ``fleet``, in two solves of one HiGHS model: first with
     the shares of the ``dominated_p`` pairs [p] held at 0 (an LP about a seventh of the size; close to the optimum,
-    not at it: a dominated point's pool can use replicas that the availability minimum keeps on anyway, a few kg in
-    10^4), then with them free again, from that optimal basis (a few simplex iterations). The second is the whole
-    LP's optimum, as one solve of it finds, in a fraction of the time."""
+    not at it: a dominated point's pool can use replicas that the availability minimum keeps on anyway; up to 5 parts
+    in 10^5 above on world_2024_year's 15 January), then with them free again, from that optimal basis. The second is
+    the whole LP's optimum, as one solve of it finds, in about a quarter of the time."""
     from greenllm.serving.lp import FleetSolver
 
     held = np.flatnonzero(np.repeat(dominated_p, lp.lam.shape[1])).astype(np.int32)  # y[p, t] at column p n_t + t
