@@ -166,3 +166,77 @@ def test_shares_table_sums_days_and_sites_and_measures_savings_against_d0():
     assert table.loc[(0.5, "all"), "saving_total_usd"] == pytest.approx(0.0)
     sites = dx.sites_table(pd.DataFrame(rows))
     assert sites.loc[(sites.share == 0.5) & (sites.site == "a"), "change_vs_d0_kg"].item() == pytest.approx(-4.0)
+
+
+def test_the_joint_optimum_is_the_whole_lps_from_the_undominated_basis(small_day):
+    """joint_optimum solves the joint LP without the dominated pairs first, then with them from that basis: the
+    optimum of one solve of the whole LP (and never above the undominated LP's)."""
+    import dataclasses
+
+    from greenllm.serving.daily import dominated_pairs
+    from greenllm.serving.lp import FleetSolver, build_lp
+
+    fleet, _ = small_day
+    share = 0.25
+    inter = dataclasses.replace(fleet, queries_ikt=(1 - share) * fleet.queries_ikt)
+    lp = dx.joint_lp(inter, build_lp(inter), share * fleet.queries_ikt.sum(axis=(0, 1)), dx.batch_work(fleet))
+    dominated = dominated_pairs(fleet)
+    assert dominated.any()  # the instance has dominated points to hold back
+    whole = FleetSolver(inter, lp, relax=True)
+    whole.solve(("emissions_kg",))
+    upper = lp.col_upper.copy()
+    upper[:lp.n_y][np.repeat(dominated, lp.lam.shape[1])] = 0.0  # y[p, t] at column p n_t + t
+    undominated = FleetSolver(inter, dataclasses.replace(lp, col_upper=upper), relax=True)
+    undominated.solve(("emissions_kg",))
+    joint = dx.joint_optimum(inter, lp, dominated)
+    assert joint == pytest.approx(whole.stages["emissions_kg"], rel=1e-9)
+    assert joint <= undominated.stages["emissions_kg"] * (1 + 1e-9)
+
+
+def test_day_fleets_built_once_equal_fleets_built_per_day(tmp_path):
+    """day_fleets builds pools and pairs on the first day and moves them to the next days: every array equals the
+    fleet build_fleet makes for that day on its own."""
+    import dataclasses
+
+    from greenllm import year
+    from greenllm.inputs import load_scenario
+    from greenllm.serving import baselines
+    from greenllm.serving.catalogue import load_serving
+    from greenllm.serving.fleet import FleetOptions, build_fleet, size_renewables
+    from greenllm.synthetic import write_random_scenario
+
+    s = load_scenario(write_random_scenario(tmp_path / "s", n_areas=2, n_dcs=3, n_types=1, n_hours=72, seed=3))
+    options, catalogue = FleetOptions(queries_per_day=1e6, accelerators=("H100",)), load_serving()
+    moved = dx.day_fleets(s, [0, 1, 2], options, catalogue)
+    for day, fleet in enumerate(moved):
+        alone = build_fleet(year.day_scenario(s, day), catalogue, dx.study_options(options))
+        alone = size_renewables(alone, baselines.demand_proportional(alone))
+        for f in dataclasses.fields(alone):
+            a, b = getattr(alone, f.name), getattr(fleet, f.name)
+            if f.name == "load_up":
+                assert (a != b).nnz == 0
+            elif isinstance(a, np.ndarray):
+                np.testing.assert_array_equal(a, b, err_msg=f.name)
+            elif f.name != "scenario":
+                assert a == b, f.name
+    assert not np.array_equal(moved[0].installed_j, moved[1].installed_j) or not np.array_equal(
+        moved[0].queries_ikt, moved[1].queries_ikt)  # the days differ: the test compares derived values
+
+
+def test_a_fleet_moves_only_to_a_scenario_of_the_same_sites_and_round_trips(small_day):
+    import dataclasses
+
+    from greenllm.serving.fleet import on_demand
+
+    fleet, _ = small_day
+    with pytest.raises(InputError, match="same areas, sites and round trips"):
+        on_demand(fleet, dataclasses.replace(fleet.scenario, rtt_s=2 * fleet.scenario.rtt_s))
+
+
+def test_with_nothing_waiting_nothing_runs_and_nothing_is_carried():
+    import dataclasses
+
+    rooms = [dataclasses.replace(r, own_queries_t=np.zeros(24)) for r in two_days()]
+    ran, backlogs = dx.run_days(rooms)
+    assert all((z == 0).all() and z.shape == (2, 24) for z in ran)
+    assert all(b.queries == () for b in backlogs)

@@ -92,7 +92,7 @@ def point_table(config: Mapping, point_set: str, scenario: str, *, months: Seque
                 for mode in section.get("modes", ("perfect", "persistence")) for m in months]
     if point_set == "serving_year":
         return serving_year_points(config["serving_year"], months)
-    if point_set == "deferrable":  # one job per month, and one per day of the joint-model check
+    if point_set == "deferrable":  # one point per month, and one per day of the joint-model check
         section, serving = config["serving_deferrable"], serving_parameters(config)
         shares = [float(d) for d in section["shares"]]
         rows = [{"kind": "deferrable", "month": int(m), "days_per_month": int(section["days_per_month"]),

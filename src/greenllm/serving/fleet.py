@@ -310,8 +310,6 @@ def build_fleet(s: Scenario, catalogue: ServingCatalogue, options: FleetOptions)
         if name not in catalogue.accelerators:
             raise InputError(f"serving options, accelerators: {name!r} is not in {catalogue.path}")
     classes = catalogue.classes
-    share_k = np.array([c.share for c in classes])
-    queries_ikt = options.queries_per_day * demand_shares(s)[:, None, :] * share_k[None, :, None]
     accelerator_j = [options.accelerators[j % len(options.accelerators)] for j in range(s.n_dcs)]
     idle = np.array([catalogue.accelerators[a].idle_w for a in accelerator_j])
     colocated = options.prefill == "colocated"
@@ -357,7 +355,7 @@ def build_fleet(s: Scenario, catalogue: ServingCatalogue, options: FleetOptions)
     load_up = sp.csr_matrix((load_s, (load_u, load_p)), shape=(len(pools.rows), len(rows)))
     batch_limits = np.unique(np.array(cols[4]))
     fleet = Fleet(s, catalogue, options, [c.name for c in classes], accelerator_j, np.zeros(s.n_dcs),
-                  np.zeros(s.n_dcs), queries_ikt, np.zeros((s.n_dcs, s.n_hours)),
+                  np.zeros(s.n_dcs), np.zeros((s.n_areas, len(classes), s.n_hours)), np.zeros((s.n_dcs, s.n_hours)),
                   np.array(pool_cols[0]), list(pool_cols[1]), np.array(pool_cols[2]), np.array(pool_cols[3], float),
                   np.array(pool_cols[4], float), np.array(pool_cols[5], float),
                   np.array(cols[0]), np.array(cols[1]), np.array(cols[2]), list(cols[3]), np.array(cols[4]),
@@ -371,9 +369,22 @@ def build_fleet(s: Scenario, catalogue: ServingCatalogue, options: FleetOptions)
         i, k = np.argwhere(~served)[0]
         raise InputError(f"serving: no site and operating point meets the SLO of class {classes[k].name} from area "
                          f"{s.area_names[i]}")
+    return on_demand(fleet, s)
+
+
+def on_demand(fleet: Fleet, s: Scenario) -> Fleet:
+    """``fleet``'s pools and pairs on scenario ``s`` of the same areas, sites and round trips (another day of a
+    year): its demand, installed accelerators (:func:`installed_accelerators`) and power caps, as :func:`build_fleet`
+    derives them from ``s``; renewables are sized by :func:`size_renewables`."""
+    if s is not fleet.scenario and (s.area_names != fleet.scenario.area_names or s.dc_names != fleet.scenario.dc_names
+                                    or not np.array_equal(s.rtt_s, fleet.scenario.rtt_s)):
+        raise InputError("serving: a fleet moves only to a scenario of the same areas, sites and round trips")
+    o, share_k = fleet.options, np.array([c.share for c in fleet.catalogue.classes])
+    fleet = dataclasses.replace(fleet, scenario=s, notes=[], renewable_kwh_jt=np.zeros((s.n_dcs, s.n_hours)),
+                                queries_ikt=o.queries_per_day * demand_shares(s)[:, None, :] * share_k[None, :, None])
     fleet.installed_j = installed_accelerators(fleet)
-    tdp = np.array([catalogue.accelerators[a].tdp_w for a in accelerator_j])
-    fleet.power_cap_w_j = options.power_cap_share * fleet.installed_j * tdp * (1 + fleet.host) * s.pue
+    tdp = np.array([fleet.catalogue.accelerators[a].tdp_w for a in fleet.accelerator_j])
+    fleet.power_cap_w_j = o.power_cap_share * fleet.installed_j * tdp * (1 + fleet.host) * s.pue
     return fleet
 
 
