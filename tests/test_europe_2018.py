@@ -319,6 +319,22 @@ def test_day_zero_of_a_multi_day_build_is_the_one_day_build(three_days, built):
                                       obj=name)
 
 
+def test_recourse_without_presolve_realises_what_presolved_recourse_realises(three_days, monkeypatch):
+    """The year's recourse re-solves skip HiGHS's presolve (year.RECOURSE_PRESOLVE, for speed): on real days whose
+    forecast plans break limits they re-dispatch the same hours and realise the same costs, emissions and water."""
+    from greenllm import year
+
+    folder, _ = three_days
+    fast = year.run_year(folder, modes=["persistence", "demand_only"])
+    monkeypatch.setattr(year, "RECOURSE_PRESOLVE", True)
+    presolved = year.run_year(folder, modes=["persistence", "demand_only"])
+    assert fast["redispatched_hours"].sum() > 0  # the comparison covers re-solves
+    assert fast["redispatched_hours"].tolist() == presolved["redispatched_hours"].tolist()
+    assert fast["status"].tolist() == presolved["status"].tolist()
+    for column in year.VALUE_COLUMNS:
+        np.testing.assert_allclose(fast[column], presolved[column], rtol=1e-9, err_msg=column)
+
+
 def test_each_day_draws_its_own_demand_from_seed_plus_day(three_days):
     """Day k follows the paper's recipe on its own date with RandomState(42 + k) (recipe.DAILY_RECIPE)."""
     from greenllm.data import regions as registry

@@ -411,7 +411,9 @@ def test_deferrable_serving_is_one_row_per_month_and_one_per_day_of_the_joint_ch
 def test_the_year_has_one_row_per_mode_and_month_and_the_scheme_set_follows_the_scenario(config):
     rows = ex.point_table(config, "year", "europe_2018_year", months=[1, 2])
     modes = config["year"]["modes"]
-    assert [(r["mode"], r["month"]) for r in rows] == [(mode, month) for mode in modes for month in (1, 2)]
+    assert [(r["mode"], r["month"]) for r in rows] == [(mode, month) for month in (1, 2) for mode in modes]
+    # a batch of as many points as modes is one month: the modes that re-dispatch spread evenly over the jobs
+    assert [{r["mode"] for r in batch} for batch in ex.batches(rows, len(modes))] == [set(modes)] * 2
     assert [list(r["schemes"]) for r in ex.point_table(config, "schemes", "paper_v1")] == [
         [n] for n in config["base_case"]]
     assert [list(r["schemes"]) for r in ex.point_table(config, "schemes", "europe_2018")] == [

@@ -87,6 +87,7 @@ class WarmStart:
         return (lp.n_cols, lp.n_rows, hash(lp.row_start.tobytes()), hash(lp.row_index.tobytes()))
 
     def apply(self, backend, lp: LinearProgram) -> None:
+        backend.keep_first_basis = True  # for keep(), after the solve
         if self.basis is not None and self.structure == self._structure(lp) and backend.set_basis(self.basis):
             self.used += 1
 
@@ -304,6 +305,7 @@ def solve(
     time_limit_s: float | None = None,
     warm_start: WarmStart | None = None,
     diagnose: bool = True,
+    presolve: bool = True,
 ) -> Result:
     """Solve ``scenario`` under ``scheme``; see the module docstring. Raises InfeasibleError with a diagnosis.
 
@@ -350,7 +352,7 @@ def solve(
     def new_backend():
         if use_gurobi:
             return GurobiBackend(lp, threads=threads)
-        return HighsBackend(lp, threads=threads, time_limit_s=time_limit_s)
+        return HighsBackend(lp, threads=threads, time_limit_s=time_limit_s, presolve=presolve)
 
     warm = warm_start is not None and not use_gurobi and not milp
     backend = new_backend()

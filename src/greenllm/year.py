@@ -81,6 +81,11 @@ BREAK_TOLERANCE = 1e-4
 """An excess above this (kW, L, resource units, s or queries, summed over the hour) counts as a broken limit."""
 EXCESS_KEYS = ("grid_excess_kw", "water_excess_l", "resource_excess", "delay_cap_excess_s",
                "capacity_excess_accelerators", "slo_violating_queries", "unservable_queries")
+RECOURSE_PRESOLVE = False
+"""Whether HiGHS presolves the recourse re-solves (hours t..23 of a day, thousands in a year): on these small LPs
+presolving takes about as long as the simplex, and they reach the same allocations without it (to 10^-10 relative
+over the 365 days of ``europe_2018_year``; ``tests/test_europe_2018.py``). The day-ahead plans are presolved as every
+other solve: a day whose plan has several optima may otherwise end at another of them."""
 START_KEYS = ("start_date", "start_utc", "start")
 DEFAULT_START = "2024-01-01"
 
@@ -356,7 +361,7 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
         x_plan, f = None, None
     costing = formulation if f is None else f  # the plan's formulation (per-query: its hardware and SLO inputs)
     def solve_hours(part: Scenario) -> np.ndarray:
-        return solve(part, scheme, **solve_kwargs, diagnose=False).x
+        return solve(part, scheme, **solve_kwargs, diagnose=False, presolve=RECOURSE_PRESOLVE).x
 
     ran = operate(actual, decide_on, x_plan, solve_hours, costing)
     row["redispatched_hours"] = len(ran["redispatched"])

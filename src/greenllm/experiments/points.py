@@ -86,10 +86,12 @@ def point_table(config: Mapping, point_set: str, scenario: str, *, months: Seque
                  "mix_label": m.get("label", m["name"]), "schemes": _specs(config, section["schemes"])}
                 for m in section["mixes"]]
     if point_set == "year":
+        # month by month, all modes of a month together: a mode that forecasts demand re-dispatches hours and costs
+        # about three times another, so batches of whole months cost about the same
         section = config["year"]
         return [{"kind": "year", "schemes": _specs(config, [section["scheme"]]), "mode": mode, "month": int(m),
                  "formulation": section.get("formulation", "paper")}
-                for mode in section.get("modes", ("perfect", "persistence")) for m in months]
+                for m in months for mode in section.get("modes", ("perfect", "persistence"))]
     if point_set == "serving_year":
         return serving_year_points(config["serving_year"], months)
     if point_set == "deferrable":  # one point per month, and one per day of the joint-model check
