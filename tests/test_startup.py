@@ -1,0 +1,69 @@
+"""What a process imports before it works: the `greenllm` command line and a notebook's first cell import no more
+than they use (benchmarks/bench_notebook_startup.py measures the CPU this saves in every plot job)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def imported_after(code: str) -> set[str]:
+    """Top-level module names imported by a fresh interpreter after running ``code``."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run([sys.executable, "-c", script], cwd=SRC, check=True, capture_output=True, text=True)
+    return set(json.loads(out.stdout.splitlines()[-1]))
+
+
+def test_command_line_parser_builds_without_pandas_or_the_models():
+    modules = imported_after("from greenllm.cli import build_parser; build_parser()")
+    assert not modules & {"pandas", "scipy", "highspy", "papermill", "matplotlib"}
+
+
+def test_experiments_import_their_modules_on_first_use():
+    code = ("import sys\nfrom greenllm import experiments as ex\nex.read_records\n"
+            "assert 'greenllm.solve' not in sys.modules, 'reading records imported the solver'\n"
+            "ex.scheme_table\nassert 'greenllm.solve' in sys.modules")
+    imported_after(code)
+
+
+def test_every_exported_experiment_name_resolves_to_its_module():
+    from greenllm import experiments as ex
+
+    for name in ex.__all__:
+        value = getattr(ex, name)
+        module = getattr(value, "__module__", None)
+        if module is not None and module.startswith("greenllm.experiments."):
+            assert module == f"greenllm.experiments.{ex.MODULE_OF[name]}", name
+    assert "paper" not in ex.__all__
+
+
+def test_unknown_experiment_name_is_an_attribute_error():
+    from greenllm import experiments as ex
+
+    try:
+        ex.no_such_experiment
+    except AttributeError as err:
+        assert "no_such_experiment" in str(err)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_notebook_job_imports_papermill_without_its_remote_handlers():
+    modules = imported_after("from greenllm.pipeline.notebook_job import UNUSED_HANDLERS, modules_left_out\n"
+                             "with modules_left_out(UNUSED_HANDLERS):\n    import papermill")
+    assert "papermill" in modules
+    assert "pyarrow" not in modules
+
+
+def test_modules_left_out_are_importable_again_after_the_block():
+    from greenllm.pipeline.notebook_job import modules_left_out
+
+    name = "greenllm_test_absent_module"
+    with modules_left_out([name, "json"]):
+        assert sys.modules[name] is None
+        assert sys.modules["json"] is json  # an imported module stays as it is
+    assert name not in sys.modules
