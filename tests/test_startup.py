@@ -67,3 +67,31 @@ def test_modules_left_out_are_importable_again_after_the_block():
         assert sys.modules[name] is None
         assert sys.modules["json"] is json  # an imported module stays as it is
     assert name not in sys.modules
+
+
+def test_notebook_job_kernel_is_ipykernel_without_its_debugger(tmp_path, monkeypatch):
+    """The job's kernel (greenllm.pipeline.kernel) has no debugpy and otherwise starts as ipykernel's launcher does:
+    the same shell, working folder and import path."""
+    import argparse
+
+    import nbformat
+
+    from greenllm.pipeline import notebook_job
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                           "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_code_cell("x = 0", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import os, sys\nprint(repr(sys.modules.get('debugpy')), os.getcwd(), "
+                                          "get_ipython().__class__.__name__, sys.path, sep='|')")]
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+
+    def printed(launcher: str) -> list[str]:
+        monkeypatch.setattr(notebook_job, "KERNEL_LAUNCHER", ("ipykernel_launcher", launcher))
+        args = argparse.Namespace(notebook=str(tmp_path / "nb.ipynb"), executed=str(tmp_path / "out.ipynb"),
+                                  parameters="{}", cwd=str(tmp_path))
+        assert notebook_job.run(args) == 0
+        return nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[-1].outputs[0]["text"].split("|")
+
+    job, stock = printed("greenllm.pipeline.kernel"), printed("ipykernel_launcher")
+    assert job[0] == "None" and stock[0] != "None"
+    assert job[1:] == stock[1:] and job[1] == str(tmp_path)

@@ -20,11 +20,13 @@ import tempfile
 from pathlib import Path
 
 KERNEL = "python3"
+KERNEL_LAUNCHER = ("ipykernel_launcher", "greenllm.pipeline.kernel")
+"""The kernel spec's launcher module and the one the job runs instead: the same kernel without its debugger."""
 
 
 def ipc_kernel_manager(socket_dir: str | Path):
     """A kernel manager class whose kernel sockets are files under ``socket_dir`` (one folder per run, so no two
-    kernels share a name) instead of TCP ports."""
+    kernels share a name) instead of TCP ports, and whose kernel starts through :mod:`greenllm.pipeline.kernel`."""
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
@@ -34,6 +36,11 @@ def ipc_kernel_manager(socket_dir: str | Path):
         @default("ip")
         def _ip_default(self) -> str:
             return str(Path(socket_dir) / "kernel")
+
+        def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
+            launcher, replacement = KERNEL_LAUNCHER
+            command = super().format_kernel_cmd(extra_arguments)
+            return [replacement if part == launcher else part for part in command]
 
     return IPCKernelManager
 
