@@ -95,3 +95,49 @@ def test_notebook_job_kernel_is_ipykernel_without_its_debugger(tmp_path, monkeyp
     job, stock = printed("greenllm.pipeline.kernel"), printed("ipykernel_launcher")
     assert job[0] == "None" and stock[0] != "None"
     assert job[1:] == stock[1:] and job[1] == str(tmp_path)
+
+
+def test_plots_set_the_look_without_importing_seaborn():
+    modules = imported_after("from greenllm import plots\nfrom greenllm.serving import plots as s, season_plots\n"
+                             "plots.setup()\nplots.scheme_colors(['M0'])")
+    assert "seaborn" not in modules  # nor, through it, scipy.stats
+
+
+THEME_STATE = """
+import json, matplotlib
+matplotlib.use("Agg")
+import matplotlib.colors as mc
+{apply}
+rc = {{k: repr(v) for k, v in matplotlib.rcParams.items()}}
+print(json.dumps({{"rc": rc, "codes": {{c: mc.to_rgba(c) for c in "bgrmyck"}}}}))
+"""
+
+
+def theme_state(apply: str) -> dict:
+    script = THEME_STATE.format(apply=apply)
+    out = subprocess.run([sys.executable, "-c", script], cwd=SRC, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def test_theme_is_what_seaborns_set_theme_sets():
+    """greenllm.plots.theme holds seaborn's theme call as matplotlib settings: the same rcParams (but the default
+    colour map only seaborn registers), colour cycle and colour codes, in a fresh process and over changed ones."""
+    seaborn_call = ("import seaborn as sns\n"
+                    "sns.set_theme(context='paper', style='whitegrid', palette='colorblind', font_scale=1.1)")
+    ours = "from greenllm.plots import theme\ntheme.apply()"
+    changed = "matplotlib.rcParams.update({'axes.facecolor': 'red', 'font.size': 20.0, 'xtick.direction': 'in'})\n"
+    for before in ("", changed):
+        expected, got = theme_state(before + seaborn_call), theme_state(before + ours)
+        assert expected["rc"].pop("image.cmap") == "'rocket'"
+        assert got["rc"].pop("image.cmap") == "'viridis'"
+        assert got == expected
+
+
+def test_palette_colors_are_seaborns_colorblind_palette():
+    import seaborn as sns
+
+    from greenllm.plots.theme import PALETTE, palette_colors
+
+    for n in (1, 3, 10, 12):
+        assert palette_colors(n) == list(sns.color_palette(PALETTE, n))
+    assert palette_colors() == list(sns.color_palette(PALETTE))
