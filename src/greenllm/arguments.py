@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from greenllm.errors import InputError
-from greenllm.inputs import SCALABLE_FIELDS
+from greenllm.fields import SCALABLE_FIELDS
 
 MAX_NUMBER_CHARS = 40  # longer than any float's shortest repr (about 24 characters)
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")

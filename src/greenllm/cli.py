@@ -25,7 +25,7 @@ from greenllm.arguments import parse_non_negative as _non_negative
 from greenllm.arguments import parse_scale as _scale
 from greenllm.arguments import parse_weights as _weights
 from greenllm.errors import GreenLLMError, InputError
-from greenllm.inputs import SCALABLE_FIELDS
+from greenllm.fields import SCALABLE_FIELDS
 from greenllm.options import add_option_arguments, options_from_args
 
 COMMANDS = (("greenllm.data.cli", "add_data_commands"), ("greenllm.experiments.cli", "register"),

@@ -67,6 +67,18 @@ FIELDS: dict[str, Field] = {
     "slo_s": Field("type_slo.csv", "s", 0.0, 1e6, exclusive=True, doc="per-query latency SLO"),
 }
 
+SCALABLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "price": ("price_usd_per_kwh",),
+    "carbon": ("carbon_kg_per_kwh",),  # intensity only; the carbon tax is unchanged
+    "renewable": ("renewable_kw",),
+    "demand": ("queries",),
+    "energy_per_token": ("energy_in_kwh_per_token", "energy_out_kwh_per_token"),
+    "delay_penalty": ("delay_penalty_usd_per_s",),
+    "water_budget": ("water_budget_l",),
+}
+"""Fields that ``Scenario.scaled`` (and ``greenllm solve --scale FIELD=FACTOR``) can multiply: scale name -> the
+fields it multiplies. Here rather than in :mod:`greenllm.inputs` so the command line names them without pandas."""
+
 LP_MAGNITUDE_LIMIT = 1e15
 """Largest |coefficient|, bound or cost the LP may hold; HiGHS reads 1e20 and above as infinity, and a model whose
 numbers span more than about 1e15 is beyond double precision's reach anyway."""

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from greenllm.errors import InputError, OutputError
-from greenllm.fields import FIELDS, check_arrays, check_number, count_is, out_of_range, plural, violations
+from greenllm.fields import (FIELDS, SCALABLE_FIELDS, check_arrays, check_number, count_is, out_of_range, plural,
+                             violations)
 from greenllm.hardware import Catalogue, load_catalogue
 from greenllm.options import deprecated_scalars
 from greenllm.folders import build_lock, staging_folder, swap_in
@@ -77,16 +78,6 @@ PROVENANCE_FILE = "provenance.json"
 SET_FILES = {"area": "areas", "dc": "datacenters", "type": "query_types"}
 NAME_COLUMNS = {"areas": ("city", "name"), "datacenters": ("name",), "query_types": ("name",)}
 
-# Fields that `Scenario.scaled` (and `greenllm solve --scale FIELD=FACTOR`) can multiply.
-SCALABLE_FIELDS = {
-    "price": ("price_usd_per_kwh",),
-    "carbon": ("carbon_kg_per_kwh",),  # intensity only; the carbon tax is unchanged
-    "renewable": ("renewable_kw",),
-    "demand": ("queries",),
-    "energy_per_token": ("energy_in_kwh_per_token", "energy_out_kwh_per_token"),
-    "delay_penalty": ("delay_penalty_usd_per_s",),
-    "water_budget": ("water_budget_l",),
-}
 
 
 @dataclass(frozen=True)

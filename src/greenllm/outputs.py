@@ -30,11 +30,14 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from greenllm.errors import OutputError
+
+if TYPE_CHECKING:  # the writers take frames; writing a file or JSON does not need pandas (the CLI starts without it)
+    import pandas as pd
 
 SIGNIFICANT_DIGITS = 10
 """Significant digits of every float in a committed CSV table or figure-data file."""
@@ -126,9 +129,11 @@ difference of two equal optima (e.g. 2.2e-14 where the exact value is 0) is nois
 def csv_text(frame: pd.DataFrame) -> str:
     """The CSV text of ``frame`` (no index, ``\\n`` line ends, floats with :data:`SIGNIFICANT_DIGITS` significant
     digits; -0.0, and round-off below :data:`ZERO_RELATIVE` of the column's largest magnitude, are written as 0)."""
+    from pandas.api.types import is_float_dtype
+
     frame = frame.copy()
     for column in frame.columns:
-        if pd.api.types.is_float_dtype(frame[column]):
+        if is_float_dtype(frame[column]):
             values = frame[column].to_numpy(dtype=float, copy=True)
             finite = np.abs(values[np.isfinite(values)])
             if finite.size:

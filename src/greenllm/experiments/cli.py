@@ -35,15 +35,13 @@ def register(subparsers) -> None:
     add_option_arguments(run, formulation=False)  # the formulation is a property of each point
     run.set_defaults(func=_run)
 
-    from greenllm.year import MODES
-
     year = subparsers.add_parser("year", help="a year of operation in daily windows",
                                  description="Solve daily windows of a multi-day folder and aggregate them.")
     commands = year.add_subparsers(dest="year_command", required=True)
     w = commands.add_parser("window", help="solve one day; write its record")
     w.add_argument("scenario")
     w.add_argument("--day", type=int, required=True)
-    w.add_argument("--mode", choices=MODES, default="perfect")
+    w.add_argument("--mode", default="perfect", help="forecast mode, one of greenllm.year.MODES (default perfect)")
     w.add_argument("--scheme", default="weighted")
     w.add_argument("--weights", type=parse_weights, default=(1 / 3, 1 / 3, 1 / 3))
     w.add_argument("--order", type=lambda t: tuple(t.split(",")), default=None)

@@ -32,6 +32,7 @@ from greenllm.plots.common import (
     mark_stand_ins,
     metric_label,
     note_determined,
+    palette_colors,
     save,
     save_table,
     scheme_colors,
@@ -76,8 +77,8 @@ __all__ = [
     "FORMULATION_LABELS", "HOUR_LABEL", "INFEASIBLE_LABEL", "LOCAL_HOUR", "MIXED_HOUR", "MODE_LABELS", "MONTH_NAMES",
     "PALETTE", "RECIPE_HOUR", "UTC_HOUR", "YEAR_LINE_MODES", "allocation", "any_metric_label", "formulation_latency",
     "formulations", "hardware_mix", "hour_label", "hour_runs", "hourly", "inputs_dc_hour", "inputs_demand",
-    "latency_ecdf", "log_label", "mark_stand_ins", "metric_label", "note_determined", "pareto", "peak_hours",
-    "result_clock", "save", "save_table", "scaling", "scheme_bars", "scheme_colors", "scheme_costs",
+    "latency_ecdf", "log_label", "mark_stand_ins", "metric_label", "note_determined", "palette_colors", "pareto",
+    "peak_hours", "result_clock", "save", "save_table", "scaling", "scheme_bars", "scheme_colors", "scheme_costs",
     "series_palette", "setup", "sweep", "sweep_levels", "time_bases", "tolerance_tradeoff", "water_budget",
     "water_per_scheme", "year_forecast_cost", "year_monthly",
 ]

@@ -15,13 +15,11 @@ matplotlib.use("Agg")  # files only; in a notebook `save` shows the written PNG 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
 
 from greenllm import outputs  # noqa: E402
 from greenllm.experiments import METRICS, PAPER_SCHEMES  # noqa: E402
-
-PALETTE = "colorblind"
-"""Seaborn's colour-blind-safe qualitative palette (10 colours), used for every figure."""
+from greenllm.plots import theme  # noqa: E402
+from greenllm.plots.theme import PALETTE, palette_colors  # noqa: E402
 
 FIELD_LABELS: dict[str, str] = {
     "renewable": "Scale factor of on-site renewables $\\Psi_{P^w}$ [-]",
@@ -60,7 +58,11 @@ def log_label(label: str) -> str:
 
 def series_palette(n: int) -> list[tuple]:
     """n colours without repeats: the colour-blind-safe palette up to its 10 colours, evenly spaced hues beyond."""
-    return sns.color_palette(PALETTE, n) if n <= 10 else sns.color_palette("husl", n)
+    if n <= 10:
+        return palette_colors(n)
+    import seaborn as sns  # only here: seaborn's husl hues
+
+    return sns.color_palette("husl", n)
 
 
 DETERMINED_NOTE = ("What a scheme's objective leaves open is fixed by the determining stages: "
@@ -100,13 +102,13 @@ def foot_note(fig, text: str, gid: str, color) -> None:
 
 
 def setup() -> None:
-    """The common look: seaborn whitegrid theme with the colour-blind-safe palette."""
-    sns.set_theme(context="paper", style="whitegrid", palette=PALETTE, font_scale=1.1)
+    """The common look: seaborn's whitegrid theme with the colour-blind-safe palette (:mod:`greenllm.plots.theme`)."""
+    theme.apply()
 
 
 def scheme_colors(names: Iterable[str]) -> dict[str, tuple]:
     """A fixed colour per scheme name: the paper's schemes keep theirs in every figure, others follow."""
-    palette = sns.color_palette(PALETTE, 10)
+    palette = palette_colors(10)
     known = list(PAPER_SCHEMES)
     extra = [n for n in dict.fromkeys(names) if n not in known]
     order = known + extra

@@ -8,16 +8,16 @@ from collections.abc import Iterable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from greenllm.plots.common import (
-    FORMULATION_COLORS, FORMULATION_LABELS, PALETTE, all_zero, any_metric_label, log_label, panel_grid,
+    FORMULATION_COLORS, FORMULATION_LABELS, all_zero, any_metric_label, log_label, panel_grid,
     plain_log_ticks, scheme_colors, wrap_ticks, zero_note,
 )
+from greenllm.plots.theme import palette_colors
 
 
 def _formulation_palette(names: Iterable[str]) -> dict[str, tuple]:
-    palette = sns.color_palette(PALETTE, 10)
+    palette = palette_colors(10)
     return {FORMULATION_LABELS.get(n, n): palette[FORMULATION_COLORS.get(n, 7)] for n in dict.fromkeys(names)}
 
 
@@ -136,7 +136,7 @@ def formulation_latency(latency: pd.DataFrame, claim_s: float = 2.0,
                                       "slo_max_s": slo_high, "claim_s": claim_s}))
     data = pd.concat(rows, ignore_index=True)
     fig, axes, _ = panel_grid(len(formulations_present), ncols=len(formulations_present), width=4.6, height=3.8)
-    palette = sns.color_palette(PALETTE, 10)
+    palette = palette_colors(10)
     for ax, formulation in zip(axes, formulations_present, strict=True):
         part = data[data["formulation"] == formulation]
         if np.isfinite(slo_low):
@@ -180,7 +180,7 @@ def hardware_mix(records: pd.DataFrame,
     out = pd.DataFrame(rows)
     others = [m for m in dict.fromkeys(data["mix"]) if m != reference]
     fig, axes, _ = panel_grid(len(drawn), ncols=min(len(drawn), 3), width=4.2, height=4.4)
-    palette = sns.color_palette(PALETTE, 10)
+    palette = palette_colors(10)
     group_colors: dict[str, tuple] = {}  # one colour per group of schemes, the same in every panel
     for ax, metric in zip(axes, drawn, strict=True):
         part = out[(out["metric"] == metric) & out["mix"].isin(others)]

@@ -1,5 +1,8 @@
 """Figures of a scenario's inputs: the data centres' hourly carbon intensity, price and on-site renewables (each on
-its own clock), and the demand by user area and query type."""
+its own clock), and the demand by user area and query type.
+
+The figures seaborn draws import it where they draw (its import brings scipy.stats, which the other figures'
+notebooks do without)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 
 from greenllm.plots.common import (
     LOCAL_HOUR, MIXED_HOUR, UTC_HOUR, hour_label, legend_below, series_palette, subplots,
@@ -76,6 +78,8 @@ def inputs_dc_hour(dc_hour: pd.DataFrame, peak: Sequence[int] = (),
     as aligned. ``peak``: the hours of a tariff's price peak shared by every site (a recipe's time-of-use band),
     shaded on a local clock only; market prices on UTC hours across time zones have no one peak, so none is drawn.
     Every data centre has its own colour (more than 10 sites: evenly spaced hues)."""
+    import seaborn as sns
+
     panels = [("carbon_kg_per_kwh", "Carbon intensity [kg CO2e/kWh]"),
               ("price_usd_per_kwh", "Electricity price [$/kWh]"),
               ("renewable_kw", "On-site renewables [kW]")]
@@ -104,6 +108,8 @@ def inputs_demand(demand: pd.DataFrame, clock: str | None = None) -> tuple[plt.F
     """Queries per hour by user area (summed over types) and by query type (summed over areas), axes from 0, with
     the generator's floor (the smallest queries per (area, type, hour), times the number of summed series) drawn
     and the share of values sitting on it stated. ``clock``: the clock of the demand's hours (UTC, local)."""
+    import seaborn as sns
+
     floor = float(demand["queries"].min())
     at_floor = float((demand["queries"] == floor).mean())
     by_area = demand.groupby(["hour", "area_name"], as_index=False, sort=False)["queries"].sum()

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 
 from greenllm.plots.common import (
-    FORMULATION_COLORS, FORMULATION_LABELS, PALETTE, legend_below, log_label, metric_label, plain_log_ticks, subplots,
+    FORMULATION_COLORS, FORMULATION_LABELS, legend_below, log_label, metric_label, plain_log_ticks, subplots,
 )
+from greenllm.plots.theme import palette_colors
 
 
 MODE_LABELS: dict[str, str] = {"perfect": "perfect foresight", "forecast": "persistence forecast (previous day)",
@@ -31,7 +31,7 @@ def year_monthly(monthly: pd.DataFrame, metrics: Sequence[str] = ("total_usd", "
     data = monthly[monthly["mode"].isin(modes)].copy()
     modes = [m for m in modes if m in set(data["mode"])]
     data = data.sort_values(["mode", "month"], key=lambda c: c.map(modes.index) if c.name == "mode" else c)
-    palette = sns.color_palette(PALETTE, 10)
+    palette = palette_colors(10)
     fig, axes = subplots(len(metrics) + 1, width=3.9, height=3.6)
     months = sorted(data["month"].unique())
     for ax, metric in zip(axes, [*metrics, "redispatched_hours"], strict=True):
@@ -63,7 +63,7 @@ def year_forecast_cost(value: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
               ("extra_emissions_pct", "Extra emissions over perfect [%]"),
               ("extra_water_pct", "Extra water over perfect [%]"),
               ("redispatched_hours", "Hours re-dispatched [h/year]")]
-    palette = sns.color_palette(PALETTE, 10)
+    palette = palette_colors(10)
     colors = [palette[n % 10] for n in range(len(data))]
     fig, axes = subplots(len(panels), width=3.6, height=4.2)
     for ax, (column, label) in zip(axes, panels, strict=True):
@@ -92,7 +92,7 @@ def scaling(frame: pd.DataFrame, exponents: pd.DataFrame | None = None) -> tuple
     net = "baseline_mb" in data
     if net:
         data["net_peak_mb"] = data["peak_mb"] - data["baseline_mb"]
-    palette = sns.color_palette(PALETTE, 10)
+    palette = palette_colors(10)
     names = list(dict.fromkeys(frame["formulation"]))
     colors = {name: palette[FORMULATION_COLORS.get(name.removesuffix("_loose"), 2) + 2 * name.endswith("_loose")]
               for name in names}

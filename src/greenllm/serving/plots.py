@@ -12,9 +12,8 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
-from greenllm.plots import PALETTE
+from greenllm.plots import palette_colors
 from greenllm.serving.experiments import feasible
 
 # metric -> (axis label, divisor from the table's unit to the axis unit)
@@ -51,7 +50,7 @@ def policies(table: pd.DataFrame):
     data = table[["policy", "kind", *POLICY_METRICS]].copy()
     fig, axes = plt.subplots(1, len(POLICY_METRICS), figsize=(4.2 * len(POLICY_METRICS), 0.38 * len(data) + 1.6),
                              sharey=True)
-    colors = {"baseline": "0.6", "optimised": sns.color_palette(PALETTE)[0]}
+    colors = {"baseline": "0.6", "optimised": palette_colors()[0]}
     y = np.arange(len(data))
     for ax, (metric, (label, unit)) in zip(axes, POLICY_METRICS.items(), strict=True):
         values = data[metric].to_numpy(float) / unit
@@ -90,7 +89,7 @@ def fronts(front: pd.DataFrame, table: pd.DataFrame):
         for c, measure in enumerate(measures):
             ax = axes[r, c]
             part = front[(front["objective"] == objective) & (front["measure"] == measure)]
-            ax.plot(part["epsilon_s"], part[objective] / unit, "o-", color=sns.color_palette(PALETTE)[0],
+            ax.plot(part["epsilon_s"], part[objective] / unit, "o-", color=palette_colors()[0],
                     label="optimised")
             for _, b in base.iterrows():
                 ax.scatter(b[measure], b[objective] / unit, color="0.45", marker=markers[b["policy"]], s=28,
@@ -111,7 +110,7 @@ def validation(rows: pd.DataFrame):
     policies_ = list(dict.fromkeys(data["policy"]))
     fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels), 0.3 * len(policies_) + 1.9), sharey=True,
                              squeeze=False)
-    colors = {"baseline": "0.45", "optimised": sns.color_palette(PALETTE)[0]}
+    colors = {"baseline": "0.45", "optimised": palette_colors()[0]}
     y = np.arange(len(policies_))
     for ax, (reference, metric) in zip(axes[0], panels, strict=True):
         part = data[(data["reference"] == reference) & (data["metric"] == metric)].set_index("policy").loc[policies_]

@@ -11,9 +11,8 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
-from greenllm.plots import MONTH_NAMES, PALETTE
+from greenllm.plots import MONTH_NAMES, palette_colors
 from greenllm.plots.common import legend_below, subplots
 from greenllm.serving.seasons import PERFECT
 
@@ -37,7 +36,7 @@ def monthly(table: pd.DataFrame, mode: str = PERFECT, metrics: Sequence[str] = (
     data = table[((table["kind"] == "optimised") & (table["mode"] == mode)) | (table["kind"] == "baseline")]
     data = data.sort_values(["kind", "policy", "month"], ascending=[False, True, True]).reset_index(drop=True)
     fig, axes = subplots(len(metrics), width=4.2, height=3.6)
-    colors = sns.color_palette(PALETTE, 10)
+    colors = palette_colors(10)
     optimised = list(dict.fromkeys(data.loc[data["kind"] == "optimised", "policy"]))
     base = list(dict.fromkeys(data.loc[data["kind"] == "baseline", "policy"]))
     months = sorted(data["month"].unique())
@@ -81,7 +80,7 @@ def margins(table: pd.DataFrame, mode: str = PERFECT, year: int | None = None):
     data = table[(table["mode"] == mode) & (table["days_compared"] > 0)].reset_index(drop=True)
     schemes = list(dict.fromkeys(data["scheme"]))
     fig, axes = subplots(max(len(schemes), 1), width=3.6, height=3.4, sharey=True)
-    color = sns.color_palette(PALETTE)[0]
+    color = palette_colors()[0]
     for ax, scheme in zip(axes, schemes, strict=False):
         part = data[data["scheme"] == scheme]
         ax.vlines(part["month"], 100 * part["saving_min"], 100 * part["saving_max"], color=color, lw=2.5, alpha=0.45,
@@ -108,7 +107,7 @@ def value_of_information(table: pd.DataFrame):
     schemes = list(dict.fromkeys(data["scheme"]))
     modes = list(dict.fromkeys(data["mode"]))
     fig, axes = subplots(max(len(schemes), 1), width=3.8, height=0.36 * len(modes) + 1.9, sharey=True)
-    colors = sns.color_palette(PALETTE, 10)
+    colors = palette_colors(10)
     y = {mode: n for n, mode in enumerate(modes)}
     for ax, scheme in zip(axes, schemes, strict=False):
         part = data[data["scheme"] == scheme]
