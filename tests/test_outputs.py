@@ -1,5 +1,6 @@
 """Committed outputs are byte-identical across reruns (greenllm.outputs), and written files follow the umask."""
 
+import io
 import os
 import stat
 from pathlib import Path
@@ -160,3 +161,24 @@ def test_committed_tables_hold_no_machine_timing():
         header = path.read_text().splitlines()[0].lower().split(",")
         found += [f"{path.relative_to(repo)}: {c}" for c in header if any(w in c for w in TIMING_WORDS)]
     assert not found, found
+
+
+def test_noise_below_the_written_digits_does_not_move_a_pixel():
+    # another CPU may give a solver result that differs in its last bit; a figure draws the numbers its CSV holds
+    rng = np.random.default_rng(3)
+    factors = [0.1, 0.4, 0.7, 1.0, 1.3]
+    frame = pd.DataFrame([{"scheme": s, "label": s, "field": "carbon", "factor": f, "status": "optimal",
+                           "total_usd": 390.0 + 5 * f + (s == "M1") * 1e-9, "emissions_kg": 40.0 + 300 * f}
+                          for s in ("M0", "M1", "M2") for f in factors])
+    noisy = frame.assign(total_usd=frame["total_usd"] * (1 + rng.choice([-1, 1], len(frame)) * 2.2e-16),
+                         emissions_kg=frame["emissions_kg"] * (1 + rng.choice([-1, 1], len(frame)) * 4.4e-16))
+    assert not noisy.equals(frame)
+    pngs = []
+    for data in (frame, noisy):
+        fig, _ = plots.sweep(data, ["total_usd", "emissions_kg"], "carbon")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=outputs.FIGURE_DPI, metadata=outputs.FIGURE_METADATA)
+        plt.close(fig)
+        pngs.append(buffer.getvalue())
+    assert pngs[0] == pngs[1]
+    assert outputs.at_written_precision(noisy).equals(outputs.at_written_precision(frame))

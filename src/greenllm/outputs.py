@@ -154,6 +154,19 @@ def rounded_floats(value):
     return value
 
 
+def at_written_precision(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every float rounded to the :data:`SIGNIFICANT_DIGITS` significant digits its CSV holds (what a
+    figure draws, so that noise below the written digits, e.g. another CPU's last bit of a solver result, cannot
+    move a pixel)."""
+    from pandas.api.types import is_float_dtype
+
+    out = frame.copy()
+    for column in out.columns:
+        if is_float_dtype(out[column]):
+            out[column] = [rounded_floats(float(v)) for v in out[column]]
+    return out
+
+
 def json_text(value, *, rounded: bool = True) -> str:
     """JSON text with two-space indents and a final newline; floats rounded by :func:`rounded_floats` unless
     ``rounded`` is false; values JSON does not know (dates, paths) as their ``str``."""

@@ -6,12 +6,14 @@ notebooks do without)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from greenllm import outputs
 from greenllm.plots.common import (
     FIELD_LABELS, PALETTE, hour_label, label_colors, legend_below, log_label, mark_infeasible, metric_label,
     note_determined, palette_colors, scheme_colors, series_palette, subplots,
@@ -21,6 +23,18 @@ from greenllm.plots.common import (
 COST_COMPONENTS = ("energy", "carbon", "delay")
 
 
+def _drawn_as_written(draw):
+    """Every frame a figure function gets is drawn at the precision its CSV is written with
+    (:func:`greenllm.outputs.at_written_precision`): solver results that differ between machines only below the
+    written digits draw the same pixels."""
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        def fixed(value):
+            return outputs.at_written_precision(value) if isinstance(value, pd.DataFrame) else value
+        return draw(*(fixed(a) for a in args), **{k: fixed(v) for k, v in kwargs.items()})
+    return wrapper
+
+
 def _determined(records: pd.DataFrame) -> list[str]:
     """The ``determined_by`` column of records ('' where a scheme had no determining stage but water)."""
     if "determined_by" not in records.columns:
@@ -28,6 +42,7 @@ def _determined(records: pd.DataFrame) -> list[str]:
     return [d if isinstance(d, str) else "" for d in records["determined_by"]]
 
 
+@_drawn_as_written
 def scheme_costs(records: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     """Stacked energy, carbon and delay cost [$/day] per scheme (the base-case table as a picture). A footnote names
     the determining stages that fixed what a scheme's objective leaves open (e.g. the delay cost of the energy-only
@@ -47,6 +62,7 @@ def scheme_costs(records: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     return fig, data
 
 
+@_drawn_as_written
 def sweep(frame: pd.DataFrame, metrics: Sequence[str], field: str | None = None) -> tuple[plt.Figure, pd.DataFrame]:
     """One panel per metric: the metric against the scale factor, one line per scheme."""
     import seaborn as sns
@@ -67,6 +83,7 @@ def sweep(frame: pd.DataFrame, metrics: Sequence[str], field: str | None = None)
     return fig, data.reset_index(drop=True)
 
 
+@_drawn_as_written
 def sweep_levels(frame: pd.DataFrame, metric: str = "total_usd", level: str = "scale_delay_penalty",
                  field: str = "energy_per_token") -> tuple[plt.Figure, pd.DataFrame]:
     """One scheme's metric against a scale factor, one line per level of a second factor (e.g. delay penalty)."""
@@ -85,6 +102,7 @@ def sweep_levels(frame: pd.DataFrame, metric: str = "total_usd", level: str = "s
     return fig, data.drop(columns="level_label").reset_index(drop=True)
 
 
+@_drawn_as_written
 def hourly(frame: pd.DataFrame, metric: str, panel: str = "factor", panel_title: str = "scale factor {value:g}",
            clock: str | None = None) -> tuple[plt.Figure, pd.DataFrame]:
     """A per-hour metric, one line per scheme, one panel per value of ``panel`` (e.g. the scale factor); ``clock``
@@ -104,6 +122,7 @@ def hourly(frame: pd.DataFrame, metric: str, panel: str = "factor", panel_title:
     return fig, data.reset_index(drop=True)
 
 
+@_drawn_as_written
 def tolerance_tradeoff(tradeoff: pd.DataFrame, claim_pct: float = 3.0) -> tuple[plt.Figure, pd.DataFrame]:
     """Energy-cost increase and carbon, emissions and water reductions [%] against the lexicographic tolerance."""
     import seaborn as sns
@@ -126,6 +145,7 @@ def tolerance_tradeoff(tradeoff: pd.DataFrame, claim_pct: float = 3.0) -> tuple[
     return fig, data
 
 
+@_drawn_as_written
 def water_per_scheme(records: pd.DataFrame, budget_l: float) -> tuple[plt.Figure, pd.DataFrame]:
     """Daily water use [L] per scheme against the budget Z."""
     data = records[["scheme", "label", "water_l"]].reset_index(drop=True).assign(budget_l=budget_l)
@@ -139,6 +159,7 @@ def water_per_scheme(records: pd.DataFrame, budget_l: float) -> tuple[plt.Figure
     return fig, data
 
 
+@_drawn_as_written
 def water_budget(frame: pd.DataFrame, budget_l: float,
                  metrics: Sequence[str] = ("total_usd", "carbon_usd")) -> tuple[plt.Figure, pd.DataFrame]:
     """What tightening the water budget costs: metrics against the budget [L/day]; infeasible budgets marked."""
@@ -160,6 +181,7 @@ def water_budget(frame: pd.DataFrame, budget_l: float,
     return fig, data
 
 
+@_drawn_as_written
 def latency_ecdf(latency: pd.DataFrame, labels: Mapping[str, str] | None = None, claim_s: float = 2.0,
                  n_points: int = 200, assumption: str | None = None) -> tuple[plt.Figure, pd.DataFrame]:
     """Share of queries served within each latency [s] (query-weighted ECDF), one line per scheme, with the claim.
@@ -190,6 +212,7 @@ def latency_ecdf(latency: pd.DataFrame, labels: Mapping[str, str] | None = None,
     return fig, data.assign(assumption=assumption or "")
 
 
+@_drawn_as_written
 def pareto(front: pd.DataFrame, points: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
     """The energy-vs-carbon frontier (epsilon-constraint points) with the schemes' own points on the same axes."""
     line = front[["energy_usd", "carbon_usd", "emissions_kg"]].sort_values("carbon_usd").assign(
@@ -210,6 +233,7 @@ def pareto(front: pd.DataFrame, points: pd.DataFrame) -> tuple[plt.Figure, pd.Da
     return fig, data
 
 
+@_drawn_as_written
 def scheme_bars(records: pd.DataFrame, metrics: Sequence[str] = ("total_usd", "emissions_kg", "water_l"),
                 title: str | None = None) -> tuple[plt.Figure, pd.DataFrame]:
     """One panel per metric, one bar per scheme."""
@@ -226,6 +250,7 @@ def scheme_bars(records: pd.DataFrame, metrics: Sequence[str] = ("total_usd", "e
     return fig, data.assign(determined_by=_determined(records))
 
 
+@_drawn_as_written
 def allocation(served: pd.DataFrame, labels: Mapping[str, str] | None = None,
                clock: str | None = None) -> tuple[plt.Figure, pd.DataFrame]:
     """Where the queries go: queries served per data centre and hour (stacked), one panel per scheme; ``clock``
