@@ -134,12 +134,17 @@ def csv_text(frame: pd.DataFrame) -> str:
     frame = frame.copy()
     for column in frame.columns:
         if is_float_dtype(frame[column]):
-            values = frame[column].to_numpy(dtype=float, copy=True)
-            finite = np.abs(values[np.isfinite(values)])
-            if finite.size:
-                values[np.abs(values) < ZERO_RELATIVE * finite.max()] = 0.0
-            frame[column] = values + 0.0  # -0.0 + 0.0 == +0.0: the sign of a zero is noise
+            frame[column] = _without_noise_zeros(frame[column].to_numpy(dtype=float))
     return frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def _without_noise_zeros(values: np.ndarray) -> np.ndarray:
+    """A float column with -0.0, and round-off below :data:`ZERO_RELATIVE` of its largest magnitude, set to 0."""
+    values = np.array(values, dtype=float)
+    finite = np.abs(values[np.isfinite(values)])
+    if finite.size:
+        values[np.abs(values) < ZERO_RELATIVE * finite.max()] = 0.0
+    return values + 0.0  # -0.0 + 0.0 == +0.0: the sign of a zero is noise
 
 
 def rounded_floats(value):
@@ -155,15 +160,15 @@ def rounded_floats(value):
 
 
 def at_written_precision(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with every float rounded to the :data:`SIGNIFICANT_DIGITS` significant digits its CSV holds (what a
-    figure draws, so that noise below the written digits, e.g. another CPU's last bit of a solver result, cannot
-    move a pixel)."""
+    """``frame`` with every float as its CSV holds it (:func:`csv_text`: :data:`SIGNIFICANT_DIGITS` significant digits,
+    round-off as 0). A figure draws this, so that noise below the written digits (e.g. another CPU's last bit of a
+    solver result) cannot move a pixel."""
     from pandas.api.types import is_float_dtype
 
     out = frame.copy()
     for column in out.columns:
         if is_float_dtype(out[column]):
-            out[column] = [rounded_floats(float(v)) for v in out[column]]
+            out[column] = [rounded_floats(float(v)) for v in _without_noise_zeros(out[column].to_numpy(dtype=float))]
     return out
 
 

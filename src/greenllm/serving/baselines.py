@@ -166,7 +166,7 @@ def renewables_first(fleet: Fleet, objective: str) -> np.ndarray:
     pair = np.where(ok, choice, 0)
     facility_kwh = np.where(ok, (s.pue[fleet.pair_j] * pair_energy_j(fleet) / J_PER_KWH)[pair], np.inf)  # per query
     busy_s = fleet.busy_s[pair]
-    pair_ikj, busy_ikj, facility_ikj = pair.tolist(), busy_s.tolist(), facility_kwh.tolist()
+    pair_ikj, busy_ikj, facility_ikj, ok_ikj = pair.tolist(), busy_s.tolist(), facility_kwh.tolist(), ok.tolist()
     per_kwh = objective_per_facility_kwh(fleet, objective)
     q = np.zeros((fleet.n_pairs, s.n_hours))
     hour_s = capacity_s(fleet, choice).tolist()  # the same every hour
@@ -193,7 +193,6 @@ def renewables_first(fleet: Fleet, objective: str) -> np.ndarray:
                 renewable_left[j] = max(renewable_left[j] - n * facility_ikj[i][k][j], 0.0)
                 place(i, k, j, n)
         site_order = np.argsort(np.where(ok, grid_cost, np.inf), axis=2, kind="stable").tolist()  # cheapest first
-        ok_ikj = ok.tolist()
         left_ik = np.array(todo)
         for i, k in zip(*(a.tolist() for a in np.unravel_index(np.argsort(-left_ik, axis=None, kind="stable"),
                                                                left_ik.shape))):
