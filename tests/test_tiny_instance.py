@@ -98,6 +98,31 @@ def test_an_infeasible_solve_without_diagnosis_still_raises(tmp_path, monkeypatc
         solve(scenario, "energy", solver="highs", diagnose=False)
 
 
+def test_the_schemes_of_one_infeasible_point_share_one_diagnosis(tmp_path, monkeypatch):
+    """A diagnosis reads the constraints only: a second scheme on the same inputs reuses it (no re-solve per
+    constraint family) with the same message, while other constraints (a lower budget) are diagnosed afresh."""
+    import greenllm.solve as solve_module
+
+    calls = []
+    feasible = solve_module._feasible
+    monkeypatch.setattr(solve_module, "_feasible", lambda *a: calls.append(a[1]) or feasible(*a))
+    monkeypatch.setattr(solve_module, "_diagnoses", {})
+    tables, scalars = tiny_tables(water_budget_l=0.5)
+    scenario = load_scenario(write_scenario(tmp_path / "dry", tables, scalars))
+    messages = []
+    for scheme in ("energy", "carbon", "delay"):
+        with pytest.raises(InfeasibleError) as err:
+            solve(scenario, scheme, solver="highs")
+        messages.append(str(err.value))
+    assert len(set(messages)) == 1 and "minimum of 1.0 L" in messages[0]
+    first = len(calls)
+    assert first > 0 and len(solve_module._diagnoses) == 1  # diagnosed once, for three schemes
+    drier = load_scenario(write_scenario(tmp_path / "drier", *tiny_tables(water_budget_l=0.25)))
+    with pytest.raises(InfeasibleError, match=r"water budget of 0\.2 L"):
+        solve(drier, "energy", solver="highs")
+    assert len(calls) == 2 * first and len(solve_module._diagnoses) == 2
+
+
 def test_resource_shortage_is_diagnosed(tmp_path):
     tables, scalars = tiny_tables()
     tables["dc_resource"]["capacity"] = [500.0, 500.0]  # 1000 units for a load of 2000

@@ -26,6 +26,7 @@ Every solution is re-checked by :mod:`greenllm.verify` from the input tables bef
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -482,8 +483,48 @@ def _feasible(lp: LinearProgram, relax: str | None, bounds) -> tuple[bool, Highs
     return status == OPTIMAL, backend
 
 
+DIAGNOSES_KEPT = 64
+"""Diagnoses a process keeps (:func:`diagnose_infeasibility`), by the content of the model's constraints."""
+_diagnoses: dict[str, str] = {}
+
+
+def constraints_key(lp: LinearProgram, bounds=None, *texts: str) -> str:
+    """A digest of everything a diagnosis reads: the rows, the column bounds, the water vector, the constraint
+    families, the extra component bounds with their cost vectors, and ``texts``; not the objective. The schemes
+    of one sweep point (M0, M1, M2 on the same scaled inputs) share it."""
+    digest = hashlib.sha256()
+
+    def add(part) -> None:
+        data = np.ascontiguousarray(part if part is not None else np.zeros(0))
+        digest.update(f"{data.dtype.str}{data.shape};".encode())
+        digest.update(data.tobytes())
+
+    for part in (lp.row_start, lp.row_index, lp.row_value, lp.row_lower, lp.row_upper, lp.col_lower,
+                 lp.col_upper, lp.water_l, lp.integrality, lp.x_index):
+        add(part)
+    digest.update(repr((sorted(lp.families.items()), lp.shape_x, lp.shape_grid, sorted(lp.extra_cols.items()),
+                        texts)).encode())
+    for name, value in sorted((bounds or {}).items()):
+        digest.update(f"{name}={float(value)!r};".encode())
+        add(lp.water_l if name == "water" else lp.costs[name])
+    return digest.hexdigest()
+
+
 def diagnose_infeasibility(scenario: Scenario, lp: LinearProgram, bounds=None, backend_name: str = "highs") -> str:
-    """Name the constraint family whose relaxation restores feasibility, with the numbers that explain it."""
+    """Name the constraint family whose relaxation restores feasibility, with the numbers that explain it.
+
+    A diagnosis reads the constraints only, so one is kept per :func:`constraints_key` (the last
+    :data:`DIAGNOSES_KEPT` in the process): the other schemes of an infeasible sweep point reuse it instead of
+    re-solving the model once per constraint family again."""
+    key = constraints_key(lp, bounds, backend_name, repr(float(scenario.water_budget_l)))
+    if key not in _diagnoses:
+        if len(_diagnoses) >= DIAGNOSES_KEPT:
+            del _diagnoses[next(iter(_diagnoses))]
+        _diagnoses[key] = _diagnosis(scenario, lp, bounds, backend_name)
+    return _diagnoses[key]
+
+
+def _diagnosis(scenario: Scenario, lp: LinearProgram, bounds, backend_name: str) -> str:
     families = [f for f in ("water_budget", "delay_cap", "grid_cap", "resources", "accelerators")
                 if f in lp.families or f == "grid_cap"] + (["bounds"] if bounds else [])
     culprits = [f for f in families if _feasible(lp, f, bounds)[0]]
