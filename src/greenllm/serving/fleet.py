@@ -40,15 +40,19 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from greenllm.accounting import weighted_quantile
 from greenllm.errors import InputError
 from greenllm.inputs import Scenario
 from greenllm.serving.catalogue import OperatingPoint, ServingCatalogue
 from greenllm.serving.fleet_options import FleetOptions
+
+if TYPE_CHECKING:  # scipy.sparse is imported where a fleet is built: every solve job imports this module (through
+    # the formulations' registry), and most never build a fleet (about 0.1 s of CPU each)
+    import scipy.sparse as sp
 
 J_PER_KWH = 3.6e6  # joules per kilowatt-hour
 S_PER_HOUR = 3600.0  # one-hour slots: kWh per slot equal mean kW
@@ -58,6 +62,8 @@ G_PER_KG = 1000.0
 WH_PER_KWH = 1000.0
 def _incidence(row_of: np.ndarray, n_rows: int) -> sp.csr_matrix:
     """[r, n] 1 at (row_of[n], n): its product with a per-item array sums the items of each row in index order."""
+    import scipy.sparse as sp
+
     n = len(row_of)
     return sp.csr_matrix((np.ones(n), (row_of, np.arange(n))), shape=(n_rows, n))
 
@@ -271,6 +277,8 @@ def build_fleet(s: Scenario, catalogue: ServingCatalogue, options: FleetOptions)
     cols = list(zip(*rows, strict=True))
     pool_cols = list(zip(*pools.rows, strict=True))
     load_p, load_u, load_s = (np.array(v) for v in zip(*loads, strict=True))
+    import scipy.sparse as sp
+
     load_up = sp.csr_matrix((load_s, (load_u, load_p)), shape=(len(pools.rows), len(rows)))
     batch_limits = np.unique(np.array(cols[4]))
     fleet = Fleet(s, catalogue, options, [c.name for c in classes], accelerator_j, np.zeros(s.n_dcs),

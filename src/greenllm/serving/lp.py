@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from greenllm.errors import InfeasibleError, SolverError
 from greenllm.serving.fleet import J_PER_KWH, S_PER_HOUR, Fleet, billed_price
+
+if TYPE_CHECKING:  # imported where a matrix is built, as in greenllm.serving.fleet
+    import scipy.sparse as sp
 
 OBJECTIVES = ("emissions_kg", "total_usd", "energy_usd", "water_l", "latency_mean_s", "facility_kwh")
 SCHEMES = {  # optimised schemes: name -> lexicographic order (the first objective is the one it puts first)
@@ -135,6 +138,8 @@ def build_lp(fleet: Fleet) -> FleetLP:
         upper.append(up)
         offset += len(lo)
     n_cols = n0 + n_ut
+    import scipy.sparse as sp
+
     matrix = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                            shape=(offset, n_cols))
 
