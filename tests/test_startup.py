@@ -53,14 +53,15 @@ def test_unknown_experiment_name_is_an_attribute_error():
 
 
 def test_notebook_job_imports_papermill_without_its_remote_handlers():
-    modules = imported_after("from greenllm.pipeline.notebook_job import UNUSED_HANDLERS, modules_left_out\n"
+    modules = imported_after("from greenllm.importing import modules_left_out\n"
+                             "from greenllm.pipeline.notebook_job import UNUSED_HANDLERS\n"
                              "with modules_left_out(UNUSED_HANDLERS):\n    import papermill")
     assert "papermill" in modules
     assert "pyarrow" not in modules
 
 
 def test_modules_left_out_are_importable_again_after_the_block():
-    from greenllm.pipeline.notebook_job import modules_left_out
+    from greenllm.importing import modules_left_out
 
     name = "greenllm_test_absent_module"
     with modules_left_out([name, "json"]):
@@ -101,6 +102,15 @@ def test_plots_set_the_look_without_importing_seaborn():
     modules = imported_after("from greenllm import plots\nfrom greenllm.serving import plots as s, season_plots\n"
                              "plots.setup()\nplots.scheme_colors(['M0'])")
     assert "seaborn" not in modules  # nor, through it, scipy.stats
+
+
+def test_figures_drawn_with_seaborn_leave_scipy_out():
+    """seaborn is imported as it runs without scipy (greenllm.plots.common.SEABORN_LEFT_OUT); its line plots draw."""
+    code = ("import matplotlib\nmatplotlib.use('Agg')\nimport pandas as pd\nfrom greenllm.plots.common import seaborn\n"
+            "ax = seaborn().lineplot(data=pd.DataFrame({'x': [0, 1, 2], 'y': [1.0, 3.0, 2.0]}), x='x', y='y')\n"
+            "assert len(ax.get_lines()) == 1")
+    modules = imported_after(code)
+    assert "seaborn" in modules and "scipy" not in modules
 
 
 THEME_STATE = """

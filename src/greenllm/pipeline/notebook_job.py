@@ -13,9 +13,7 @@ already in use", "Kernel died before replying").
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import sys
 import tempfile
 from pathlib import Path
 
@@ -50,19 +48,6 @@ UNUSED_HANDLERS = ("pyarrow.fs",)
 handler) imports pyarrow and numpy, about 0.1 s of CPU in every job. The job reads and writes local files only."""
 
 
-@contextlib.contextmanager
-def modules_left_out(names):
-    """Import inside this block as if the modules ``names`` were not installed (each one not already imported)."""
-    blocked = [name for name in names if name not in sys.modules]
-    sys.modules.update(dict.fromkeys(blocked))
-    try:
-        yield
-    finally:
-        for name in blocked:
-            if sys.modules.get(name) is None:
-                del sys.modules[name]
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``greenllm pipeline notebook``."""
     parser.add_argument("notebook")
@@ -94,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.notebook}: no such notebook")
     if not Path(args.cwd).is_dir():
         raise InputError(f"--cwd {args.cwd}: no such folder")
+    from greenllm.importing import modules_left_out
+
     with modules_left_out(UNUSED_HANDLERS):
         import papermill  # nbformat validates with jsonschema, without its IRI grammar (greenllm/__init__.py)
 

@@ -60,9 +60,24 @@ def series_palette(n: int) -> list[tuple]:
     """n colours without repeats: the colour-blind-safe palette up to its 10 colours, evenly spaced hues beyond."""
     if n <= 10:
         return palette_colors(n)
-    import seaborn as sns  # only here: seaborn's husl hues
+    return seaborn().color_palette("husl", n)  # only here: seaborn's husl hues
 
-    return sns.color_palette("husl", n)
+
+SEABORN_LEFT_OUT = ("scipy",)
+"""Modules seaborn is imported without. seaborn runs without scipy (optional since seaborn 0.12): kernel density
+estimates then use seaborn's own copy, cumulative ones and clustered heat maps are refused. No figure here draws
+either; scipy.stats and scipy.cluster cost about 0.45 s of CPU to import, in every notebook job that draws with
+seaborn."""
+
+
+def seaborn():
+    """The seaborn module, imported where a figure draws with it (not at start-up) and without
+    :data:`SEABORN_LEFT_OUT` when it is imported here first."""
+    from greenllm.importing import modules_left_out
+
+    with modules_left_out(SEABORN_LEFT_OUT):
+        import seaborn as sns
+    return sns
 
 
 DETERMINED_NOTE = ("What a scheme's objective leaves open is fixed by the determining stages: "

@@ -1,8 +1,7 @@
 """Figures of a scenario's inputs: the data centres' hourly carbon intensity, price and on-site renewables (each on
 its own clock), and the demand by user area and query type.
 
-The figures seaborn draws import it where they draw (its import brings scipy.stats, which the other figures'
-notebooks do without)."""
+The figures seaborn draws import it where they draw (:func:`greenllm.plots.common.seaborn`)."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from greenllm.plots.common import (
-    LOCAL_HOUR, MIXED_HOUR, UTC_HOUR, hour_label, legend_below, series_palette, subplots,
+    LOCAL_HOUR, MIXED_HOUR, UTC_HOUR, hour_label, legend_below, seaborn, series_palette, subplots,
 )
 
 
@@ -78,7 +77,7 @@ def inputs_dc_hour(dc_hour: pd.DataFrame, peak: Sequence[int] = (),
     as aligned. ``peak``: the hours of a tariff's price peak shared by every site (a recipe's time-of-use band),
     shaded on a local clock only; market prices on UTC hours across time zones have no one peak, so none is drawn.
     Every data centre has its own colour (more than 10 sites: evenly spaced hues)."""
-    import seaborn as sns
+    sns = seaborn()
 
     panels = [("carbon_kg_per_kwh", "Carbon intensity [kg CO2e/kWh]"),
               ("price_usd_per_kwh", "Electricity price [$/kWh]"),
@@ -108,7 +107,7 @@ def inputs_demand(demand: pd.DataFrame, clock: str | None = None) -> tuple[plt.F
     """Queries per hour by user area (summed over types) and by query type (summed over areas), axes from 0, with
     the generator's floor (the smallest queries per (area, type, hour), times the number of summed series) drawn
     and the share of values sitting on it stated. ``clock``: the clock of the demand's hours (UTC, local)."""
-    import seaborn as sns
+    sns = seaborn()
 
     floor = float(demand["queries"].min())
     at_floor = float((demand["queries"] == floor).mean())

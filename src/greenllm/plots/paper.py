@@ -1,8 +1,8 @@
 """Figures of the paper's experiments: costs per scheme, sweeps over a scale factor, hourly results, the
 lexicographic tolerance, water, latency, the energy-carbon frontier and where the queries go.
 
-The figures seaborn draws import it where they draw (its import brings scipy.stats, which the other figures'
-notebooks do without)."""
+The figures seaborn draws import it where they draw (:func:`greenllm.plots.common.seaborn`), so that the other
+figures' notebooks start without it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pandas as pd
 from greenllm import outputs
 from greenllm.plots.common import (
     FIELD_LABELS, PALETTE, hour_label, label_colors, legend_below, log_label, mark_infeasible, metric_label,
-    note_determined, palette_colors, scheme_colors, series_palette, subplots,
+    note_determined, palette_colors, scheme_colors, seaborn, series_palette, subplots,
 )
 
 
@@ -65,7 +65,7 @@ def scheme_costs(records: pd.DataFrame) -> tuple[plt.Figure, pd.DataFrame]:
 @_drawn_as_written
 def sweep(frame: pd.DataFrame, metrics: Sequence[str], field: str | None = None) -> tuple[plt.Figure, pd.DataFrame]:
     """One panel per metric: the metric against the scale factor, one line per scheme."""
-    import seaborn as sns
+    sns = seaborn()
 
     field = field or str(frame["field"].iloc[0])
     order = {name: n for n, name in enumerate(dict.fromkeys(frame["scheme"]))}
@@ -87,7 +87,7 @@ def sweep(frame: pd.DataFrame, metrics: Sequence[str], field: str | None = None)
 def sweep_levels(frame: pd.DataFrame, metric: str = "total_usd", level: str = "scale_delay_penalty",
                  field: str = "energy_per_token") -> tuple[plt.Figure, pd.DataFrame]:
     """One scheme's metric against a scale factor, one line per level of a second factor (e.g. delay penalty)."""
-    import seaborn as sns
+    sns = seaborn()
 
     data = frame[["scheme", "label", "factor", level, "status", metric]].sort_values([level, "factor"])
     data = data.assign(level_label=[f"{v:g}" for v in data[level]])
@@ -107,7 +107,7 @@ def hourly(frame: pd.DataFrame, metric: str, panel: str = "factor", panel_title:
            clock: str | None = None) -> tuple[plt.Figure, pd.DataFrame]:
     """A per-hour metric, one line per scheme, one panel per value of ``panel`` (e.g. the scale factor); ``clock``
     names the hour axis' clock (:func:`~greenllm.plots.inputs.result_clock` of the scenario)."""
-    import seaborn as sns
+    sns = seaborn()
 
     data = frame[["scheme", "label", "field", "factor", "hour", metric]].sort_values([panel, "scheme", "hour"])
     values = list(dict.fromkeys(data[panel]))
@@ -125,7 +125,7 @@ def hourly(frame: pd.DataFrame, metric: str, panel: str = "factor", panel_title:
 @_drawn_as_written
 def tolerance_tradeoff(tradeoff: pd.DataFrame, claim_pct: float = 3.0) -> tuple[plt.Figure, pd.DataFrame]:
     """Energy-cost increase and carbon, emissions and water reductions [%] against the lexicographic tolerance."""
-    import seaborn as sns
+    sns = seaborn()
 
     columns = {"energy_increase_pct": "energy cost above its minimum",
                "carbon_cost_reduction_pct": "carbon cost reduction",
@@ -163,7 +163,7 @@ def water_per_scheme(records: pd.DataFrame, budget_l: float) -> tuple[plt.Figure
 def water_budget(frame: pd.DataFrame, budget_l: float,
                  metrics: Sequence[str] = ("total_usd", "carbon_usd")) -> tuple[plt.Figure, pd.DataFrame]:
     """What tightening the water budget costs: metrics against the budget [L/day]; infeasible budgets marked."""
-    import seaborn as sns
+    sns = seaborn()
 
     data = frame[["scheme", "label", "factor", "status", *metrics, "water_l"]].copy()
     data["budget_l"] = data["factor"] * budget_l
@@ -188,7 +188,7 @@ def latency_ecdf(latency: pd.DataFrame, labels: Mapping[str, str] | None = None,
 
     ``assumption``: the processing-time assumption the latencies rest on, printed as the figure's title (e.g. the
     paper's 1e-6 s per token)."""
-    import seaborn as sns
+    sns = seaborn()
 
     grid = np.geomspace(max(latency["latency_s"].min(), 1e-4), latency["latency_s"].max() * 1.05, n_points)
     rows = []
