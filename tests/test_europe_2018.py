@@ -335,6 +335,25 @@ def test_recourse_without_presolve_realises_what_presolved_recourse_realises(thr
         np.testing.assert_allclose(fast[column], presolved[column], rtol=1e-9, err_msg=column)
 
 
+def test_day_ahead_plans_without_presolve_reach_the_presolved_optima(three_days, monkeypatch):
+    """The year's day-ahead plans skip HiGHS's presolve (year.PLAN_PRESOLVE, for speed): on real days, under
+    perfect foresight and forecasts, every plan reaches the planned optimum of a presolved plan, and under perfect
+    foresight (a plan with no recourse) the same realised costs."""
+    from greenllm import year
+
+    folder, _ = three_days
+    modes = ["perfect", "persistence", "demand_only"]
+    assert not year.PLAN_PRESOLVE  # the default the pipeline runs
+    fast = year.run_year(folder, modes=modes)
+    monkeypatch.setattr(year, "PLAN_PRESOLVE", True)
+    presolved = year.run_year(folder, modes=modes)
+    np.testing.assert_allclose(fast["planned_total_usd"], presolved["planned_total_usd"], rtol=1e-9)
+    perfect = fast["mode"] == "perfect"
+    for column in year.VALUE_COLUMNS:
+        np.testing.assert_allclose(fast.loc[perfect, column], presolved.loc[perfect, column], rtol=1e-9,
+                                   err_msg=column)
+
+
 def test_each_day_draws_its_own_demand_from_seed_plus_day(three_days):
     """Day k follows the paper's recipe on its own date with RandomState(42 + k) (recipe.DAILY_RECIPE)."""
     from greenllm.data import regions as registry

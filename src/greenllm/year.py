@@ -84,8 +84,12 @@ EXCESS_KEYS = ("grid_excess_kw", "water_excess_l", "resource_excess", "delay_cap
 RECOURSE_PRESOLVE = False
 """Whether HiGHS presolves the recourse re-solves (hours t..23 of a day, thousands in a year): on these small LPs
 presolving takes about as long as the simplex, and they reach the same allocations without it (to 10^-10 relative
-over the 365 days of ``europe_2018_year``; ``tests/test_europe_2018.py``). The day-ahead plans are presolved as every
-other solve: a day whose plan has several optima may otherwise end at another of them."""
+over the 365 days of ``europe_2018_year``; ``tests/test_europe_2018.py``)."""
+PLAN_PRESOLVE = False
+"""Whether HiGHS presolves the day-ahead plans (one 24-hour LP per window): without it a plan takes about half the
+time (10 against 21 ms on ``europe_2018_year``) and reaches the same stage optima (``tests/test_europe_2018.py``).
+Where a forecast day's plan has several optima after every tie-break stage, the solver's path picks one of them and
+its realised costs differ (docs/operations.md)."""
 START_KEYS = ("start_date", "start_utc", "start")
 DEFAULT_START = "2024-01-01"
 
@@ -352,7 +356,7 @@ def solve_window(scenario, day: int, *, mode: str = "perfect", scheme: str = "we
     solve_kwargs = dict(weights=weights if scheme == "weighted" else None, order=order, tolerance=tolerance,
                         solver=solver, formulation=formulation, options=options)
     try:
-        result = solve(decide_on, scheme, **solve_kwargs, warm_start=warm_start)
+        result = solve(decide_on, scheme, **solve_kwargs, warm_start=warm_start, presolve=PLAN_PRESOLVE)
         row.update(day_ahead="optimal", planned_total_usd=result.costs["total"],
                    planned_energy_usd=result.costs["energy"], solve_seconds=result.solve_seconds)
         x_plan, f = result.x, result.formulation_object
