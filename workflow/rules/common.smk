@@ -188,14 +188,18 @@ def points(scenario, point_set):
                        anchors=anchor_files(scenario, point_set) if point_set in ANCHORED else ())
 
 
+SECTION_POINTS_PER_JOB = {"serving_year": "serving_year", "deferrable": "serving_deferrable"}
+"""Point sets whose config section may set a lower `points_per_job` than the global one (which caps it)."""
+
+
 def point_batches(scenario, point_set):
     """A point set in batches of `points_per_job`; each point of the one-day serving model is seconds of LP solves: a
-    job of its own (the serving year's points, a month each, share the year's fleet: `points_per_job`; the deferrable
-    study's, a month or a joint-gap day each, at most its section's `points_per_job`)."""
+    job of its own (the serving year's points, a month and a group of modes each, and the deferrable study's, a month
+    or a joint-gap day each: at most their section's `points_per_job`)."""
     one_day_serving = point_set.startswith("serving_") and point_set != "serving_year"
     per_job = 1 if one_day_serving else config["points_per_job"]
-    if point_set == "deferrable":
-        per_job = min(per_job, config["serving_deferrable"].get("points_per_job", per_job))
+    if point_set in SECTION_POINTS_PER_JOB:
+        per_job = min(per_job, config[SECTION_POINTS_PER_JOB[point_set]].get("points_per_job", per_job))
     return batches(points(scenario, point_set), per_job)
 
 
