@@ -74,7 +74,6 @@ wildcard_constraints:
     scenario=r"[A-Za-z0-9_]+",
     point_set=r"[a-z_]+(-[A-Za-z0-9_]+)?",
     batch=r"[0-9]+",
-    variant=r"[A-Za-z0-9_]+",
 
 
 def scheme_specs(names):

@@ -17,15 +17,13 @@ for _name, _plot in PLOTS.items():
             notebook=NOTEBOOKS / _plot["notebook"],
         output:
             **plot_outputs(_name),
-        wildcard_constraints:
-            variant="|".join(_plot["variants"]()) if "variants" in _plot else r"[A-Za-z0-9_]+",
         params:
             nb=lambda w, input, _plot=_plot: notebook_params(**_plot["params"](w, input)),
         conda:
             "../envs/greenllm.yaml"
         log:
-            f"logs/plot_{_name}/{{scenario}}" + ("_{variant}" if "variants" in _plot else "") + ".log",
+            f"logs/plot_{_name}/{{scenario}}.log",
         benchmark:
-            f"benchmarks/plot_{_name}/{{scenario}}" + ("_{variant}" if "variants" in _plot else "") + ".tsv"
+            f"benchmarks/plot_{_name}/{{scenario}}.tsv"
         shell:
             "greenllm pipeline notebook {input.notebook} {output.notebook} --parameters {params.nb:q} > {log} 2>&1"

@@ -1,7 +1,6 @@
 # The plot table: one row per plot rule (workflow/rules/plot.smk makes the rules from it). A row says which experiment
 # it belongs to, its notebook, the figures and tables it writes (stem -> report caption in workflow/report/), the
-# records it reads and the notebook's parameters. `{variant}` in a stem stands for a sweep field or an hourly figure
-# name (the row's `variants`).
+# records it reads and the notebook's parameters.
 
 REPORT = "../report"
 
@@ -14,9 +13,14 @@ def _specs(names):
     return {"schemes": list(names), "scheme_specs": scheme_specs(names)}
 
 
-def _hourly(name):
-    (figure,) = [f for f in config["hourly"]["figures"] if f["name"] == name]
-    return figure
+def _sweeps():
+    """The sweeps (config `sweeps.fields`): the input scaled and the metrics its figure shows."""
+    return config.get("sweeps", {}).get("fields", [])
+
+
+def _hourly_figures():
+    """The hourly figures (config `hourly.figures`): name, field, factors, metric."""
+    return config.get("hourly", {}).get("figures", [])
 
 
 SERVING_SETS = ("policies", "fronts", "scale", "prefill", "slo")
@@ -27,11 +31,6 @@ def _serving():
     section = config["serving"]
     return {"serving": serving_parameters(config), "scales": section["scales"],
             "prefill_utilisations": section["prefill_utilisations"]}
-
-
-def _sweep_metrics(field):
-    (item,) = [f for f in config["sweeps"]["fields"] if f["field"] == field]
-    return item["metrics"]
 
 
 PLOTS = {
@@ -61,12 +60,14 @@ PLOTS = {
         params=lambda w, input: dict(**_common(w), orders=config["lexicographic_orders"],
                                      tolerance=config["tolerance"], result_files=list(input.results))),
     "sweep": dict(
-        experiment="sweeps", notebook="05_sweep.ipynb", subcategory="Sweeps", message="Plot a sweep",
-        variants=lambda: [f["field"] for f in config["sweeps"]["fields"]], figures={"sweep_{variant}": "sweep"},
-        inputs=lambda w: {"results": records(w.scenario, f"sweep-{w.variant}")},
-        params=lambda w, input: dict(**_common(w), field=w.variant, factors=config["sweeps"]["factors"],
-                                     metrics=_sweep_metrics(w.variant), **_specs(config["sweeps"]["schemes"]),
-                                     result_files=list(input.results))),
+        experiment="sweeps", notebook="05_sweep.ipynb", subcategory="Sweeps", message="Plot the sweeps",
+        figures={f"sweep_{item['field']}": "sweep" for item in _sweeps()},
+        inputs=lambda w: {"results": [path for item in _sweeps()
+                                      for path in records(w.scenario, f"sweep-{item['field']}")]},
+        params=lambda w, input: dict(**_common(w), factors=config["sweeps"]["factors"],
+                                     sweeps=[{**item, "result_files": records(w.scenario, f"sweep-{item['field']}")}
+                                             for item in _sweeps()],
+                                     **_specs(config["sweeps"]["schemes"]))),
     "delay_levels": dict(
         experiment="delay_levels", notebook="06_delay_levels.ipynb", subcategory="Sweeps",
         message="Plot cost over energy per token at several delay-penalty levels",
@@ -79,13 +80,12 @@ PLOTS = {
                                      result_files=list(input.results))),
     "hourly": dict(
         experiment="hourly", notebook="07_hourly.ipynb", subcategory="Hourly profiles",
-        message="Plot an hourly profile", variants=lambda: [f["name"] for f in config["hourly"]["figures"]],
-        figures={"hourly_{variant}": "hourly"},
-        inputs=lambda w: {"tables": table_dirs(w.scenario, f"hourly-{w.variant}")},
-        params=lambda w, input: dict(**_common(w), name=w.variant, field=_hourly(w.variant)["field"],
-                                     factors=_hourly(w.variant)["factors"], metric=_hourly(w.variant)["metric"],
-                                     **_specs(config["hourly"]["schemes"]),
-                                     result_files=tables(input.tables, "hourly"))),
+        message="Plot the hourly profiles", figures={f"hourly_{item['name']}": "hourly" for item in _hourly_figures()},
+        inputs=lambda w: {"tables": [folder for item in _hourly_figures()
+                                     for folder in table_dirs(w.scenario, f"hourly-{item['name']}")]},
+        params=lambda w, input: dict(**_common(w), **_specs(config["hourly"]["schemes"]), hourly_figures=[
+            {**item, "result_files": tables(table_dirs(w.scenario, f"hourly-{item['name']}"), "hourly")}
+            for item in _hourly_figures()])),
     "tolerance": dict(
         experiment="tolerance_sweep", notebook="08_tolerance.ipynb", subcategory="Claims of paper v2",
         message="Plot the cost-tolerance trade-off", figures={"tolerance_tradeoff": "tolerance_tradeoff"},
@@ -217,13 +217,7 @@ PLOTS = {
             gap_files=tables(getattr(input, "tables", []), "serving_year_gap"))),
 }
 """One row per plot rule: experiment (config `experiments:`), notebook, figures/tables {stem: caption}, inputs and
-notebook parameters as functions of the wildcards (and the inputs); optional `variants` and extra `code`."""
-
-
-def plot_stem(name):
-    """The executed notebook's name: the notebook's stem, plus `_{variant}` for a plot with variants."""
-    stem = PLOTS[name]["notebook"].removesuffix(".ipynb")
-    return stem + ("_{variant}" if "variants" in PLOTS[name] else "")
+notebook parameters as functions of the wildcards (and the inputs); optional extra `code`."""
 
 
 def plot_outputs(name):
@@ -238,16 +232,13 @@ def plot_outputs(name):
         out[f"table{k}"] = report(f"tables/{{scenario}}/{stem}.csv", caption=f"{REPORT}/{caption}.rst",
                                   category="{scenario}", subcategory=plot["subcategory"])
         out[f"table{k}_markdown"] = f"tables/{{scenario}}/{stem}.md"
-    out["notebook"] = f"results/notebooks/{{scenario}}/{plot_stem(name)}.ipynb"
+    out["notebook"] = f"results/notebooks/{{scenario}}/{plot['notebook']}"
     return out
 
 
 def plot_targets(name, scenario):
-    """The files one plot makes on one scenario (every variant)."""
-    plot = PLOTS[name]
-    variants = plot["variants"]() if "variants" in plot else [None]
-    return [str(path).format(scenario=scenario, variant=variant) for variant in variants
-            for path in plot_outputs(name).values()]
+    """The files one plot makes on one scenario."""
+    return [str(path).format(scenario=scenario) for path in plot_outputs(name).values()]
 
 
 def experiment_targets(experiment, scenario):
