@@ -1,7 +1,7 @@
 """Does the serving year's day-ahead plan depend on the solver's path? (greenllm.serving.daily.Planner)
 
     python benchmarks/bench_plan_paths.py [SCENARIO_DIR] [--days 7 18 84 205] [--mode persistence]
-        [--schemes min_emissions min_cost] [--stages declared canonical]
+        [--schemes min_emissions min_cost] [--stages declared canonical] [--realised]
 
 SCENARIO_DIR defaults to data/processed/world_2024_year (build it first: `greenllm data build world_2024 --option
 day=2024-01-01 --option days=366 --as world_2024_year`); the fleet is the pipeline's (config/config.yaml,
@@ -17,8 +17,11 @@ largest relative difference of a stage optimum, and the plan's CPU seconds:
 * ``cold no presolve``: dual simplex without HiGHS's presolve.
 
 ``--stages declared`` solves the scheme's stages and the latency tie-break only (the year before the canonical
-allocation); ``canonical`` adds the canonical allocation (greenllm.serving.daily.CANONICAL_STAGE). Timings are
-the process's CPU on whatever machine it runs; the differences are what to read.
+allocation); ``canonical`` adds the canonical allocation (greenllm.serving.daily.CANONICAL_STAGE). With
+``--realised`` it also runs the days as the year does (greenllm.serving.daily.run_day: the plan, then hourly recourse
+on the actual day, one planner per scheme over the days in turn) by each path and prints the largest relative
+difference of a day's realised emissions, cost and water against the first path. Timings are the process's CPU on
+whatever machine it runs; the differences are what to read.
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ def solver_options(options: dict):
 
 
 def plan(yf, scheme: str, day: int, mode: str, path: str, canonical: bool) -> tuple[np.ndarray, dict, float]:
-    """Shares [p, 24] of ``day``'s plan (0 where the pair-hour has no queries) as ``mode`` forecasts it, by ``path``; its stage optima; its CPU seconds."""
+    """Shares [p, 24] of ``day``'s plan as ``mode`` forecasts it by ``path`` (0 where a pair-hour has no queries), its
+    stage optima and its CPU seconds."""
     from greenllm import year
     from greenllm.serving import daily
 
@@ -81,6 +85,7 @@ def main(argv=None) -> int:
     parser.add_argument("--schemes", nargs="+", default=["min_emissions", "min_cost"])
     parser.add_argument("--stages", nargs="+", default=["declared", "canonical"], choices=["declared", "canonical"])
     parser.add_argument("--paths", nargs="+", default=list(PATHS), choices=list(PATHS))
+    parser.add_argument("--realised", action="store_true", help="also run the days with recourse by each path")
     args = parser.parse_args(argv)
     import yaml
 
@@ -105,12 +110,42 @@ def main(argv=None) -> int:
                     if reference is None:
                         reference = y, optima
                     d_share = float(np.abs(y - reference[0]).max())
-                    d_stage = max(abs(v - reference[1][k]) / max(abs(reference[1][k]), 1e-12) for k, v in optima.items())
+                    d_stage = max(abs(v - reference[1][k]) / max(abs(reference[1][k]), 1e-12)
+                                  for k, v in optima.items())
                     worst[stages] = max(worst.get(stages, 0.0), d_share)
                     print(f"{stages:9s} {scheme:13s} {day:4d} {path:17s} {d_share:13.3e} {d_stage:14.3e} {cpu_s:10.2f}")
     for stages, value in worst.items():
         print(f"largest share difference between paths, {stages} stages: {value:.3e}")
+    if args.realised:
+        for stages in args.stages:
+            reference = None
+            for path in args.paths:
+                frame, fallbacks = realised(yf, args.schemes, args.days, args.mode, path, stages == "canonical")
+                reference = frame if reference is None else reference
+                diff = ((frame - reference).abs() / reference.abs()).max()
+                print(f"realised, {stages} stages, {path}: largest relative difference of a day's "
+                      + ", ".join(f"{name} {value:.2e}" for name, value in diff.items())
+                      + f"; {fallbacks} re-dispatches with whole replicas")
     return 0
+
+
+def realised(yf, schemes, days, mode: str, path: str, canonical: bool):
+    """Emissions, cost and water of each (scheme, day) run by greenllm.serving.daily.run_day on ``path``, and how many
+    re-dispatches were solved with whole replicas (Planner.whole_fallbacks: those round a path-dependent vertex)."""
+    import pandas as pd
+
+    from greenllm.serving import daily
+
+    warm, options = PATHS[path]
+    rows, fallbacks = [], 0
+    with solver_options(options):
+        for scheme in schemes:
+            planner = daily.Planner(yf, scheme, warm=warm)
+            if not canonical:
+                planner.order = daily.scheme_order(scheme)
+            rows += [daily.run_day(yf, day, mode, planner)[0] for day in days]
+            fallbacks += planner.whole_fallbacks
+    return pd.DataFrame(rows).set_index(["policy", "day"])[["emissions_kg", "total_usd", "water_l"]], fallbacks
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ renewables once, each site's renewable profile scaled so that its energy over th
 **A day** (:func:`run_day`). A plan (:data:`~greenllm.serving.lp.SCHEMES` order, then the one-day experiment's
 declared tie-break, :func:`~greenllm.serving.experiments.scheme_order`: the lowest mean latency among the allocations
 that keep the earlier stages, then the canonical allocation, :data:`CANONICAL_STAGE`, so that which pair each query
-runs on does not depend on the solver's path) is solved on the day as the mode sees it (``greenllm.year.forecast_scenario``) with continuous replicas (the LP relaxation) on the fleet derated by
+runs on does not depend on the solver's path) is solved on the day as the mode sees it
+(``greenllm.year.forecast_scenario``) with continuous replicas (the LP relaxation) on the fleet derated by
 one replica of rounding per (site, model, pool kind) (:func:`planning_fleet`), so that rounding the replicas up to
 whole ones seldom breaks a limit; hour by hour (the LP links no hours), each hour's LP warm started from the basis of
 the last one solved for the same mode and scheme. The plan

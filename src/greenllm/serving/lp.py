@@ -221,7 +221,8 @@ class FleetSolver:
         """Declare a further objective ``name`` (cost per column, and a constant term) that :meth:`solve`'s orders may
         name as a stage, e.g. the serving year's canonical allocation (greenllm.serving.daily.CANONICAL_STAGE)."""
         if cost.shape != (self.lp.matrix.shape[1],):
-            raise ValueError(f"serving: objective {name!r} has {cost.shape} costs for {self.lp.matrix.shape[1]} columns")
+            raise ValueError(f"serving: objective {name!r} has {cost.shape} costs, the LP "
+                             f"{self.lp.matrix.shape[1]} columns")
         self.lp.costs[name] = np.asarray(cost, float)
         self.lp.constants[name] = float(constant)
 
