@@ -78,7 +78,8 @@ def canonical_weights(fleet: Fleet) -> np.ndarray:
     """[p] the canonical allocation's weight per unit share of each pair [-], in [1, 2): 1 + the first 8 bytes of
     BLAKE2b("area|site|class|operating point") / 2^64. A function of the pair's names only, so a pair weighs the same
     on every day, in every fleet that has it and in any column order. Moving a whole (area, class)'s share from one
-    pair to another changes the objective by the difference of their weights, about 1 / (pairs per (area, class)):
+    pair to another changes the objective by the difference of their weights, typically 1 / (pairs per (area,
+    class)); the closest two of one (area, class) in the year's fleet on world_2024_year differ by 1.5e-5, five
     orders of magnitude above HiGHS's dual feasibility tolerance (1e-10, SOLVER_OPTIONS)."""
     s = fleet.scenario
     names = (f"{s.area_names[i]}|{s.dc_names[j]}|{fleet.class_names[k]}|{point}"
