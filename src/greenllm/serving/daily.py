@@ -15,8 +15,9 @@ renewables once, each site's renewable profile scaled so that its energy over th
 
 **A day** (:func:`run_day`). A plan (:data:`~greenllm.serving.lp.SCHEMES` order, then the one-day experiment's
 declared tie-break, :func:`~greenllm.serving.experiments.scheme_order`: the lowest mean latency among the allocations
-that keep the earlier stages, so that where the load runs is determined) is solved on the day as the mode
-sees it (``greenllm.year.forecast_scenario``) with continuous replicas (the LP relaxation) on the fleet derated by
+that keep the earlier stages, then the canonical allocation, :data:`CANONICAL_STAGE`, so that which pair each query
+runs on does not depend on the solver's path) is solved on the day as the mode sees it
+(``greenllm.year.forecast_scenario``) with continuous replicas (the LP relaxation) on the fleet derated by
 one replica of rounding per (site, model, pool kind) (:func:`planning_fleet`), so that rounding the replicas up to
 whole ones seldom breaks a limit; hour by hour (the LP links no hours), each hour's LP warm started from the basis of
 the last one solved for the same mode and scheme. The plan
@@ -30,6 +31,7 @@ fit by construction. Baselines (:data:`~greenllm.serving.baselines.POLICIES`) ar
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 from dataclasses import dataclass
 
@@ -44,7 +46,7 @@ from greenllm.serving import baselines
 from greenllm.serving.catalogue import ServingCatalogue, TokenClass
 from greenllm.serving.fleet import Fleet, FleetOptions, account, build_fleet, site_hours
 from greenllm.serving.experiments import scheme_order
-from greenllm.serving.lp import SCHEMES, W_PER_KW, FleetSolver
+from greenllm.serving.lp import SCHEMES, W_PER_KW, FleetLP, FleetSolver
 
 PLAN_MODES = ("perfect", "persistence", "blend", "demand_only", "carbon_persistence", "price_persistence",
               "weather_persistence", "carbon_blend", "price_blend", "weather_blend")
@@ -55,6 +57,13 @@ SIGNAL_SCHEMES = {"carbon": ("min_emissions",), "price": ("min_cost",)}
 MEAN_OBJECTIVES = ("latency_mean_s",)
 """Objectives that are means over the queries (the others are totals): a day's is its hours' weighted by queries."""
 SIZING_STRIDE_DAYS = 6  # prime to 7: the sizing days fall on every weekday
+CANONICAL_STAGE = "canonical_allocation"
+"""The last stage of every plan and re-dispatch of the year: among the allocations with the declared stages' optima
+(the scheme's objectives, then the latency tie-break), the one minimising fixed weights per unit share
+(:func:`canonical_weights`). The declared stages leave ties (which pair serves a query is open wherever pairs have
+the same signals, latency and pool), and an LP solver returns whichever optimal vertex its path reaches (warm or
+cold start, dual or primal simplex); a generic linear function has one minimiser on that face of optimal
+allocations, so the plan does not depend on the path (benchmarks/bench_plan_paths.py)."""
 
 
 def mode_schemes(mode: str, schemes) -> list[str]:
@@ -63,6 +72,28 @@ def mode_schemes(mode: str, schemes) -> list[str]:
     signal = mode.partition("_")[0]
     allowed = SIGNAL_SCHEMES.get(signal)
     return [s for s in schemes if allowed is None or s in allowed]
+
+
+def canonical_weights(fleet: Fleet) -> np.ndarray:
+    """[p] the canonical allocation's weight per unit share of each pair [-], in [1, 2): 1 + the first 8 bytes of
+    BLAKE2b("area|site|class|operating point") / 2^64. A function of the pair's names only, so a pair weighs the same
+    on every day, in every fleet that has it and in any column order. Moving a whole (area, class)'s share from one
+    pair to another changes the objective by the difference of their weights, typically 1 / (pairs per (area,
+    class)); the closest two of one (area, class) in the year's fleet on world_2024_year differ by 1.5e-5, five
+    orders of magnitude above HiGHS's dual feasibility tolerance (1e-10, SOLVER_OPTIONS)."""
+    s = fleet.scenario
+    names = (f"{s.area_names[i]}|{s.dc_names[j]}|{fleet.class_names[k]}|{point}"
+             for i, j, k, point in zip(fleet.pair_i, fleet.pair_j, fleet.pair_k, fleet.pair_point, strict=True))
+    return np.array([1.0 + int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big") / 2.0**64
+                     for name in names])
+
+
+def canonical_cost(lp: FleetLP, weights_p: np.ndarray) -> np.ndarray:
+    """The canonical stage's cost per column of ``lp``: each share column its pair's weight (``weights_p`` [p]) in
+    every hour, the other columns 0 (the plan is the shares; grid energy and replicas follow from them)."""
+    cost = np.zeros(lp.matrix.shape[1])
+    cost[: lp.n_y] = np.repeat(weights_p, lp.lam.shape[1])  # share columns are pair-major: p * n_t + t
+    return cost
 
 
 def merge_input_bins(catalogue: ServingCatalogue) -> ServingCatalogue:
@@ -246,8 +277,9 @@ class ServingDays(ServingFormulation):
 
 
 class Planner:
-    """Day-ahead plans and re-dispatches of one scheme on the year's fleet, one LP per hour. The basis of the last
-    hour solved (of a plan or a re-dispatch) warm starts the next (``warm`` False: cold).
+    """Day-ahead plans and re-dispatches of one scheme on the year's fleet, one LP per hour, solved over ``order``:
+    the scheme's stages, the latency tie-break and the canonical allocation (:data:`CANONICAL_STAGE`). The basis of
+    the last hour solved (of a plan or a re-dispatch) warm starts the next (``warm`` False: cold).
 
     A re-dispatch of hours t..23 (hour t actual, the later hours as forecast) solves hour t alone and keeps the
     plan for the later hours: the serving LP has no constraint that links hours (no storage, no daily budget), so
@@ -258,17 +290,23 @@ class Planner:
         if scheme not in SCHEMES:
             raise InputError(f"serving_year, schemes: {scheme!r} is not one of {', '.join(SCHEMES)}")
         self.yf, self.scheme, self.warm = yf, scheme, warm
+        self.order = scheme_order(scheme) + (CANONICAL_STAGE,)  # the stages of every hour's LP
+        self.weights_p = canonical_weights(yf.optimised if yf.optimised is not None else yf.template)
         self.basis = None  # of the last one-hour LP solved
         self.stages: dict[str, float] = {}  # each stage's optimum over the last plan's hours
         self.seconds = 0.0
         self.whole_fallbacks = 0
         self.current: np.ndarray | None = None  # the day's plan as last re-dispatched [p, 24]
 
+    def _solve(self, solver: FleetSolver) -> None:
+        solver.add_objective(CANONICAL_STAGE, canonical_cost(solver.lp, self.weights_p))
+        solver.solve(self.order)
+
     def _relaxed(self, fleet: Fleet) -> tuple[np.ndarray, FleetSolver]:
         solver = FleetSolver(planning_fleet(fleet), relax=True)
         if self.warm and self.basis is not None:
             solver.h.setBasis(self.basis)
-        solver.solve(scheme_order(self.scheme))
+        self._solve(solver)
         if self.warm:
             self.basis = solver.h.getBasis()
         return solver.values[: solver.lp.n_y].reshape(solver.lp.lam.shape), solver
@@ -312,7 +350,7 @@ class Planner:
                 self.whole_fallbacks += 1
                 solver = FleetSolver(fleet)
                 try:
-                    solver.solve(scheme_order(self.scheme))
+                    self._solve(solver)
                 except SolverError as err:
                     raise InfeasibleError(str(err)) from None
                 y = solver.values[: solver.lp.n_y].reshape(solver.lp.lam.shape)

@@ -217,6 +217,15 @@ class FleetSolver:
         """Replicas per pool and hour [u, t] of the last solve."""
         return self.values[self.lp.n_start:].reshape(self.lp.shape_ut)
 
+    def add_objective(self, name: str, cost: np.ndarray, constant: float = 0.0) -> None:
+        """Declare a further objective ``name`` (cost per column, and a constant term) that :meth:`solve`'s orders may
+        name as a stage, e.g. the serving year's canonical allocation (greenllm.serving.daily.CANONICAL_STAGE)."""
+        if cost.shape != (self.lp.matrix.shape[1],):
+            raise ValueError(f"serving: objective {name!r} has {cost.shape} costs, the LP "
+                             f"{self.lp.matrix.shape[1]} columns")
+        self.lp.costs[name] = np.asarray(cost, float)
+        self.lp.constants[name] = float(constant)
+
     def _add_row(self, coef: np.ndarray, upper: float) -> int:
         idx = np.flatnonzero(coef)
         self.h.addRow(-np.inf, float(upper), len(idx), idx.astype(np.int32), coef[idx])
