@@ -88,8 +88,8 @@ over the 365 days of ``europe_2018_year``; ``tests/test_europe_2018.py``)."""
 PLAN_PRESOLVE = False
 """Whether HiGHS presolves the day-ahead plans (one 24-hour LP per window): without it a plan takes about half the
 time (10 against 21 ms on ``europe_2018_year``) and reaches the same stage optima (``tests/test_europe_2018.py``).
-Where a forecast day's plan has several optima after every tie-break stage, the solver's path picks one of them and
-its realised costs differ (docs/operations.md)."""
+A forecast day's plan is not determined to the last digit (near-ties that HiGHS's tolerances settle either way), so
+the solver's path can move a forecast row (docs/operations.md)."""
 START_KEYS = ("start_date", "start_utc", "start")
 DEFAULT_START = "2024-01-01"
 
